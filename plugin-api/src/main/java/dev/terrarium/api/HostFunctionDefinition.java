@@ -1,0 +1,50 @@
+package dev.terrarium.api;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A host function as guests import it: {@code (import "module" "name" (func (param ...) (result ...)))}.
+ *
+ * @param module the import module name
+ * @param name the import field name
+ * @param params the parameter types
+ * @param results the result types
+ * @param implementation the Java code that runs
+ */
+public record HostFunctionDefinition(
+    String module, String name, List<WasmType> params, List<WasmType> results, HostFunction implementation) {
+  public HostFunctionDefinition {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(implementation, "implementation");
+    if (module.isBlank() || name.isBlank()) {
+      throw new IllegalArgumentException("host function module and name must not be blank");
+    }
+    if (module.startsWith("wasi_")) {
+      throw new IllegalArgumentException(
+          "host module '" + module + "' is reserved for WASI; choose another module name");
+    }
+    params = List.copyOf(params);
+    results = List.copyOf(results);
+  }
+
+  /** Returns {@code module.name}. */
+  public String qualifiedName() {
+    return module + "." + name;
+  }
+
+  /** Returns the signature in WebAssembly text form, e.g. {@code (i32, i32) -> (i64)}. */
+  public String signature() {
+    return signature(params, results);
+  }
+
+  /** Formats a signature in WebAssembly text form. */
+  public static String signature(List<WasmType> params, List<WasmType> results) {
+    return "("
+        + String.join(", ", params.stream().map(WasmType::wasmName).toList())
+        + ") -> ("
+        + String.join(", ", results.stream().map(WasmType::wasmName).toList())
+        + ")";
+  }
+}

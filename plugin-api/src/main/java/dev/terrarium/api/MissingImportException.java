@@ -1,0 +1,30 @@
+package dev.terrarium.api;
+
+import java.util.List;
+
+/**
+ * The module imports functions from a granted host module that the host does not define, or defines with
+ * another signature.
+ */
+public final class MissingImportException extends PluginLinkException {
+  private static final long serialVersionUID = 1L;
+
+  private final List<String> missing;
+
+  public MissingImportException(String pluginId, List<String> missing) {
+    super(
+        ErrorCode.LINK_MISSING,
+        pluginId,
+        "the host does not provide "
+            + String.join("; ", missing)
+            + ". Register these host functions with exactly these signatures, or rebuild the plugin against"
+            + " the host's interface.",
+        null);
+    this.missing = List.copyOf(missing);
+  }
+
+  /** Returns a description of each unsatisfied import. */
+  public List<String> missing() {
+    return missing;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.terrarium.api;
+
+import java.time.Duration;
+
+/**
+ * Resource limits. A {@code null} field means "no limit from this side". The host's limits are the ceiling;
+ * a manifest may only lower them ({@link #narrowedBy}).
+ *
+ * @param maxMemoryPages the most linear memory an instance may have, in 64 KiB pages (1..65536)
+ * @param callTimeout the wall-clock deadline for one call; the watchdog interrupts the guest past it
+ * @param guestStackBytes when set, guest code runs on a dedicated thread with this stack size, which bounds
+ *     how deep it can recurse; when {@code null} it runs on the caller's thread
+ * @param maxModuleBytes the largest module that may be loaded, in bytes
+ */
+public record PluginLimits(
+    Integer maxMemoryPages, Duration callTimeout, Long guestStackBytes, Long maxModuleBytes) {
+  /** The most pages a 32-bit WebAssembly memory can have. */
+  public static final int MAX_PAGES = 65536;
+
+  private static final PluginLimits NONE = new PluginLimits(null, null, null, null);
+
+  public PluginLimits {
+    if (maxMemoryPages != null && (maxMemoryPages < 1 || maxMemoryPages > MAX_PAGES)) {
+      throw new IllegalArgumentException(
+          "maxMemoryPages must be between 1 and " + MAX_PAGES + ", was " + maxMemoryPages);
+    }
+    if (callTimeout != null && (callTimeout.isNegative() || callTimeout.isZero())) {
+      throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
+    }
+    if (guestStackBytes != null && guestStackBytes < 64 * 1024) {
+      throw new IllegalArgumentException("guestStackBytes must be at least 65536, was " + guestStackBytes);
+    }
+    if (maxModuleBytes != null && maxModuleBytes < 8) {
+      throw new IllegalArgumentException("maxModuleBytes must be at least 8, was " + maxModuleBytes);
+    }
+  }
+
+  /** No limits at all (every field {@code null}). */
+  public static PluginLimits none() {
+    return NONE;
+  }
+
+  /** Returns a builder whose fields start unset. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the limits in force when these (the host's) are narrowed by {@code requested} (a manifest's): for
+   * each field, the lower of the two; a field unset on one side takes the other side's value.
+   */
+  public PluginLimits narrowedBy(PluginLimits requested) {
+    if (requested == null) {
+      return this;
+    }
+    return new PluginLimits(
+        min(maxMemoryPages, requested.maxMemoryPages),
+        min(callTimeout, requested.callTimeout),
+        min(guestStackBytes, requested.guestStackBytes),
+        min(maxModuleBytes, requested.maxModuleBytes));
+  }
+
+  private static <T extends Comparable<T>> T min(T a, T b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** Builds {@link PluginLimits}; each setter validates its value and names it when it is bad. */
+  public static final class Builder {
+    private Integer maxMemoryPages;
+    private Duration callTimeout;
+    private Long guestStackBytes;
+    private Long maxModuleBytes;
+
+    private Builder() {}
+
+    public Builder maxMemoryPages(int pages) {
+      this.maxMemoryPages = pages;
+      return this;
+    }
+
+    public Builder callTimeout(Duration timeout) {
+      this.callTimeout = timeout;
+      return this;
+    }
+
+    public Builder guestStackBytes(long bytes) {
+      this.guestStackBytes = bytes;
+      return this;
+    }
+
+    public Builder maxModuleBytes(long bytes) {
+      this.maxModuleBytes = bytes;
+      return this;
+    }
+
+    public PluginLimits build() {
+      return new PluginLimits(maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes);
+    }
+  }
+}

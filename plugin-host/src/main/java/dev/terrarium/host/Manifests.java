@@ -1,0 +1,98 @@
+package dev.terrarium.host;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.terrarium.api.ManifestException;
+import dev.terrarium.api.PluginManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Reads and writes plugin manifests as JSON. Unknown fields are errors, so that a typo in a limit is not
+ * silently ignored. Durations are ISO-8601 ({@code "PT2S"}).
+ */
+public final class Manifests {
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+          .build();
+
+  private Manifests() {}
+
+  /**
+   * Parses a manifest.
+   *
+   * @param json the JSON text
+   * @param source where it came from, for messages (a file name, or "the module's custom section")
+   * @throws ManifestException saying what is wrong and where
+   */
+  public static PluginManifest parse(String json, String source) {
+    try {
+      PluginManifest m = MAPPER.readValue(json, PluginManifest.class);
+      if (m == null) {
+        throw new ManifestException(null, "the manifest in " + source + " is empty (null).", null);
+      }
+      return m;
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new ManifestException(
+          null,
+          "the manifest in " + source + " is not valid: " + cause.getMessage() + location(e) + ". Fix the manifest.",
+          e);
+    } catch (JsonMappingException e) {
+      throw new ManifestException(
+          null,
+          "the manifest in " + source + " is not valid: " + e.getOriginalMessage() + location(e)
+              + ". Expected fields: id, version, sha256, capabilities {hostModules, wasi, mounts}, limits"
+              + " {maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes}.",
+          e);
+    } catch (JsonProcessingException e) {
+      throw new ManifestException(
+          null,
+          "the manifest in " + source + " is not JSON: " + e.getOriginalMessage() + location(e) + ".",
+          e);
+    }
+  }
+
+  private static String location(JsonProcessingException e) {
+    var loc = e.getLocation();
+    String path = "";
+    if (e instanceof JsonMappingException jme && !jme.getPath().isEmpty()) {
+      path = " at " + jme.getPathReference().replace("dev.terrarium.api.", "");
+    }
+    return loc == null ? path : path + " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+  }
+
+  /** Reads a manifest file. */
+  public static PluginManifest read(Path file) {
+    String json;
+    try {
+      json = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ManifestException(null, "the manifest file " + file + " does not exist.", e);
+    } catch (IOException e) {
+      throw new ManifestException(null, "the manifest file " + file + " could not be read: " + e + ".", e);
+    }
+    return parse(json, file.toString());
+  }
+
+  /** Writes a manifest as JSON. */
+  public static String toJson(PluginManifest manifest) {
+    try {
+      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(manifest);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write manifest " + manifest, e);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package dev.terrarium.host;
+
+import dev.terrarium.api.MountMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A host directory that a host grants plugins, seen by the guest at {@code guestPath}.
+ *
+ * @param guestPath where the guest sees it; absolute, e.g. {@code /data}
+ * @param hostPath the host directory; must exist
+ * @param mode read-only or read-write
+ */
+public record Mount(String guestPath, Path hostPath, MountMode mode) {
+  public Mount {
+    Objects.requireNonNull(guestPath, "guestPath");
+    Objects.requireNonNull(hostPath, "hostPath");
+    Objects.requireNonNull(mode, "mode");
+    if (!guestPath.startsWith("/")) {
+      throw new IllegalArgumentException("mount guest path must be absolute, was '" + guestPath + "'");
+    }
+    if (!Files.isDirectory(hostPath)) {
+      throw new IllegalArgumentException("mount host path '" + hostPath + "' is not an existing directory");
+    }
+    hostPath = hostPath.toAbsolutePath().normalize();
+  }
+
+  /** Returns a copy with {@code newMode}. */
+  public Mount withMode(MountMode newMode) {
+    return new Mount(guestPath, hostPath, newMode);
+  }
+}

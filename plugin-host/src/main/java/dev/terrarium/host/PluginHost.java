@@ -1,0 +1,380 @@
+package dev.terrarium.host;
+
+import dev.terrarium.api.HashMismatchException;
+import dev.terrarium.api.HostFunction;
+import dev.terrarium.api.HostFunctionDefinition;
+import dev.terrarium.api.ManifestException;
+import dev.terrarium.api.ModuleTooLargeException;
+import dev.terrarium.api.MountMode;
+import dev.terrarium.api.MountRequest;
+import dev.terrarium.api.PluginLimits;
+import dev.terrarium.api.PluginLoadException;
+import dev.terrarium.api.PluginManifest;
+import dev.terrarium.api.WasiCapability;
+import dev.terrarium.api.WasmType;
+import dev.terrarium.api.ErrorCode;
+import dev.terrarium.host.cache.ModuleCache;
+import dev.terrarium.host.capability.CapabilityCheck;
+import dev.terrarium.host.engine.Engine;
+import dev.terrarium.host.engine.EngineArtifact;
+import dev.terrarium.host.engine.ParsedModule;
+import dev.terrarium.host.internal.GuestThreads;
+import dev.terrarium.host.internal.Watchdog;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The entry point: loads WebAssembly plugins, checks them against what this host grants, compiles each module
+ * once into a shared cache, and hands out {@link Plugin}s to instantiate. Thread-safe; close it to stop its
+ * watchdog and guest threads.
+ *
+ * <pre>{@code
+ * try (PluginHost host = PluginHost.builder()
+ *     .grants(Grants.builder().wasi(WasiCapability.STDIO).build())
+ *     .limits(PluginLimits.builder().maxMemoryPages(256).callTimeout(Duration.ofSeconds(2)).build())
+ *     .build()) {
+ *   Plugin plugin = host.load(Path.of("plugins/echo.wasm"));
+ *   try (PluginInstance instance = plugin.instantiate()) {
+ *     long[] sum = instance.call("add", 1, 2);
+ *   }
+ * }
+ * }</pre>
+ */
+public final class PluginHost implements AutoCloseable {
+  /** The default limits: 256 MiB of memory (4096 pages), 64 MiB modules, no deadline, the caller's stack. */
+  public static final PluginLimits DEFAULT_LIMITS =
+      PluginLimits.builder().maxMemoryPages(4096).maxModuleBytes(64L * 1024 * 1024).build();
+
+  /** The default bound of the compiled-module cache: 256 MiB of module binaries. */
+  public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
+
+  private final Grants grants;
+  private final PluginLimits limits;
+  private final ExecutionMode mode;
+  private final Map<String, HostFunctionDefinition> hostFunctions;
+  private final ModuleCache cache;
+  private final Watchdog watchdog;
+  private final GuestThreads guestThreads;
+
+  private PluginHost(Builder b) {
+    Set<String> modules = new LinkedHashSet<>(b.grants.hostModules());
+    for (HostFunctionDefinition d : b.hostFunctions.values()) {
+      modules.add(d.module());
+    }
+    this.grants = new Grants(modules, b.grants.wasi(), b.grants.mounts());
+    this.limits = b.limits;
+    this.mode = b.mode;
+    this.hostFunctions = Map.copyOf(b.hostFunctions);
+    this.cache = new ModuleCache(b.cacheBytes);
+    this.watchdog = new Watchdog("terrarium-watchdog");
+    this.guestThreads = new GuestThreads("terrarium-guest");
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Returns what this host grants (host modules of registered functions included). */
+  public Grants grants() {
+    return grants;
+  }
+
+  /** Returns the host's limits, the ceiling for every plugin. */
+  public PluginLimits limits() {
+    return limits;
+  }
+
+  public ExecutionMode executionMode() {
+    return mode;
+  }
+
+  Map<String, HostFunctionDefinition> hostFunctions() {
+    return hostFunctions;
+  }
+
+  Watchdog watchdog() {
+    return watchdog;
+  }
+
+  GuestThreads guestThreads() {
+    return guestThreads;
+  }
+
+  /** Returns a snapshot of the compiled-module cache. */
+  public CacheStats cacheStats() {
+    return cache.stats();
+  }
+
+  /**
+   * Loads a plugin whose manifest is embedded in the module (custom section {@code terrarium.manifest}). A
+   * module without one gets an anonymous manifest that requests nothing.
+   */
+  public Plugin load(byte[] module) {
+    return load(module, null, null);
+  }
+
+  /** Loads a plugin with the given manifest (which wins over any embedded one). */
+  public Plugin load(byte[] module, PluginManifest manifest) {
+    return load(module, Objects.requireNonNull(manifest, "manifest"), null);
+  }
+
+  /**
+   * Loads a plugin from a file. Its manifest is, in order: {@code NAME.manifest.json} beside {@code NAME.wasm},
+   * the embedded one, or an anonymous manifest named after the file.
+   */
+  public Plugin load(Path module) {
+    PluginManifest manifest = null;
+    Path beside = besideManifest(module);
+    if (Files.isRegularFile(beside)) {
+      manifest = Manifests.read(beside);
+    }
+    return load(readFile(module), manifest, module.getFileName().toString());
+  }
+
+  /** Loads a plugin from a file with the given manifest. */
+  public Plugin load(Path module, PluginManifest manifest) {
+    return load(readFile(module), Objects.requireNonNull(manifest, "manifest"), module.getFileName().toString());
+  }
+
+  /**
+   * Loads a plugin from a stream, reading at most the host's maximum module size (the stream is not closed).
+   *
+   * @param manifest the manifest, or {@code null} to use the embedded one
+   */
+  public Plugin load(InputStream module, PluginManifest manifest) {
+    long max = limits.maxModuleBytes() == null ? Integer.MAX_VALUE - 8 : limits.maxModuleBytes();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[16384];
+    long total = 0;
+    try {
+      int n;
+      while ((n = module.read(buffer)) > 0) {
+        total += n;
+        if (total > max) {
+          throw new ModuleTooLargeException(manifest == null ? null : manifest.id(), -1, max);
+        }
+        out.write(buffer, 0, n);
+      }
+    } catch (IOException e) {
+      throw new PluginLoadException(
+          ErrorCode.LOAD_IO, manifest == null ? null : manifest.id(), "reading the module failed: " + e + ".", e);
+    }
+    return load(out.toByteArray(), manifest, null);
+  }
+
+  /** Returns the manifest path that {@link #load(Path)} looks for beside {@code module}. */
+  public static Path besideManifest(Path module) {
+    String name = module.getFileName().toString();
+    String base = name.endsWith(".wasm") ? name.substring(0, name.length() - 5) : name;
+    return module.resolveSibling(base + ".manifest.json");
+  }
+
+  private byte[] readFile(Path module) {
+    try {
+      long size = Files.size(module);
+      if (limits.maxModuleBytes() != null && size > limits.maxModuleBytes()) {
+        throw new ModuleTooLargeException(null, size, limits.maxModuleBytes());
+      }
+      return Files.readAllBytes(module);
+    } catch (NoSuchFileException e) {
+      throw new PluginLoadException(ErrorCode.LOAD_IO, null, "the module file " + module + " does not exist.", e);
+    } catch (IOException e) {
+      throw new PluginLoadException(
+          ErrorCode.LOAD_IO, null, "the module file " + module + " could not be read: " + e + ".", e);
+    }
+  }
+
+  private Plugin load(byte[] bytes, PluginManifest given, String fileName) {
+    Objects.requireNonNull(bytes, "module");
+    String givenId = given == null ? null : given.id();
+    if (limits.maxModuleBytes() != null && bytes.length > limits.maxModuleBytes()) {
+      throw new ModuleTooLargeException(givenId, bytes.length, limits.maxModuleBytes());
+    }
+    String sha256 = sha256(bytes);
+    if (given != null && given.sha256() != null && !given.sha256().equals(sha256)) {
+      throw new HashMismatchException(givenId, given.sha256(), sha256);
+    }
+    ModuleCache.Key key = new ModuleCache.Key(sha256, Engine.version(), mode);
+    EngineArtifact artifact = cache.lookup(key);
+    ParsedModule parsed = null;
+    ModuleDescription description;
+    if (artifact == null) {
+      parsed = Engine.parse(givenId, bytes, sha256);
+      description = parsed.description();
+    } else {
+      description = artifact.description();
+    }
+    PluginManifest manifest = given != null ? given : embeddedOrAnonymous(description, fileName);
+    PluginLimits effectiveLimits = limits.narrowedBy(manifest.limits());
+    if (effectiveLimits.maxModuleBytes() != null && bytes.length > effectiveLimits.maxModuleBytes()) {
+      throw new ModuleTooLargeException(manifest.id(), bytes.length, effectiveLimits.maxModuleBytes());
+    }
+    CapabilityCheck.check(
+        manifest.id(), description.imports(), grants, manifest.capabilities(), hostFunctions);
+    Grants effective = effectiveGrants(manifest);
+    if (artifact == null) {
+      ParsedModule toCompile = parsed;
+      String id = manifest.id();
+      artifact = cache.computeIfAbsent(key, () -> toCompile.compile(id, mode));
+    }
+    return new Plugin(this, manifest, artifact, effective, effectiveLimits);
+  }
+
+  private PluginManifest embeddedOrAnonymous(ModuleDescription description, String fileName) {
+    if (description.embeddedManifest().isPresent()) {
+      PluginManifest m = Manifests.parse(description.embeddedManifest().get(), "the module's custom section");
+      if (m.sha256() != null) {
+        throw new ManifestException(
+            m.id(),
+            "the embedded manifest pins sha256 " + m.sha256() + ", but a module cannot contain its own hash."
+                + " Pin the hash in a manifest file beside the module instead.",
+            null);
+      }
+      return m;
+    }
+    return PluginManifest.of(anonymousId(description.sha256(), fileName), "0.0.0");
+  }
+
+  private static String anonymousId(String sha256, String fileName) {
+    if (fileName != null) {
+      String base = fileName.endsWith(".wasm") ? fileName.substring(0, fileName.length() - 5) : fileName;
+      String id = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
+      if (!id.isEmpty() && Character.isLetterOrDigit(id.charAt(0)) && id.length() <= 128) {
+        return id;
+      }
+    }
+    return "anonymous-" + sha256.substring(0, 12);
+  }
+
+  private Grants effectiveGrants(PluginManifest manifest) {
+    Set<String> modules = new LinkedHashSet<>();
+    for (String m : manifest.capabilities().hostModules()) {
+      if (grants.hostModules().contains(m)) {
+        modules.add(m);
+      }
+    }
+    Set<WasiCapability> wasi = CapabilityCheck.effectiveWasi(grants, manifest.capabilities());
+    List<Mount> mounts = new ArrayList<>();
+    if (wasi.contains(WasiCapability.FILES)) {
+      Map<String, MountMode> requested = new LinkedHashMap<>();
+      for (MountRequest r : manifest.capabilities().mounts()) {
+        requested.put(r.guestPath(), r.mode());
+      }
+      for (Mount m : grants.mounts()) {
+        MountMode mode = requested.containsKey(m.guestPath()) ? m.mode().narrow(requested.get(m.guestPath())) : m.mode();
+        if (mode == MountMode.READ_ONLY) {
+          throw new PluginLoadException(
+              ErrorCode.LOAD_UNSUPPORTED,
+              manifest.id(),
+              "the mount " + m.guestPath() + " is read-only, but this version runs file access through the"
+                  + " engine's WASI, which cannot enforce read-only mounts. Mount it read-write, or drop the"
+                  + " files capability; read-only mounts arrive with Terrarium's virtual file system.",
+              null);
+        }
+        mounts.add(m.withMode(mode));
+      }
+    }
+    return new Grants(modules, wasi, mounts);
+  }
+
+  /**
+   * Describes a module without loading it as a plugin: its hash, imports, exports and embedded manifest.
+   *
+   * @throws dev.terrarium.api.MalformedModuleException when the bytes are not a module
+   * @throws dev.terrarium.api.InvalidModuleException when it does not validate
+   */
+  public static ModuleDescription inspect(byte[] module) {
+    return Engine.parse(null, module, sha256(module)).description();
+  }
+
+  /** Returns the lowercase hex SHA-256 of {@code bytes}. */
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+
+  /** Stops the watchdog and guest threads and empties the cache. Instances still open stop being bounded. */
+  @Override
+  public void close() {
+    watchdog.close();
+    guestThreads.close();
+    cache.invalidateAll();
+  }
+
+  /** Builds a {@link PluginHost}; each setter validates its value and names it when it is bad. */
+  public static final class Builder {
+    private Grants grants = Grants.none();
+    private PluginLimits limits = DEFAULT_LIMITS;
+    private ExecutionMode mode = ExecutionMode.COMPILER;
+    private long cacheBytes = DEFAULT_CACHE_BYTES;
+    private final Map<String, HostFunctionDefinition> hostFunctions = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** Sets what plugins may use. Default: nothing. */
+    public Builder grants(Grants newGrants) {
+      this.grants = Objects.requireNonNull(newGrants, "grants");
+      return this;
+    }
+
+    /** Sets the ceiling of every plugin's limits. Default: {@link #DEFAULT_LIMITS}. */
+    public Builder limits(PluginLimits newLimits) {
+      this.limits = Objects.requireNonNull(newLimits, "limits");
+      return this;
+    }
+
+    /** Chooses compiler (default) or interpreter. */
+    public Builder executionMode(ExecutionMode newMode) {
+      this.mode = Objects.requireNonNull(newMode, "executionMode");
+      return this;
+    }
+
+    /** Bounds the compiled-module cache by the summed size of the cached module binaries. */
+    public Builder cacheMaximumBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("cache maximum bytes must not be negative, was " + bytes);
+      }
+      this.cacheBytes = bytes;
+      return this;
+    }
+
+    /** Registers a host function that plugins can import (which grants its module). */
+    public Builder hostFunction(HostFunctionDefinition definition) {
+      Objects.requireNonNull(definition, "definition");
+      String key = definition.qualifiedName();
+      if (hostFunctions.containsKey(key)) {
+        throw new IllegalArgumentException("host function " + key + " was already registered");
+      }
+      hostFunctions.put(key, definition);
+      return this;
+    }
+
+    /** Registers a host function that plugins can import (which grants its module). */
+    public Builder hostFunction(
+        String module, String name, List<WasmType> params, List<WasmType> results, HostFunction implementation) {
+      return hostFunction(new HostFunctionDefinition(module, name, params, results, implementation));
+    }
+
+    public PluginHost build() {
+      return new PluginHost(this);
+    }
+  }
+}

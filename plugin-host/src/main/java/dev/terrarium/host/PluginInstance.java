@@ -1,0 +1,66 @@
+package dev.terrarium.host;
+
+import dev.terrarium.api.GuestMemory;
+import dev.terrarium.host.engine.EngineInstance;
+
+/**
+ * One sandbox of a {@link Plugin}: its own memory, WASI state and imports. Not thread-safe: use it from one
+ * thread at a time, and make one instance per concurrent caller. A failed call (other than a bad export name
+ * or argument count) breaks the instance, which then refuses calls; close it and create another.
+ */
+public final class PluginInstance implements AutoCloseable {
+  private final Plugin plugin;
+  private final EngineInstance engine;
+
+  PluginInstance(Plugin plugin, EngineInstance engine) {
+    this.plugin = plugin;
+    this.engine = engine;
+  }
+
+  public Plugin plugin() {
+    return plugin;
+  }
+
+  /** Returns the exported function {@code name}, to call it repeatedly without looking it up again. */
+  public GuestFunction function(String name) {
+    return new GuestFunction(engine.function(name));
+  }
+
+  /**
+   * Calls the exported function {@code name} with numeric arguments encoded as {@link
+   * dev.terrarium.api.WasmType} describes, and returns its results.
+   */
+  public long[] call(String name, long... args) {
+    return engine.function(name).call(args);
+  }
+
+  /**
+   * Runs the plugin as a WASI command (its {@code _start} export) and returns its exit code: 0 when it returns
+   * normally, otherwise the code it passed to {@code proc_exit}. A trap or timeout throws as for any call. The
+   * instance is spent afterwards.
+   */
+  public int run() {
+    return engine.runCommand();
+  }
+
+  /** Returns the current memory size in 64 KiB pages (0 when the module has no memory). */
+  public int memoryPages() {
+    return engine.memoryPages();
+  }
+
+  /** Returns a bounds-checked view of the instance's memory. */
+  public GuestMemory memory() {
+    return engine.memory();
+  }
+
+  /** Returns whether the instance still accepts calls. */
+  public boolean usable() {
+    return engine.unusableReason() == null;
+  }
+
+  /** Frees the instance's resources. Further calls fail with {@code InstanceUnusableException}. */
+  @Override
+  public void close() {
+    engine.close();
+  }
+}

@@ -1,0 +1,130 @@
+package dev.terrarium.host.capability;
+
+import dev.terrarium.api.DeniedImport;
+import dev.terrarium.api.CapabilityDeniedException;
+import dev.terrarium.api.Capabilities;
+import dev.terrarium.api.HostFunctionDefinition;
+import dev.terrarium.api.MissingImportException;
+import dev.terrarium.api.WasiCapability;
+import dev.terrarium.host.Grants;
+import dev.terrarium.host.ImportDescription;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks a module's imports against the effective capabilities. Default deny: every import must be allowed by
+ * both the host's grant and the manifest's request, and every host function must exist with the imported type.
+ */
+public final class CapabilityCheck {
+  private CapabilityCheck() {}
+
+  /**
+   * Throws {@link CapabilityDeniedException} listing every denied import, or {@link MissingImportException}
+   * listing every granted host import that the host does not define (denial is reported first).
+   */
+  public static void check(
+      String pluginId,
+      List<ImportDescription> imports,
+      Grants hostGrants,
+      Capabilities requested,
+      Map<String, HostFunctionDefinition> hostFunctions) {
+    List<DeniedImport> denied = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (ImportDescription imp : imports) {
+      if (!imp.isFunction()) {
+        denied.add(
+            new DeniedImport(
+                imp.module(),
+                imp.name(),
+                imp.kind(),
+                "plugins cannot import a " + imp.kind() + "; define and export it in the module instead"));
+        continue;
+      }
+      if (WasiGroups.MODULE.equals(imp.module())) {
+        WasiCapability group = WasiGroups.groupOf(imp.name());
+        if (group == null) {
+          String why =
+              WasiGroups.isSocket(imp.name())
+                  ? "WASI sockets are never granted to plugins"
+                  : "not a WASI preview 1 function Terrarium knows";
+          denied.add(new DeniedImport(imp.module(), imp.name(), imp.kind(), why));
+        } else {
+          String remedy =
+              remedy(
+                  "WASI capability \"" + group.manifestName() + "\"",
+                  hostGrants.wasi().contains(group),
+                  requested.wasi().contains(group));
+          if (remedy != null) {
+            denied.add(new DeniedImport(imp.module(), imp.name(), imp.kind(), remedy));
+          }
+        }
+        continue;
+      }
+      if (imp.module().startsWith("wasi")) {
+        denied.add(
+            new DeniedImport(
+                imp.module(),
+                imp.name(),
+                imp.kind(),
+                "only WASI preview 1 (wasi_snapshot_preview1) is supported; rebuild the plugin for it"));
+        continue;
+      }
+      String remedy =
+          remedy(
+              "host module \"" + imp.module() + "\"",
+              hostGrants.hostModules().contains(imp.module()),
+              requested.hostModules().contains(imp.module()));
+      if (remedy != null) {
+        denied.add(new DeniedImport(imp.module(), imp.name(), imp.kind(), remedy));
+        continue;
+      }
+      HostFunctionDefinition def = hostFunctions.get(imp.module() + "." + imp.name());
+      if (def == null) {
+        missing.add("function " + imp.module() + "." + imp.name() + " " + imp.signature());
+      } else if (!imp.matches(def)) {
+        missing.add(
+            "function "
+                + imp.module()
+                + "."
+                + imp.name()
+                + " with the imported signature "
+                + imp.signature()
+                + " (the host defines "
+                + def.signature()
+                + ")");
+      }
+    }
+    if (!denied.isEmpty()) {
+      throw new CapabilityDeniedException(pluginId, denied);
+    }
+    if (!missing.isEmpty()) {
+      throw new MissingImportException(pluginId, missing);
+    }
+  }
+
+  private static String remedy(String capability, boolean granted, boolean requested) {
+    if (granted && requested) {
+      return null;
+    }
+    if (!granted && !requested) {
+      return "needs " + capability + ": grant it in the host and request it in the manifest";
+    }
+    if (!granted) {
+      return "needs " + capability + ": the manifest requests it but the host does not grant it";
+    }
+    return "needs " + capability + ": the host grants it but the manifest does not request it";
+  }
+
+  /** Returns the effective WASI groups: granted and requested. */
+  public static Set<WasiCapability> effectiveWasi(Grants grants, Capabilities requested) {
+    var set = java.util.EnumSet.noneOf(WasiCapability.class);
+    for (WasiCapability c : requested.wasi()) {
+      if (grants.wasi().contains(c)) {
+        set.add(c);
+      }
+    }
+    return set;
+  }
+}

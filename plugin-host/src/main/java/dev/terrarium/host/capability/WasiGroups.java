@@ -1,0 +1,78 @@
+package dev.terrarium.host.capability;
+
+import dev.terrarium.api.WasiCapability;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Which capability group each WASI preview 1 function belongs to. */
+public final class WasiGroups {
+  /** The WASI preview 1 import module. */
+  public static final String MODULE = "wasi_snapshot_preview1";
+
+  private static final Map<String, WasiCapability> GROUPS = new HashMap<>();
+
+  static {
+    put(WasiCapability.ARGS, "args_get", "args_sizes_get");
+    put(WasiCapability.ENV, "environ_get", "environ_sizes_get");
+    put(WasiCapability.CLOCKS, "clock_res_get", "clock_time_get");
+    put(WasiCapability.RANDOM, "random_get");
+    put(WasiCapability.POLL, "poll_oneoff");
+    put(WasiCapability.EXIT, "proc_exit", "proc_raise", "sched_yield");
+    put(
+        WasiCapability.STDIO,
+        "fd_read",
+        "fd_write",
+        "fd_close",
+        "fd_fdstat_get",
+        "fd_fdstat_set_flags",
+        "fd_seek",
+        "fd_tell",
+        "fd_sync",
+        "fd_datasync",
+        "fd_filestat_get");
+    put(
+        WasiCapability.FILES,
+        "fd_prestat_get",
+        "fd_prestat_dir_name",
+        "fd_readdir",
+        "fd_pread",
+        "fd_pwrite",
+        "fd_advise",
+        "fd_allocate",
+        "fd_renumber",
+        "fd_fdstat_set_rights",
+        "fd_filestat_set_size",
+        "fd_filestat_set_times",
+        "path_create_directory",
+        "path_filestat_get",
+        "path_filestat_set_times",
+        "path_link",
+        "path_open",
+        "path_readlink",
+        "path_remove_directory",
+        "path_rename",
+        "path_symlink",
+        "path_unlink_file");
+  }
+
+  private static final List<String> SOCKETS = List.of("sock_accept", "sock_recv", "sock_send", "sock_shutdown");
+
+  private WasiGroups() {}
+
+  private static void put(WasiCapability group, String... names) {
+    for (String n : names) {
+      GROUPS.put(n, group);
+    }
+  }
+
+  /** Returns the group of a WASI preview 1 function, or {@code null} when it belongs to none. */
+  public static WasiCapability groupOf(String function) {
+    return GROUPS.get(function);
+  }
+
+  /** Returns whether the function is one of WASI's socket functions, which are never granted. */
+  public static boolean isSocket(String function) {
+    return SOCKETS.contains(function);
+  }
+}

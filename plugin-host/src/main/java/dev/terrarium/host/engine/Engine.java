@@ -1,0 +1,215 @@
+package dev.terrarium.host.engine;
+
+import dev.terrarium.api.InvalidModuleException;
+import dev.terrarium.api.MalformedModuleException;
+import dev.terrarium.api.PluginLoadException;
+import dev.terrarium.api.WasmType;
+import dev.terrarium.host.ExportDescription;
+import dev.terrarium.host.ImportDescription;
+import dev.terrarium.host.ModuleDescription;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import run.endive.wasm.InvalidException;
+import run.endive.wasm.MalformedException;
+import run.endive.wasm.Parser;
+import run.endive.wasm.Version;
+import run.endive.wasm.WasmModule;
+import run.endive.wasm.types.CustomSection;
+import run.endive.wasm.types.Export;
+import run.endive.wasm.types.ExternalType;
+import run.endive.wasm.types.FunctionImport;
+import run.endive.wasm.types.FunctionType;
+import run.endive.wasm.types.Import;
+import run.endive.wasm.types.MemoryLimits;
+import run.endive.wasm.types.UnknownCustomSection;
+import run.endive.wasm.types.ValType;
+
+/** The entry to the Endive engine: parsing, validation and description of modules. */
+public final class Engine {
+  private static final String VERSION = "endive-" + endiveVersion();
+
+  private Engine() {}
+
+  private static String endiveVersion() {
+    try {
+      String v = Version.version();
+      return v == null || v.isBlank() ? "unknown" : v;
+    } catch (RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  /** Returns the engine name and version, part of every compiled-module cache key. */
+  public static String version() {
+    return VERSION;
+  }
+
+  /**
+   * Parses and validates a module.
+   *
+   * @throws MalformedModuleException when the bytes do not decode
+   * @throws InvalidModuleException when the module does not validate
+   */
+  public static ParsedModule parse(String pluginId, byte[] bytes, String sha256) {
+    WasmModule module;
+    try {
+      module = Parser.parse(bytes);
+    } catch (MalformedException e) {
+      throw new MalformedModuleException(pluginId, reason(e), e);
+    } catch (InvalidException e) {
+      throw new InvalidModuleException(pluginId, reason(e), e);
+    } catch (RuntimeException | StackOverflowError e) {
+      // The parser reports some encoding faults as plain runtime exceptions (e.g. reading past the end).
+      throw new MalformedModuleException(pluginId, reason(e), e);
+    }
+    return new ParsedModule(module, describe(pluginId, module, bytes.length, sha256));
+  }
+
+  private static String reason(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  private static ModuleDescription describe(String pluginId, WasmModule module, long size, String sha256) {
+    List<ImportDescription> imports = new ArrayList<>();
+    var importSection = module.importSection();
+    for (int i = 0; i < importSection.importCount(); i++) {
+      Import imp = importSection.getImport(i);
+      String kind = kindName(imp.importType());
+      if (imp instanceof FunctionImport fi) {
+        FunctionType type = module.typeSection().getType(fi.typeIndex());
+        List<WasmType> params = numeric(type.params());
+        List<WasmType> results = numeric(type.returns());
+        boolean numeric = params != null && results != null;
+        imports.add(
+            new ImportDescription(
+                imp.module(),
+                imp.name(),
+                kind,
+                numeric ? params : List.of(),
+                numeric ? results : List.of(),
+                signature(type)));
+      } else {
+        imports.add(new ImportDescription(imp.module(), imp.name(), kind, List.of(), List.of(), ""));
+      }
+    }
+    List<ExportDescription> exports = new ArrayList<>();
+    var exportSection = module.exportSection();
+    int importedFunctions = importSection.count(ExternalType.FUNCTION);
+    for (int i = 0; i < exportSection.exportCount(); i++) {
+      Export e = exportSection.getExport(i);
+      String signature = "";
+      if (e.exportType() == ExternalType.FUNCTION) {
+        signature = signature(functionType(module, e.index(), importedFunctions));
+      }
+      exports.add(new ExportDescription(e.name(), kindName(e.exportType()), signature));
+    }
+    int initial = 0;
+    Optional<Integer> maximum = Optional.empty();
+    var memorySection = module.memorySection();
+    if (memorySection.isPresent() && memorySection.get().memoryCount() > 0) {
+      MemoryLimits limits = memorySection.get().getMemory(0).limits();
+      initial = limits.initialPages();
+      if (limits.maximumPages() < MemoryLimits.MAX_PAGES) {
+        maximum = Optional.of(limits.maximumPages());
+      }
+    }
+    return new ModuleDescription(
+        sha256, size, imports, exports, initial, maximum, embeddedManifest(pluginId, module));
+  }
+
+  static FunctionType functionType(WasmModule module, int functionIndex, int importedFunctions) {
+    if (functionIndex < importedFunctions) {
+      int seen = 0;
+      var imports = module.importSection();
+      for (int i = 0; i < imports.importCount(); i++) {
+        if (imports.getImport(i) instanceof FunctionImport fi) {
+          if (seen++ == functionIndex) {
+            return module.typeSection().getType(fi.typeIndex());
+          }
+        }
+      }
+    }
+    int typeIndex = module.functionSection().getFunctionType(functionIndex - importedFunctions);
+    return module.typeSection().getType(typeIndex);
+  }
+
+  private static Optional<String> embeddedManifest(String pluginId, WasmModule module) {
+    for (CustomSection section : module.customSections()) {
+      if (dev.terrarium.api.PluginManifest.CUSTOM_SECTION.equals(section.name())
+          && section instanceof UnknownCustomSection raw) {
+        return Optional.of(new String(raw.bytes(), StandardCharsets.UTF_8));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String kindName(ExternalType type) {
+    return switch (type) {
+      case FUNCTION -> "function";
+      case MEMORY -> "memory";
+      case TABLE -> "table";
+      case GLOBAL -> "global";
+      case TAG -> "tag";
+    };
+  }
+
+  /** Returns the number types, or {@code null} when any type is not a number type. */
+  static List<WasmType> numeric(List<ValType> types) {
+    List<WasmType> out = new ArrayList<>(types.size());
+    for (ValType t : types) {
+      WasmType w = toWasmType(t);
+      if (w == null) {
+        return null;
+      }
+      out.add(w);
+    }
+    return out;
+  }
+
+  static WasmType toWasmType(ValType t) {
+    if (t.equals(ValType.I32)) {
+      return WasmType.I32;
+    } else if (t.equals(ValType.I64)) {
+      return WasmType.I64;
+    } else if (t.equals(ValType.F32)) {
+      return WasmType.F32;
+    } else if (t.equals(ValType.F64)) {
+      return WasmType.F64;
+    }
+    return null;
+  }
+
+  static ValType toValType(WasmType t) {
+    return switch (t) {
+      case I32 -> ValType.I32;
+      case I64 -> ValType.I64;
+      case F32 -> ValType.F32;
+      case F64 -> ValType.F64;
+    };
+  }
+
+  static String signature(FunctionType type) {
+    return "(" + names(type.params()) + ") -> (" + names(type.returns()) + ")";
+  }
+
+  private static String names(List<ValType> types) {
+    List<String> out = new ArrayList<>();
+    for (ValType t : types) {
+      WasmType w = toWasmType(t);
+      out.add(w == null ? t.toString().toLowerCase(java.util.Locale.ROOT) : w.wasmName());
+    }
+    return String.join(", ", out);
+  }
+
+  /** Wraps an unexpected engine failure at load time. */
+  static PluginLoadException unsupported(String pluginId, String what, Throwable cause) {
+    return new PluginLoadException(
+        dev.terrarium.api.ErrorCode.LOAD_UNSUPPORTED,
+        pluginId,
+        what + ": " + reason(cause) + ". The module may use a WebAssembly feature this engine does not support.",
+        cause);
+  }
+}

@@ -1,0 +1,32 @@
+package dev.terrarium.host.engine;
+
+import dev.terrarium.host.ModuleDescription;
+import java.util.function.Function;
+import run.endive.runtime.Instance;
+import run.endive.runtime.Machine;
+import run.endive.wasm.WasmModule;
+
+/**
+ * A module ready to instantiate: parsed, validated and (for the compiler) compiled. Immutable and shared by
+ * every plugin loaded from the same bytes with the same engine configuration.
+ */
+public final class EngineArtifact {
+  final WasmModule module;
+  final ModuleDescription description;
+  final Function<Instance, Machine> machineFactory;
+
+  EngineArtifact(WasmModule module, ModuleDescription description, Function<Instance, Machine> machineFactory) {
+    this.module = module;
+    this.description = description;
+    this.machineFactory = machineFactory;
+  }
+
+  public ModuleDescription description() {
+    return description;
+  }
+
+  /** Returns whether guest code runs as compiled JVM bytecode (otherwise it is interpreted). */
+  public boolean compiled() {
+    return machineFactory != null;
+  }
+}

@@ -1,0 +1,560 @@
+package dev.terrarium.host.engine;
+
+import dev.terrarium.api.BadExportException;
+import dev.terrarium.api.CallInterruptedException;
+import dev.terrarium.api.CallTimeoutException;
+import dev.terrarium.api.ErrorCode;
+import dev.terrarium.api.GuestExitException;
+import dev.terrarium.api.GuestMemory;
+import dev.terrarium.api.GuestMemoryException;
+import dev.terrarium.api.GuestTrapException;
+import dev.terrarium.api.HostCallContext;
+import dev.terrarium.api.HostFunctionDefinition;
+import dev.terrarium.api.HostFunctionException;
+import dev.terrarium.api.InstanceUnusableException;
+import dev.terrarium.api.MemoryLimitException;
+import dev.terrarium.api.PluginCallException;
+import dev.terrarium.api.PluginException;
+import dev.terrarium.api.PluginInstantiationException;
+import dev.terrarium.api.StackExhaustedException;
+import dev.terrarium.api.TrapKind;
+import dev.terrarium.api.WasmType;
+import dev.terrarium.host.ImportDescription;
+import dev.terrarium.host.ModuleDescription;
+import dev.terrarium.host.internal.Watchdog;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import run.endive.runtime.ExportFunction;
+import run.endive.runtime.HostFunction;
+import run.endive.runtime.ImportFunction;
+import run.endive.runtime.ImportValues;
+import run.endive.runtime.Instance;
+import run.endive.runtime.TrapException;
+import run.endive.runtime.WasmInterruptedException;
+import run.endive.wasi.WasiExitException;
+import run.endive.wasi.WasiOptions;
+import run.endive.wasi.WasiPreview1;
+import run.endive.wasm.UninstantiableException;
+import run.endive.wasm.UnlinkableException;
+import run.endive.wasm.types.ExternalType;
+import run.endive.wasm.types.FunctionType;
+import run.endive.wasm.types.MemoryLimits;
+
+/**
+ * One sandbox on Endive: an instance with its own memory, WASI state and imports. Confined to one call at a
+ * time. Every failure of a call is translated into a typed {@link PluginCallException}; every failure but a
+ * caller's mistake breaks the instance, which then refuses further calls.
+ */
+public final class EngineInstance implements AutoCloseable {
+  private static final long[] NO_VALUES = new long[0];
+  private static final String WASI_MODULE = "wasi_snapshot_preview1";
+
+  private final String pluginId;
+  private final EngineArtifact artifact;
+  private final InstanceSpec spec;
+  private final Instance instance;
+  private final GuardedMemory memory;
+  private final WasiPreview1 wasi;
+  private final Watchdog.Slot slot;
+  private final ExecutorService guestExecutor;
+  private final Map<String, Function> functions = new HashMap<>();
+  private String unusable;
+
+  private EngineInstance(
+      EngineArtifact artifact,
+      InstanceSpec spec,
+      Instance instance,
+      GuardedMemory memory,
+      WasiPreview1 wasi,
+      Watchdog.Slot slot) {
+    this.pluginId = spec.pluginId();
+    this.artifact = artifact;
+    this.spec = spec;
+    this.instance = instance;
+    this.memory = memory;
+    this.wasi = wasi;
+    this.slot = slot;
+    this.guestExecutor = spec.guestExecutor();
+  }
+
+  /**
+   * Instantiates {@code artifact}: links its imports, sets its memory limit, initialises it and runs its start
+   * function, all under the call deadline and on the configured guest stack.
+   */
+  public static EngineInstance create(EngineArtifact artifact, InstanceSpec spec) {
+    ModuleDescription d = artifact.description;
+    String pluginId = spec.pluginId();
+    int limit = spec.memoryLimitPages();
+    if (d.initialMemoryPages() > limit) {
+      throw new PluginInstantiationException(
+          ErrorCode.INSTANTIATE_MEMORY_LIMIT,
+          pluginId,
+          "the module needs "
+              + d.initialMemoryPages()
+              + " pages of memory to start, more than its limit of "
+              + limit
+              + " pages. Raise maxMemoryPages or build the plugin with a smaller initial memory.",
+          null);
+    }
+    Watchdog.Slot slot = spec.timeout() == null ? null : spec.watchdog().register(spec.timeout());
+    WasiPreview1 wasi = null;
+    try {
+      wasi = spec.wasi() == null ? null : newWasi(spec.wasi());
+      ImportValues imports = imports(d, spec, wasi);
+      GuardedMemory[] memoryHolder = new GuardedMemory[1];
+      int declaredMax = d.maximumMemoryPages().orElse(MemoryLimits.MAX_PAGES);
+      MemoryLimits limits = new MemoryLimits(d.initialMemoryPages(), Math.min(declaredMax, limit));
+      Instance.Builder builder =
+          Instance.builder(artifact.module)
+              .withImportValues(imports)
+              .withStart(false)
+              .withMemoryLimits(limits)
+              .withMemoryFactory(
+                  l -> {
+                    GuardedMemory m = new GuardedMemory(l, limit);
+                    memoryHolder[0] = m;
+                    return m;
+                  });
+      if (artifact.machineFactory != null) {
+        builder.withMachineFactory(artifact.machineFactory);
+      }
+      Instance instance =
+          guarded(spec, slot, () -> builder.build(), memoryHolder, "instantiation");
+      return new EngineInstance(artifact, spec, instance, memoryHolder[0], wasi, slot);
+    } catch (RuntimeException | Error e) {
+      if (wasi != null) {
+        wasi.close();
+      }
+      if (slot != null) {
+        slot.close();
+      }
+      throw instantiationFailure(pluginId, e);
+    }
+  }
+
+  private static PluginException instantiationFailure(String pluginId, Throwable e) {
+    if (e instanceof PluginInstantiationException pie) {
+      return pie;
+    }
+    String why;
+    if (e instanceof PluginCallException pce) {
+      why = "its start function failed: " + pce.getMessage();
+    } else if (e instanceof UnlinkableException) {
+      why = "its imports could not be linked: " + e.getMessage();
+    } else if (e instanceof UninstantiableException) {
+      why = "the engine refused it: " + e.getMessage();
+    } else {
+      why = "the engine failed: " + e;
+    }
+    return new PluginInstantiationException(
+        ErrorCode.INSTANTIATE_FAILED,
+        pluginId,
+        "creating an instance failed, " + why + ". The plugin stays loaded; fix the module or its inputs.",
+        e);
+  }
+
+  private static <T> T guarded(
+      InstanceSpec spec, Watchdog.Slot slot, Supplier<T> body, GuardedMemory[] memory, String what) {
+    Callable<T> call =
+        () -> {
+          if (slot != null) {
+            slot.enter();
+          }
+          boolean timedOut = false;
+          try {
+            return body.get();
+          } catch (Throwable t) {
+            timedOut = slot != null && slot.exit();
+            throw translate(spec.pluginId(), what, t, timedOut, slot, memory[0], spec.stackDescription());
+          } finally {
+            if (slot != null && !timedOut) {
+              slot.exit();
+            }
+          }
+        };
+    return runOn(spec.pluginId(), what, spec.guestExecutor(), call);
+  }
+
+  private static <T> T runOn(String pluginId, String what, ExecutorService executor, Callable<T> call) {
+    if (executor == null) {
+      try {
+        return call.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    Future<T> future = executor.submit(call);
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new CallInterruptedException(pluginId, what, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
+    }
+  }
+
+  private static WasiPreview1 newWasi(WasiConfig config) {
+    WasiOptions.Builder options =
+        WasiOptions.builder()
+            .withArguments(config.args())
+            .withStdin(config.stdin(), false)
+            .withStdout(config.stdout(), false)
+            .withStderr(config.stderr(), false);
+    config.env().forEach(options::withEnvironment);
+    config.directories().forEach(options::withDirectory);
+    return WasiPreview1.builder().withOptions(options.build()).build();
+  }
+
+  private static ImportValues imports(ModuleDescription d, InstanceSpec spec, WasiPreview1 wasi) {
+    Map<String, HostFunction> wasiFunctions = new HashMap<>();
+    if (wasi != null) {
+      for (HostFunction f : wasi.toHostFunctions()) {
+        wasiFunctions.put(f.name(), f);
+      }
+    }
+    List<ImportFunction> functions = new ArrayList<>();
+    Set<String> added = new java.util.HashSet<>();
+    for (ImportDescription imp : d.imports()) {
+      if (!imp.isFunction() || !added.add(imp.module() + "\0" + imp.name())) {
+        continue;
+      }
+      if (WASI_MODULE.equals(imp.module())) {
+        HostFunction f = wasiFunctions.get(imp.name());
+        if (f == null) {
+          throw new PluginInstantiationException(
+              ErrorCode.INSTANTIATE_FAILED,
+              spec.pluginId(),
+              "the engine has no WASI function " + imp.name() + ". Rebuild the plugin without it.",
+              null);
+        }
+        functions.add(f);
+      } else {
+        HostFunctionDefinition def = spec.hostFunctions().get(imp.module() + "." + imp.name());
+        if (def == null) {
+          throw new PluginInstantiationException(
+              ErrorCode.INSTANTIATE_FAILED, spec.pluginId(), "no host function for " + imp + ".", null);
+        }
+        functions.add(adapt(spec.pluginId(), def));
+      }
+    }
+    return ImportValues.builder().withFunctions(functions).build();
+  }
+
+  private static HostFunction adapt(String pluginId, HostFunctionDefinition def) {
+    FunctionType type =
+        FunctionType.of(
+            def.params().stream().map(Engine::toValType).toList(),
+            def.results().stream().map(Engine::toValType).toList());
+    int resultCount = def.results().size();
+    String qualified = def.qualifiedName();
+    var impl = def.implementation();
+    return new HostFunction(
+        def.module(),
+        def.name(),
+        type,
+        (instance, args) -> {
+          long[] results;
+          try {
+            results = impl.call(new Context(pluginId, instance), args);
+          } catch (Throwable t) {
+            throw new HostFailure(qualified, t);
+          }
+          if (results == null) {
+            results = NO_VALUES;
+          }
+          if (results.length != resultCount) {
+            throw new HostFailure(
+                qualified,
+                new IllegalStateException(
+                    "host function returned " + results.length + " values, its signature has " + resultCount));
+          }
+          return results;
+        });
+  }
+
+  /** What a host function sees of its caller. */
+  private static final class Context implements HostCallContext {
+    private final String pluginId;
+    private final Instance instance;
+
+    Context(String pluginId, Instance instance) {
+      this.pluginId = pluginId;
+      this.instance = instance;
+    }
+
+    @Override
+    public String pluginId() {
+      return pluginId;
+    }
+
+    @Override
+    public GuestMemory memory() {
+      if (instance.memory() == null) {
+        throw new GuestMemoryException(pluginId, "the module has no memory");
+      }
+      return new EngineGuestMemory(pluginId, instance.memory());
+    }
+  }
+
+  /** Returns the exported function, or throws {@link BadExportException}. */
+  public Function function(String name) {
+    Function f = functions.get(name);
+    if (f == null) {
+      f = lookup(name);
+      functions.put(name, f);
+    }
+    return f;
+  }
+
+  private Function lookup(String name) {
+    var export = artifact.description.export(name);
+    if (export.isEmpty()) {
+      throw new BadExportException(
+          pluginId,
+          name,
+          "the module has no export named '"
+              + name
+              + "'. Its function exports are: "
+              + String.join(
+                  ", ",
+                  artifact.description.exports().stream()
+                      .filter(e -> e.kind().equals("function"))
+                      .map(e -> e.name() + " " + e.signature())
+                      .toList())
+              + ".");
+    }
+    if (!export.get().kind().equals("function")) {
+      throw new BadExportException(
+          pluginId, name, "the export '" + name + "' is a " + export.get().kind() + ", not a function.");
+    }
+    FunctionType type = instance.exportType(name);
+    List<WasmType> params = Engine.numeric(type.params());
+    List<WasmType> results = Engine.numeric(type.returns());
+    if (params == null || results == null) {
+      throw new BadExportException(
+          pluginId,
+          name,
+          "the export '" + name + "' has signature " + Engine.signature(type)
+              + ", which uses types other than numbers; only i32, i64, f32 and f64 cross the boundary.");
+    }
+    return new Function(name, instance.export(name), params, results);
+  }
+
+  /** An exported function of this instance. */
+  public final class Function {
+    private final String name;
+    private final ExportFunction export;
+    private final List<WasmType> params;
+    private final List<WasmType> results;
+    private final int arity;
+
+    private Function(String name, ExportFunction export, List<WasmType> params, List<WasmType> results) {
+      this.name = name;
+      this.export = export;
+      this.params = List.copyOf(params);
+      this.results = List.copyOf(results);
+      this.arity = params.size();
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public List<WasmType> params() {
+      return params;
+    }
+
+    public List<WasmType> results() {
+      return results;
+    }
+
+    /** Calls the function with arguments encoded as {@link WasmType} describes. */
+    public long[] call(long... args) {
+      if (unusable != null) {
+        throw new InstanceUnusableException(pluginId, name, unusable);
+      }
+      if (args.length != arity) {
+        throw new BadExportException(
+            pluginId,
+            name,
+            "it takes " + arity + " argument" + (arity == 1 ? "" : "s") + " " + params + " but was given "
+                + args.length + ".");
+      }
+      if (guestExecutor != null) {
+        return runOn(pluginId, name, guestExecutor, () -> invoke(args));
+      }
+      return invoke(args);
+    }
+
+    private long[] invoke(long[] args) {
+      memory.resetRefusals();
+      Watchdog.Slot s = slot;
+      if (s == null) {
+        try {
+          long[] r = export.apply(args);
+          return r == null ? NO_VALUES : r;
+        } catch (Throwable t) {
+          throw fail(name, t, false);
+        }
+      }
+      s.enter();
+      boolean timedOut = false;
+      try {
+        long[] r = export.apply(args);
+        return r == null ? NO_VALUES : r;
+      } catch (Throwable t) {
+        timedOut = s.exit();
+        throw fail(name, t, timedOut);
+      } finally {
+        if (!timedOut) {
+          s.exit();
+        }
+      }
+    }
+  }
+
+  private PluginCallException fail(String function, Throwable t, boolean timedOut) {
+    PluginCallException e =
+        translate(pluginId, function, t, timedOut, slot, memory, spec.stackDescription());
+    if (!e.instanceUsable()) {
+      unusable = "was broken by an earlier failure (" + e.code() + ")";
+    }
+    return e;
+  }
+
+  private static PluginCallException translate(
+      String pluginId,
+      String function,
+      Throwable t,
+      boolean timedOut,
+      Watchdog.Slot slot,
+      GuardedMemory memory,
+      String stack) {
+    if (timedOut || (slot != null && slot.timedOut())) {
+      return new CallTimeoutException(pluginId, function, slot.timeout(), t);
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof HostFailure hf) {
+        if (hf.getCause() instanceof PluginCallException pce) {
+          return pce;
+        }
+        return new HostFunctionException(pluginId, function, hf.hostFunction, hf.getCause());
+      }
+      if (c instanceof WasiExitException exit) {
+        return new GuestExitException(pluginId, function, exit.exitCode());
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    if (t instanceof PluginCallException pce) {
+      return pce;
+    }
+    if (t instanceof StackOverflowError) {
+      return new StackExhaustedException(pluginId, function, stack, t);
+    }
+    if (t instanceof WasmInterruptedException) {
+      Thread.currentThread().interrupt();
+      return new CallInterruptedException(pluginId, function, t);
+    }
+    String message = t.getMessage() == null ? t.toString() : t.getMessage();
+    if (t instanceof TrapException || t instanceof UninstantiableException) {
+      if (Traps.isStackExhaustion(message)) {
+        return new StackExhaustedException(pluginId, function, stack, t);
+      }
+      TrapKind kind = Traps.classify(message);
+      if (memory != null && memory.growRefused()) {
+        return new MemoryLimitException(pluginId, function, memory.limitPages(), kind + ": " + message, t);
+      }
+      return new GuestTrapException(pluginId, function, kind, message, t);
+    }
+    if (t instanceof OutOfMemoryError) {
+      return new MemoryLimitException(
+          pluginId,
+          function,
+          memory == null ? 0 : memory.limitPages(),
+          "the JVM ran out of heap while the guest ran (" + message + "); lower maxMemoryPages or give the JVM more heap",
+          t);
+    }
+    if (t instanceof ArithmeticException) {
+      return new GuestTrapException(pluginId, function, Traps.classify(message), message, t);
+    }
+    TrapKind kind = Traps.classify(message);
+    if (memory != null && memory.growRefused()) {
+      return new MemoryLimitException(pluginId, function, memory.limitPages(), message, t);
+    }
+    return new GuestTrapException(pluginId, function, kind, "the engine failed: " + t, t);
+  }
+
+  /**
+   * Runs the WASI command's {@code _start}. Returns its exit code: 0 when it returns normally, otherwise the
+   * code it passed to {@code proc_exit}. The instance is spent afterwards.
+   */
+  public int runCommand() {
+    Function start = function("_start");
+    try {
+      start.call();
+      return 0;
+    } catch (GuestExitException e) {
+      return e.exitCode();
+    } finally {
+      if (unusable == null) {
+        unusable = "has already run its command";
+      }
+    }
+  }
+
+  /** Returns the memory size in pages, or 0 when the module has no memory. */
+  public int memoryPages() {
+    return instance.memory() == null ? 0 : instance.memory().pages();
+  }
+
+  /** Returns a bounds-checked view of the instance's memory. */
+  public GuestMemory memory() {
+    if (instance.memory() == null) {
+      throw new GuestMemoryException(pluginId, "the module has no memory");
+    }
+    return new EngineGuestMemory(pluginId, instance.memory());
+  }
+
+  /** Returns why the instance refuses calls, or {@code null} when it is usable. */
+  public String unusableReason() {
+    return unusable;
+  }
+
+  @Override
+  public void close() {
+    if (unusable == null || !unusable.startsWith("was closed")) {
+      unusable = "was closed";
+    }
+    if (wasi != null) {
+      wasi.close();
+    }
+    if (slot != null) {
+      slot.close();
+    }
+  }
+
+  static boolean isFunction(ExternalType type) {
+    return type == ExternalType.FUNCTION;
+  }
+}

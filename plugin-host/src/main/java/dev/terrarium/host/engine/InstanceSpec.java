@@ -1,0 +1,29 @@
+package dev.terrarium.host.engine;
+
+import dev.terrarium.api.HostFunctionDefinition;
+import dev.terrarium.host.internal.Watchdog;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Everything an instance needs besides its module.
+ *
+ * @param pluginId the plugin's id, for messages
+ * @param memoryLimitPages the most pages its memory may have
+ * @param hostFunctions the host functions it imports, by {@code module.name}
+ * @param wasi its WASI wiring, or {@code null} when it imports no WASI function
+ * @param watchdog the host's watchdog, used when {@code timeout} is set
+ * @param timeout the per-call deadline, or {@code null}
+ * @param guestExecutor the threads with a configured stack to run guest code on, or {@code null} for the caller's
+ * @param stackDescription a human description of the guest stack, for messages
+ */
+public record InstanceSpec(
+    String pluginId,
+    int memoryLimitPages,
+    Map<String, HostFunctionDefinition> hostFunctions,
+    WasiConfig wasi,
+    Watchdog watchdog,
+    Duration timeout,
+    ExecutorService guestExecutor,
+    String stackDescription) {}

@@ -1,0 +1,16 @@
+/**
+ * Terrarium's runtime. Only {@code dev.terrarium.host} is API; the engine, capability, cache and internal
+ * packages are implementation, and only {@code dev.terrarium.host.engine} touches Endive.
+ */
+module dev.terrarium.host {
+  requires transitive dev.terrarium.api;
+  requires run.endive.runtime;
+  requires run.endive.wasm;
+  requires run.endive.compiler;
+  requires run.endive.wasi;
+  requires com.github.benmanes.caffeine;
+  requires com.fasterxml.jackson.databind;
+  requires com.fasterxml.jackson.datatype.jsr310;
+
+  exports dev.terrarium.host;
+}

@@ -1,0 +1,204 @@
+package dev.terrarium.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SamplePluginsTest {
+
+  private static final String MANIFEST_SECTION = "terrarium.manifest";
+
+  private static final List<String> VALID_MODULES =
+      List.of(
+          "hello.wasm",
+          "echo-shell.wasm",
+          "sizer.wasm",
+          "fixtures/add.wasm",
+          "fixtures/loop.wasm",
+          "fixtures/memory-bomb.wasm",
+          "fixtures/recursion.wasm",
+          "fixtures/host-call.wasm",
+          "fixtures/ungranted.wasm",
+          "fixtures/traps.wasm",
+          "fixtures/start-trap.wasm",
+          "fixtures/big-initial-memory.wasm",
+          "fixtures/wasi-hello.wasm",
+          "fixtures/exit-code.wasm");
+
+  private static final List<String> INVALID_MODULES =
+      List.of("fixtures/garbage.wasm", "fixtures/truncated.wasm");
+
+  @Test
+  void indexListsExactlyTheExpectedModules() {
+    List<String> expected = new java.util.ArrayList<>(VALID_MODULES);
+    expected.addAll(INVALID_MODULES);
+
+    assertThat(SamplePlugins.names()).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void everyValidModuleStartsWithTheWasmHeaderAndItsSectionsCoverTheFile() {
+    for (String name : VALID_MODULES) {
+      byte[] bytes = SamplePlugins.bytes(name);
+
+      assertThat(WasmSections.hasMagic(bytes)).as("%s starts with \\0asm", name).isTrue();
+      assertThat(WasmSections.parse(bytes).sections()).as("%s sections", name).isNotEmpty();
+    }
+  }
+
+  @Test
+  void garbageIsTextWithoutTheWasmMagic() {
+    byte[] bytes = SamplePlugins.bytes("fixtures/garbage.wasm");
+
+    assertThat(WasmSections.hasMagic(bytes)).isFalse();
+    assertThat(new String(bytes, StandardCharsets.UTF_8)).isEqualTo("this is not a wasm module\n");
+  }
+
+  @Test
+  void truncatedIsTheFirstHalfOfAddAndItsSectionTableDoesNotFit() {
+    byte[] add = SamplePlugins.bytes("fixtures/add.wasm");
+    byte[] truncated = SamplePlugins.bytes("fixtures/truncated.wasm");
+
+    assertThat(truncated).isEqualTo(Arrays.copyOf(add, add.length / 2));
+    assertThat(WasmSections.hasMagic(truncated)).isTrue();
+    assertThatThrownBy(() -> WasmSections.parse(truncated))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "hello.wasm      | {\"id\":\"hello\",\"version\":\"1.0.0\",\"capabilities\":{\"hostModules\":[\"host\"]}}",
+        "echo-shell.wasm | {\"id\":\"echo-shell\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"stdio\",\"env\",\"exit\"]}}",
+        "sizer.wasm      | {\"id\":\"sizer\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"stdio\",\"files\",\"exit\"]}}"
+      })
+  void realPluginsEmbedTheirManifestInATerrariumManifestCustomSection(
+      String name, String expectedJson) {
+    WasmSections module = WasmSections.parse(SamplePlugins.bytes(name));
+
+    assertThat(module.customSections()).containsKey(MANIFEST_SECTION);
+    assertThat(new String(module.customSections().get(MANIFEST_SECTION), StandardCharsets.UTF_8))
+        .isEqualTo(expectedJson);
+  }
+
+  @Test
+  void fixturesHaveNoManifest() {
+    for (String name : VALID_MODULES) {
+      if (name.startsWith("fixtures/")) {
+        assertThat(WasmSections.parse(SamplePlugins.bytes(name)).customSections())
+            .as("custom sections of %s", name)
+            .doesNotContainKey(MANIFEST_SECTION);
+      }
+    }
+  }
+
+  @Test
+  void helloImportsHostHelloAndExportsHelloAndMemory() {
+    WasmSections hello = WasmSections.parse(SamplePlugins.bytes("hello.wasm"));
+
+    assertThat(hello.imports()).containsExactly("host.hello");
+    assertThat(hello.exports()).containsExactlyInAnyOrder("hello", "memory");
+  }
+
+  @Test
+  void wasiProgramsExportStartAndMemoryAndImportOnlyWasiPreview1() {
+    for (String name :
+        List.of(
+            "echo-shell.wasm",
+            "sizer.wasm",
+            "fixtures/wasi-hello.wasm",
+            "fixtures/exit-code.wasm")) {
+      WasmSections module = WasmSections.parse(SamplePlugins.bytes(name));
+
+      assertThat(module.exports()).as("exports of %s", name).contains("_start", "memory");
+      assertThat(module.imports())
+          .as("imports of %s", name)
+          .isNotEmpty()
+          .allMatch(i -> i.startsWith("wasi_snapshot_preview1."));
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "fixtures/add.wasm                | add,noop,memory,add64,addf |",
+        "fixtures/loop.wasm               | spin,noop                  |",
+        "fixtures/memory-bomb.wasm        | bomb,pages,memory          |",
+        "fixtures/recursion.wasm          | recurse,noop               |",
+        "fixtures/host-call.wasm          | callFail,noop              | host.fail",
+        "fixtures/ungranted.wasm          | noop                       | wasi_snapshot_preview1.sock_accept,env.secret_key,host.hello",
+        "fixtures/traps.wasm              | div0,oob,unreachable,memory |",
+        "fixtures/start-trap.wasm         | noop                       |",
+        "fixtures/big-initial-memory.wasm | noop,memory                |",
+        "fixtures/wasi-hello.wasm         | _start,memory              | wasi_snapshot_preview1.fd_write",
+        "fixtures/exit-code.wasm          | _start,memory              | wasi_snapshot_preview1.proc_exit"
+      })
+  void fixturesHaveTheirDocumentedExportsAndImports(
+      String name, String exports, String imports) {
+    WasmSections module = WasmSections.parse(SamplePlugins.bytes(name));
+
+    assertThat(module.exports()).containsExactlyInAnyOrder(exports.split(","));
+    if (imports == null) {
+      assertThat(module.imports()).isEmpty();
+    } else {
+      assertThat(module.imports()).containsExactly(imports.split(","));
+    }
+  }
+
+  @Test
+  void bytesOfAMissingResourceNamesItAndTheAvailableOnes() {
+    assertThatThrownBy(() -> SamplePlugins.bytes("fixtures/nope.wasm"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("dev/terrarium/samples/fixtures/nope.wasm")
+        .hasMessageContaining("hello.wasm")
+        .hasMessageContaining("fixtures/loop.wasm");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "/hello.wasm", "../samples/hello.wasm", "fixtures/", "a\\b.wasm"})
+  void bytesRejectsNamesThatAreNotRelativeResourcePaths(String name) {
+    assertThatThrownBy(() -> SamplePlugins.bytes(name))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("invalid sample plugin name");
+  }
+
+  @Test
+  void bytesReturnsAFreshCopyEachTime() {
+    byte[] first = SamplePlugins.bytes("hello.wasm");
+    first[0] = 42;
+
+    assertThat(SamplePlugins.bytes("hello.wasm")[0]).isEqualTo((byte) 0);
+  }
+
+  @Test
+  void copyToWritesTheModuleUnderItsFileNameAndCreatesTheDirectory(@TempDir Path tmp)
+      throws Exception {
+    Path dir = tmp.resolve("plugins/nested");
+
+    Path written = SamplePlugins.copyTo("fixtures/loop.wasm", dir);
+
+    assertThat(written).isEqualTo(dir.resolve("loop.wasm"));
+    assertThat(Files.readAllBytes(written)).isEqualTo(SamplePlugins.bytes("fixtures/loop.wasm"));
+  }
+
+  @Test
+  void copyToReplacesAnExistingFile(@TempDir Path tmp) throws Exception {
+    Files.writeString(tmp.resolve("hello.wasm"), "old");
+
+    Path written = SamplePlugins.copyTo("hello.wasm", tmp);
+
+    assertThat(Files.readAllBytes(written)).isEqualTo(SamplePlugins.bytes("hello.wasm"));
+  }
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Builds the sample WebAssembly plugins and test fixtures of the sample-plugins module
+# from source (WAT, Rust, C) and writes them where Maven packs them into the jar.
+#
+# Usage: scripts/build-sample-plugins.sh [OUTPUT_DIR]
+#   OUTPUT_DIR defaults to sample-plugins/target/classes/dev/terrarium/samples
+#
+# Called by Maven (exec-maven-plugin, phase generate-resources) of sample-plugins.
+# Builds everything on every run (it takes a few seconds) and replaces the previous
+# output completely, so it is idempotent. Needs only bash and coreutils besides the
+# guest toolchains, which scripts/install-toolchains.sh installs (Debian packages):
+#   wat2wasm, wasm-validate, wasm-objdump (wabt)   WAT -> wasm, checks
+#   /usr/bin/rustc + wasm32-wasi std               Rust -> wasm (Debian's rustc, never rustup's)
+#   clang + wasm-ld + wasi-libc + compiler-rt      C -> wasm
+set -euo pipefail
+export LC_ALL=C
+
+die() {
+  echo "build-sample-plugins: error: $*" >&2
+  exit 1
+}
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+MODULE="$ROOT/sample-plugins"
+SRC="$MODULE/src/main"
+OUT="${1:-$MODULE/target/classes/dev/terrarium/samples}"
+
+# --- toolchains -----------------------------------------------------------------------
+
+bash "$SCRIPT_DIR/install-toolchains.sh" ||
+  die "scripts/install-toolchains.sh failed; install the guest toolchains by hand (see sample-plugins/README.md)"
+
+RUSTC=/usr/bin/rustc   # Debian's rustc; a rustup rustc on the PATH must not be used
+CLANG=/usr/bin/clang
+WASI_SYSROOT=/usr      # wasi-libc: /usr/include/wasm32-wasi, /usr/lib/wasm32-wasi
+
+require_tool() { # NAME PACKAGE
+  command -v "$1" >/dev/null 2>&1 || die "'$1' not found (Debian package: $2)"
+}
+require_file() { # PATH PACKAGE
+  [ -e "$1" ] || die "'$1' not found (Debian package: $2)"
+}
+
+require_tool wat2wasm wabt
+require_tool wasm-validate wabt
+require_tool wasm-objdump wabt
+require_file "$RUSTC" rustc
+require_file "$("$RUSTC" --print sysroot)/lib/rustlib/wasm32-wasi" libstd-rust-dev-wasm32
+require_file "$CLANG" clang
+require_file "$("$CLANG" -print-prog-name=wasm-ld)" lld
+require_file "$WASI_SYSROOT/lib/wasm32-wasi/libc.a" wasi-libc
+require_file "$WASI_SYSROOT/lib/wasm32-wasi/crt1-command.o" wasi-libc
+require_file "$("$CLANG" --target=wasm32-wasi -print-libgcc-file-name)" libclang-rt-14-dev-wasm32
+
+# --- helpers --------------------------------------------------------------------------
+
+# Prints N as unsigned LEB128, as printf escapes ("\ooo" per byte).
+leb128_escapes() { # N
+  local n=$1 byte out=""
+  while :; do
+    byte=$((n & 0x7f))
+    n=$((n >> 7))
+    if [ "$n" -ne 0 ]; then byte=$((byte | 0x80)); fi
+    out+=$(printf '\\%03o' "$byte")
+    if [ "$n" -eq 0 ]; then break; fi
+  done
+  printf '%s' "$out"
+}
+
+# Appends a custom section NAME whose content is the text of CONTENT_FILE (trailing
+# newlines removed) to the wasm module WASM. A custom section is: byte 0x00,
+# LEB128(payload size), payload; payload = LEB128(name length), name, content.
+# Custom sections may appear anywhere, so appending one to a valid module keeps it valid.
+append_custom_section() { # WASM NAME CONTENT_FILE
+  local wasm=$1 name=$2 content_file=$3 content payload name_len payload_len
+  [ -f "$content_file" ] || die "missing manifest $content_file"
+  content=$(<"$content_file")
+  payload=$(mktemp "$STAGE/payload.XXXXXX")
+  name_len=$(printf '%s' "$name" | wc -c)
+  # shellcheck disable=SC2059 # the format is made of our own escapes
+  printf "$(leb128_escapes "$name_len")" >"$payload"
+  printf '%s' "$name" >>"$payload"
+  printf '%s' "$content" >>"$payload"
+  payload_len=$(wc -c <"$payload")
+  {
+    printf '\000'
+    # shellcheck disable=SC2059
+    printf "$(leb128_escapes "$payload_len")"
+    cat "$payload"
+  } >>"$wasm"
+  rm -f "$payload"
+  wasm-objdump -h "$wasm" | grep -q "\"$name\"" ||
+    die "custom section $name not found in $wasm after appending it"
+}
+
+require_manifest_section() { # WASM
+  wasm-objdump -h "$1" | grep -q '"terrarium.manifest"' ||
+    die "$1 has no terrarium.manifest custom section"
+}
+
+validate() { # WASM...
+  local f
+  for f in "$@"; do
+    wasm-validate "$f" || die "$f is not a valid module"
+  done
+}
+
+# --- build into a staging directory, then replace the output ---------------------------
+
+mkdir -p "$(dirname "$OUT")"
+STAGE=$(mktemp -d "$(dirname "$OUT")/.samples-build.XXXXXX")
+trap 'rm -rf "$STAGE"' EXIT
+chmod 755 "$STAGE"
+mkdir -p "$STAGE/fixtures"
+
+# 1. hello.wasm (WAT + appended manifest)
+wat2wasm "$SRC/wat/hello.wat" -o "$STAGE/hello.wasm"
+append_custom_section "$STAGE/hello.wasm" terrarium.manifest "$SRC/manifests/hello.json"
+
+# 2. echo-shell.wasm (Rust, std only; the manifest is a #[link_section] static)
+"$RUSTC" --edition 2021 --crate-name echo_shell --crate-type bin --target wasm32-wasi \
+  -C opt-level=2 -C strip=debuginfo \
+  -o "$STAGE/echo-shell.wasm" "$SRC/rust/echo_shell.rs"
+require_manifest_section "$STAGE/echo-shell.wasm"
+
+# 3. sizer.wasm (C + wasi-libc, appended manifest)
+"$CLANG" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 -Wall -Wextra -Werror \
+  -Wl,--strip-debug \
+  -o "$STAGE/sizer.wasm" "$SRC/c/sizer.c"
+append_custom_section "$STAGE/sizer.wasm" terrarium.manifest "$SRC/manifests/sizer.json"
+
+validate "$STAGE/hello.wasm" "$STAGE/echo-shell.wasm" "$STAGE/sizer.wasm"
+
+# 4. test fixtures (WAT, no manifest)
+for wat in "$SRC"/wat/fixtures/*.wat; do
+  name=$(basename "$wat" .wat)
+  wat2wasm "$wat" -o "$STAGE/fixtures/$name.wasm"
+  validate "$STAGE/fixtures/$name.wasm"
+done
+
+# invalid artifacts
+printf 'this is not a wasm module\n' >"$STAGE/fixtures/garbage.wasm"
+add_size=$(wc -c <"$STAGE/fixtures/add.wasm")
+head -c $((add_size / 2)) "$STAGE/fixtures/add.wasm" >"$STAGE/fixtures/truncated.wasm"
+if wasm-validate "$STAGE/fixtures/truncated.wasm" 2>/dev/null; then
+  die "fixtures/truncated.wasm unexpectedly validates"
+fi
+
+# index of all resources (read by dev.terrarium.samples.SamplePlugins)
+(cd "$STAGE" && find . -type f -name '*.wasm' | sed 's|^\./||' | sort) >"$STAGE/index.txt"
+
+rm -rf "$OUT"
+mv "$STAGE" "$OUT"
+trap - EXIT
+echo "build-sample-plugins: wrote $(wc -l <"$OUT/index.txt") modules to $OUT" >&2
