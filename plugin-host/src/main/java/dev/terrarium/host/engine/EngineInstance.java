@@ -406,7 +406,10 @@ public final class EngineInstance implements AutoCloseable {
     }
 
     private long[] invoke(long[] args) {
-      memory.resetRefusals();
+      GuardedMemory m = memory;
+      if (m != null) {
+        m.resetRefusals();
+      }
       Watchdog.Slot s = slot;
       if (s == null) {
         try {
@@ -477,10 +480,11 @@ public final class EngineInstance implements AutoCloseable {
       return new CallInterruptedException(pluginId, function, t);
     }
     String message = t.getMessage() == null ? t.toString() : t.getMessage();
+    if (Traps.isStackExhaustion(message)) {
+      // The engine turns the JVM's StackOverflowError into this, under the compiler and the interpreter.
+      return new StackExhaustedException(pluginId, function, stack, t);
+    }
     if (t instanceof TrapException || t instanceof UninstantiableException) {
-      if (Traps.isStackExhaustion(message)) {
-        return new StackExhaustedException(pluginId, function, stack, t);
-      }
       TrapKind kind = Traps.classify(message);
       if (memory != null && memory.growRefused()) {
         return new MemoryLimitException(pluginId, function, memory.limitPages(), kind + ": " + message, t);

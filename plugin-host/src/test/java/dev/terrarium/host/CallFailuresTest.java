@@ -1,0 +1,243 @@
+package dev.terrarium.host;
+
+import static dev.terrarium.host.Fixtures.assertHealthy;
+import static dev.terrarium.host.Fixtures.fixture;
+import static dev.terrarium.host.Fixtures.manifest;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.terrarium.api.BadExportException;
+import dev.terrarium.api.CallTimeoutException;
+import dev.terrarium.api.Capabilities;
+import dev.terrarium.api.ErrorCode;
+import dev.terrarium.api.GuestTrapException;
+import dev.terrarium.api.HostFunctionException;
+import dev.terrarium.api.InstanceUnusableException;
+import dev.terrarium.api.MemoryLimitException;
+import dev.terrarium.api.PluginInstantiationException;
+import dev.terrarium.api.PluginLimits;
+import dev.terrarium.api.StackExhaustedException;
+import dev.terrarium.api.TrapKind;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every way a call can fail, under the compiler and the interpreter; after each, the host still works. */
+class CallFailuresTest {
+  private PluginHost host;
+
+  private PluginHost host(ExecutionMode mode, PluginLimits limits) {
+    host = Fixtures.host(mode).limits(limits).build();
+    return host;
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (host != null) {
+      host.close();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_infiniteLoopIsStoppedAtTheDeadline(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.builder().callTimeout(Duration.ofMillis(200)).build());
+    Plugin loop = h.load(fixture("loop"), manifest("loop"));
+    try (PluginInstance instance = loop.instantiate()) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> instance.call("spin"))
+          .isInstanceOfSatisfying(
+              CallTimeoutException.class,
+              e -> {
+                assertThat(e.timeout()).isEqualTo(Duration.ofMillis(200));
+                assertThat(e.function()).isEqualTo("spin");
+                assertThat(e.code()).isEqualTo(ErrorCode.CALL_TIMEOUT);
+              })
+          .hasMessageStartingWith("[Terrarium/CALL_TIMEOUT] plugin 'loop': call to 'spin' failed:")
+          .hasMessageContaining("deadline of 200 ms");
+      long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(elapsedMillis).isGreaterThanOrEqualTo(200);
+      // The watchdog's interrupt must not leak into the caller's thread.
+      assertThat(Thread.currentThread().isInterrupted()).isFalse();
+      assertThatThrownBy(() -> instance.call("noop")).isInstanceOf(InstanceUnusableException.class);
+    }
+    try (PluginInstance fresh = loop.instantiate()) {
+      assertThat(fresh.call("noop")).isEmpty();
+    }
+    assertHealthy(h);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_fastCallsUnderADeadlineSucceedRepeatedly(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.builder().callTimeout(Duration.ofMillis(50)).build());
+    try (PluginInstance i = h.load(fixture("add"), manifest("add")).instantiate()) {
+      GuestFunction add = i.function("add");
+      for (int n = 0; n < 10_000; n++) {
+        assertThat(add.call(n, 1)[0]).isEqualTo(n + 1);
+      }
+    }
+    assertThat(Thread.currentThread().isInterrupted()).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_memoryBombIsStoppedByThePageLimit(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.builder().maxMemoryPages(64).build());
+    Plugin bomb = h.load(fixture("memory-bomb"), manifest("bomb"));
+    try (PluginInstance instance = bomb.instantiate()) {
+      assertThatThrownBy(() -> instance.call("bomb"))
+          .isInstanceOfSatisfying(MemoryLimitException.class, e -> assertThat(e.limitPages()).isEqualTo(64))
+          .hasMessageStartingWith("[Terrarium/CALL_MEMORY_LIMIT] plugin 'bomb': call to 'bomb' failed:")
+          .hasMessageContaining("limit of 64 pages (4096 KiB)")
+          .hasMessageContaining("UNREACHABLE");
+      assertThat(instance.memoryPages()).isLessThanOrEqualTo(64);
+    }
+    assertHealthy(h);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void instantiate_refusesModuleWhoseInitialMemoryExceedsTheLimit(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.builder().maxMemoryPages(16).build());
+    Plugin big = h.load(fixture("big-initial-memory"), manifest("big"));
+    assertThatThrownBy(big::instantiate)
+        .isInstanceOf(PluginInstantiationException.class)
+        .hasMessageContaining("needs 300 pages of memory to start, more than its limit of 16 pages")
+        .extracting(e -> ((PluginInstantiationException) e).code())
+        .isEqualTo(ErrorCode.INSTANTIATE_MEMORY_LIMIT);
+    assertHealthy(h);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_unboundedRecursionExhaustsTheStack(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.none());
+    try (PluginInstance instance = h.load(fixture("recursion"), manifest("deep")).instantiate()) {
+      assertThatThrownBy(() -> instance.call("recurse", 0))
+          .isInstanceOf(StackExhaustedException.class)
+          .hasMessageStartingWith("[Terrarium/CALL_STACK_EXHAUSTED] plugin 'deep': call to 'recurse' failed:")
+          .hasMessageContaining("the calling thread's stack");
+    }
+    assertHealthy(h);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_unboundedRecursionOnAConfiguredGuestStack(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.builder().guestStackBytes(256 * 1024).build());
+    try (PluginInstance instance = h.load(fixture("recursion"), manifest("deep")).instantiate()) {
+      String caller = Thread.currentThread().getName();
+      assertThatThrownBy(() -> instance.call("recurse", 0))
+          .isInstanceOf(StackExhaustedException.class)
+          .hasMessageContaining("a guest stack of 262144 bytes");
+      assertThat(Thread.currentThread().getName()).isEqualTo(caller);
+    }
+    try (PluginInstance other = h.load(fixture("add"), manifest("add")).instantiate()) {
+      assertThat(other.call("add", 1, 1)).containsExactly(2);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_hostFunctionThatThrowsBecomesHostFunctionException(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.none());
+    Plugin caller = h.load(fixture("host-call"), manifest("caller", Capabilities.builder().hostModule("host").build()));
+    try (PluginInstance instance = caller.instantiate()) {
+      assertThat(instance.call("callFail", 21)).containsExactly(42);
+      assertThatThrownBy(() -> instance.call("callFail", -1))
+          .isInstanceOfSatisfying(
+              HostFunctionException.class,
+              e -> {
+                assertThat(e.hostFunction()).isEqualTo("host.fail");
+                assertThat(e.getCause())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("host refuses negative input -1");
+              })
+          .hasMessageStartingWith("[Terrarium/CALL_HOST_FUNCTION] plugin 'caller': call to 'callFail' failed:")
+          .hasMessageContaining("host function host.fail threw");
+      assertThatThrownBy(() -> instance.call("noop")).isInstanceOf(InstanceUnusableException.class);
+    }
+    try (PluginInstance again = caller.instantiate()) {
+      assertThat(again.call("callFail", 5)).containsExactly(10);
+    }
+    assertHealthy(h);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_trapsAreTypedByKind(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.none());
+    Plugin traps = h.load(fixture("traps"), manifest("traps"));
+    assertTrap(traps, "div0", TrapKind.INTEGER_DIVIDE_BY_ZERO);
+    assertTrap(traps, "oob", TrapKind.OUT_OF_BOUNDS_MEMORY_ACCESS);
+    assertTrap(traps, "unreachable", TrapKind.UNREACHABLE);
+    assertHealthy(h);
+  }
+
+  private static void assertTrap(Plugin plugin, String function, TrapKind kind) {
+    try (PluginInstance instance = plugin.instantiate()) {
+      assertThatThrownBy(() -> instance.call(function))
+          .isInstanceOfSatisfying(GuestTrapException.class, e -> assertThat(e.kind()).isEqualTo(kind))
+          .hasMessageStartingWith("[Terrarium/CALL_TRAP] plugin 'traps': call to '" + function + "' failed:");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void instantiate_startFunctionTrapIsAnInstantiationError(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.none());
+    Plugin p = h.load(fixture("start-trap"), manifest("starter"));
+    assertThatThrownBy(p::instantiate)
+        .isInstanceOf(PluginInstantiationException.class)
+        .hasMessageStartingWith("[Terrarium/INSTANTIATE_FAILED] plugin 'starter': creating an instance failed")
+        .hasMessageContaining("UNREACHABLE");
+    assertHealthy(h);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_badExportNameOrArityLeavesTheInstanceUsable(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.none());
+    try (PluginInstance i = h.load(fixture("add"), manifest("add")).instantiate()) {
+      assertThatThrownBy(() -> i.call("sub", 1, 2))
+          .isInstanceOf(BadExportException.class)
+          .hasMessageContaining("the module has no export named 'sub'")
+          .hasMessageContaining("add (i32, i32) -> (i32)");
+      assertThatThrownBy(() -> i.call("add", 1))
+          .isInstanceOf(BadExportException.class)
+          .hasMessageContaining("it takes 2 arguments [I32, I32] but was given 1");
+      assertThatThrownBy(() -> i.call("memory"))
+          .isInstanceOf(BadExportException.class)
+          .hasMessageContaining("is a memory, not a function");
+      assertThat(i.usable()).isTrue();
+      assertThat(i.call("add", 1, 2)).containsExactly(3);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_closedInstanceRefusesCalls(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.none());
+    PluginInstance i = h.load(fixture("add"), manifest("add")).instantiate();
+    GuestFunction add = i.function("add");
+    i.close();
+    assertThatThrownBy(() -> add.call(1, 2))
+        .isInstanceOf(InstanceUnusableException.class)
+        .hasMessageContaining("the instance was closed");
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_numbersOfEveryTypeRoundTrip(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.none());
+    try (PluginInstance i = h.load(fixture("add"), manifest("add")).instantiate()) {
+      assertThat(i.call("add", -5, 3)).containsExactly(-2);
+      assertThat(i.call("add64", Long.MAX_VALUE - 1, 1)).containsExactly(Long.MAX_VALUE);
+      GuestFunction addf = i.function("addf");
+      long r = addf.call(dev.terrarium.api.WasmType.F64.encode(1.25), dev.terrarium.api.WasmType.F64.encode(2.5))[0];
+      assertThat(dev.terrarium.api.WasmType.F64.decode(r)).isEqualTo(3.75);
+    }
+  }
+}
