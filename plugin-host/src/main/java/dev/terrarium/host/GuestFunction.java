@@ -33,6 +33,9 @@ public final class GuestFunction {
    * @throws dev.terrarium.api.PluginCallException typed by what went wrong
    */
   public long[] call(long... args) {
+    if (args == null) {
+      throw new NullPointerException("arguments must not be null (pass none for a function without parameters)");
+    }
     return function.call(args);
   }
 }

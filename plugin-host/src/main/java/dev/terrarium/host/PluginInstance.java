@@ -2,6 +2,7 @@ package dev.terrarium.host;
 
 import dev.terrarium.api.GuestMemory;
 import dev.terrarium.host.engine.EngineInstance;
+import java.util.Objects;
 
 /**
  * One sandbox of a {@link Plugin}: its own memory, WASI state and imports. Not thread-safe: use it from one
@@ -23,6 +24,7 @@ public final class PluginInstance implements AutoCloseable {
 
   /** Returns the exported function {@code name}, to call it repeatedly without looking it up again. */
   public GuestFunction function(String name) {
+    Objects.requireNonNull(name, "export name must not be null");
     return new GuestFunction(engine.function(name));
   }
 
@@ -31,6 +33,8 @@ public final class PluginInstance implements AutoCloseable {
    * dev.terrarium.api.WasmType} describes, and returns its results.
    */
   public long[] call(String name, long... args) {
+    Objects.requireNonNull(name, "export name must not be null");
+    Objects.requireNonNull(args, "arguments must not be null (pass none for a function without parameters)");
     return engine.function(name).call(args);
   }
 

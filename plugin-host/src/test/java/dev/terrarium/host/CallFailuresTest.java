@@ -198,6 +198,63 @@ class CallFailuresTest {
 
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
+  void instantiate_startFunctionThatLoopsIsStoppedAtTheDeadline(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.builder().callTimeout(Duration.ofMillis(150)).build());
+    Plugin p = h.load(fixture("start-loop"), manifest("stuck"));
+    assertThatThrownBy(p::instantiate)
+        .isInstanceOfSatisfying(
+            PluginInstantiationException.class,
+            e -> assertThat(e.getCause()).isInstanceOf(CallTimeoutException.class))
+        .hasMessageContaining("its start function failed")
+        .hasMessageContaining("deadline of 150 ms");
+    assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    assertHealthy(h);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void call_aTimeoutInOneInstanceLeavesConcurrentInstancesAlone(ExecutionMode mode) throws Exception {
+    PluginHost h = host(mode, PluginLimits.builder().callTimeout(Duration.ofMillis(300)).build());
+    Plugin loop = h.load(fixture("loop"), manifest("loop"));
+    Plugin add = h.load(fixture("add"), manifest("add"));
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      var stuck =
+          pool.submit(
+              () -> {
+                try (PluginInstance i = loop.instantiate()) {
+                  i.call("spin");
+                  return "returned";
+                } catch (CallTimeoutException e) {
+                  return "timed out";
+                }
+              });
+      java.util.List<java.util.concurrent.Future<Long>> sums = new java.util.ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        sums.add(
+            pool.submit(
+                () -> {
+                  long total = 0;
+                  try (PluginInstance i = add.instantiate()) {
+                    GuestFunction f = i.function("add");
+                    for (int n = 0; n < 20_000; n++) {
+                      total += f.call(n, 1)[0];
+                    }
+                  }
+                  return total;
+                }));
+      }
+      for (var sum : sums) {
+        assertThat(sum.get()).isEqualTo(20_000L * 20_001L / 2);
+      }
+      assertThat(stuck.get()).isEqualTo("timed out");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
   void call_badExportNameOrArityLeavesTheInstanceUsable(ExecutionMode mode) {
     PluginHost h = host(mode, PluginLimits.none());
     try (PluginInstance i = h.load(fixture("add"), manifest("add")).instantiate()) {

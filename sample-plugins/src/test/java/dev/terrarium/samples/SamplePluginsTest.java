@@ -31,6 +31,7 @@ class SamplePluginsTest {
           "fixtures/ungranted.wasm",
           "fixtures/traps.wasm",
           "fixtures/start-trap.wasm",
+          "fixtures/start-loop.wasm",
           "fixtures/big-initial-memory.wasm",
           "fixtures/wasi-hello.wasm",
           "fixtures/exit-code.wasm");
@@ -141,6 +142,7 @@ class SamplePluginsTest {
         "fixtures/ungranted.wasm          | noop                       | wasi_snapshot_preview1.sock_accept,env.secret_key,host.hello",
         "fixtures/traps.wasm              | div0,oob,unreachable,memory |",
         "fixtures/start-trap.wasm         | noop                       |",
+        "fixtures/start-loop.wasm         | noop                       |",
         "fixtures/big-initial-memory.wasm | noop,memory                |",
         "fixtures/wasi-hello.wasm         | _start,memory              | wasi_snapshot_preview1.fd_write",
         "fixtures/exit-code.wasm          | _start,memory              | wasi_snapshot_preview1.proc_exit"
