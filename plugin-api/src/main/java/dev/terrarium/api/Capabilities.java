@@ -7,11 +7,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What a plugin asks to use. Everything not listed is denied.
+ * What a plugin asks to use. Host modules and WASI groups not listed are denied.
+ *
+ * <p>Directories are the host's decision: a plugin with the {@code files} group sees the mounts the host
+ * grants. {@code mounts} can only lower the mode of one of them (to read-only); it never adds a directory.
  *
  * @param hostModules the host import modules the plugin may import functions from, e.g. {@code kv}
  * @param wasi the WASI function groups it may import
- * @param mounts the directories it asks to see
+ * @param mounts the access the plugin asks for on the host's mounts, by guest path
  */
 public record Capabilities(Set<String> hostModules, Set<WasiCapability> wasi, List<MountRequest> mounts) {
   private static final Capabilities NONE = new Capabilities(Set.of(), Set.of(), List.of());

@@ -3,8 +3,8 @@ package dev.terrarium.api;
 import java.util.Objects;
 
 /**
- * A directory a plugin asks to see at {@code guestPath}, and how. The host decides which host directory, if
- * any, is mounted there.
+ * The access a plugin asks for on the host's mount at {@code guestPath}. The host decides which directory, if
+ * any, is mounted there; the effective mode is the lower of the host's and this one.
  *
  * @param guestPath an absolute guest path, e.g. {@code /data}
  * @param mode the access asked for; {@code null} means read-only

@@ -179,7 +179,11 @@ public final class PluginHost implements AutoCloseable {
 
   /** Returns the manifest path that {@link #load(Path)} looks for beside {@code module}. */
   public static Path besideManifest(Path module) {
-    String name = module.getFileName().toString();
+    Path fileName = module.getFileName();
+    if (fileName == null) {
+      throw new PluginLoadException(ErrorCode.LOAD_IO, null, "the path " + module + " names no file.", null);
+    }
+    String name = fileName.toString();
     String base = name.endsWith(".wasm") ? name.substring(0, name.length() - 5) : name;
     return module.resolveSibling(base + ".manifest.json");
   }

@@ -54,6 +54,7 @@ class LoadingTest {
     assertThatThrownBy(() -> host.load(fixture("garbage"), manifest("garbage")))
         .isInstanceOf(MalformedModuleException.class)
         .hasMessageStartingWith("[Terrarium/LOAD_MALFORMED] plugin 'garbage': the module is not a well-formed")
+        .hasMessageContaining("does not start with the WebAssembly magic \\0asm (it starts with 'this')")
         .hasMessageContaining("Check that the file is a .wasm module");
     assertThat(host.cacheStats().entries()).isZero();
     assertHealthy(host);
@@ -71,7 +72,11 @@ class LoadingTest {
   @Test
   void load_rejectsEmptyInput() {
     assertThatThrownBy(() -> host.load(new byte[0], manifest("empty")))
-        .isInstanceOf(MalformedModuleException.class);
+        .isInstanceOf(MalformedModuleException.class)
+        .hasMessageContaining("the module is empty (0 bytes)");
+    assertThatThrownBy(() -> host.load(new byte[] {0, 'a', 's', 'm', 2, 0, 0, 0}, manifest("future")))
+        .isInstanceOf(MalformedModuleException.class)
+        .hasMessageContaining("version is not 1");
     assertHealthy(host);
   }
 

@@ -53,6 +53,7 @@ public final class Engine {
    * @throws InvalidModuleException when the module does not validate
    */
   public static ParsedModule parse(String pluginId, byte[] bytes, String sha256) {
+    checkHeader(pluginId, bytes);
     WasmModule module;
     try {
       module = Parser.parse(bytes);
@@ -65,6 +66,48 @@ public final class Engine {
       throw new MalformedModuleException(pluginId, reason(e), e);
     }
     return new ParsedModule(module, describe(pluginId, module, bytes.length, sha256));
+  }
+
+  private static final byte[] MAGIC = {0x00, 0x61, 0x73, 0x6d};
+
+  /** Reports the commonest mistake, a file that is not WebAssembly at all, in plain words. */
+  private static void checkHeader(String pluginId, byte[] bytes) {
+    if (bytes.length == 0) {
+      throw new MalformedModuleException(pluginId, "the module is empty (0 bytes)", null);
+    }
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (i >= bytes.length || bytes[i] != MAGIC[i]) {
+        throw new MalformedModuleException(
+            pluginId,
+            "the file does not start with the WebAssembly magic \\0asm (it starts with "
+                + preview(bytes)
+                + ")",
+            null);
+      }
+    }
+    if (bytes.length < 8) {
+      throw new MalformedModuleException(
+          pluginId, "the module ends after " + bytes.length + " bytes, inside its 8-byte header", null);
+    }
+    if (bytes[4] != 1 || bytes[5] != 0 || bytes[6] != 0 || bytes[7] != 0) {
+      throw new MalformedModuleException(
+          pluginId,
+          "the binary format version is not 1 (a WebAssembly component or a future format?)",
+          null);
+    }
+  }
+
+  private static String preview(byte[] bytes) {
+    StringBuilder text = new StringBuilder("'");
+    StringBuilder hex = new StringBuilder();
+    boolean printable = true;
+    for (int i = 0; i < Math.min(4, bytes.length); i++) {
+      int b = bytes[i] & 0xff;
+      printable &= b >= 0x20 && b < 0x7f;
+      text.append((char) b);
+      hex.append(String.format("%02x", b));
+    }
+    return printable ? text.append("'").toString() : "0x" + hex;
   }
 
   private static String reason(Throwable e) {

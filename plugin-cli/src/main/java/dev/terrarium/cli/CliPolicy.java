@@ -1,0 +1,83 @@
+package dev.terrarium.cli;
+
+import dev.terrarium.api.Capabilities;
+import dev.terrarium.api.MountMode;
+import dev.terrarium.api.PluginManifest;
+import dev.terrarium.api.WasiCapability;
+import dev.terrarium.host.Grants;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What the CLI grants. The person running {@code terrarium} is the operator, so the CLI grants what a command-line
+ * program expects, and nothing from the CLI's own process that the operator did not name:
+ *
+ * <ul>
+ *   <li>WASI {@code args}, {@code stdio}, {@code clocks}, {@code random}, {@code poll} and {@code exit}, always;
+ *   <li>{@code env}, always, but the environment holds only the {@code --env} variables;
+ *   <li>{@code files}: the functions are linked always (programs built with wasi-libc import them even when they
+ *       touch no file), but the guest sees directories only where {@code --dir} maps them; without {@code --dir} it
+ *       has no preopened directory and so no path to open;
+ *   <li>no host modules (the CLI defines no host functions).
+ * </ul>
+ *
+ * <p>A plugin gets the intersection with what its manifest requests. A module that comes without any manifest gets
+ * {@link #synthesizedManifest one that requests everything above}, so plain WASI programs run as they are.
+ */
+final class CliPolicy {
+  /** The WASI groups the CLI grants. */
+  static final Set<WasiCapability> WASI =
+      EnumSet.of(
+          WasiCapability.ARGS,
+          WasiCapability.ENV,
+          WasiCapability.STDIO,
+          WasiCapability.CLOCKS,
+          WasiCapability.RANDOM,
+          WasiCapability.POLL,
+          WasiCapability.FILES,
+          WasiCapability.EXIT);
+
+  private CliPolicy() {}
+
+  /** Returns the CLI's grants with the {@code --dir} mappings mounted read-write. */
+  static Grants grants(List<DirMapping> dirs) {
+    Grants.Builder b = Grants.builder().wasi(WASI.toArray(new WasiCapability[0]));
+    for (DirMapping d : dirs) {
+      b.mount(d.guestPath(), d.hostPath(), MountMode.READ_WRITE);
+    }
+    return b.build();
+  }
+
+  /**
+   * Returns the manifest for a module that has none: it requests every WASI group the CLI grants and the mapped
+   * directories, read-write. Its id is derived from the file name, its version is {@code 0.0.0}.
+   */
+  static PluginManifest synthesizedManifest(String fileName, List<DirMapping> dirs) {
+    Capabilities.Builder caps = Capabilities.builder().wasi(WASI.toArray(new WasiCapability[0]));
+    for (DirMapping d : dirs) {
+      caps.mount(d.guestPath(), MountMode.READ_WRITE);
+    }
+    return new PluginManifest(idFor(fileName), "0.0.0", null, caps.build(), null);
+  }
+
+  /**
+   * Derives a manifest id from a file name: without {@code .wasm}, lowercase, other characters than letters, digits,
+   * {@code .}, {@code _} and {@code -} replaced by {@code -}; {@code module} when nothing usable is left.
+   */
+  static String idFor(String fileName) {
+    String base = fileName.endsWith(".wasm") ? fileName.substring(0, fileName.length() - 5) : fileName;
+    String id = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
+    if (id.length() > 128) {
+      id = id.substring(0, 128);
+    }
+    if (id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0))) {
+      id = ("module-" + id).replaceAll("-+$", "");
+      if (id.length() > 128) {
+        id = id.substring(0, 128);
+      }
+    }
+    return id;
+  }
+}

@@ -1,0 +1,59 @@
+package dev.terrarium.cli;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * A {@code --dir HOST::GUEST} option: the existing host directory {@code HOST} is seen by the guest at the absolute
+ * path {@code GUEST}. The last {@code ::} separates the two, so a host path may itself contain {@code ::}.
+ *
+ * @param hostPath the host directory, made absolute
+ * @param guestPath where the guest sees it, e.g. {@code /data}
+ */
+record DirMapping(Path hostPath, String guestPath) {
+  static final String SEPARATOR = "::";
+
+  /** Converts option values, naming what is wrong. */
+  static final class Converter implements ITypeConverter<DirMapping> {
+    @Override
+    public DirMapping convert(String value) {
+      return parse(value);
+    }
+  }
+
+  static DirMapping parse(String value) {
+    int at = value.lastIndexOf(SEPARATOR);
+    if (at < 0) {
+      throw new TypeConversionException(
+          "'" + value + "' is not HOST::GUEST; map a host directory to a guest path, e.g. --dir ./data::/data");
+    }
+    String host = value.substring(0, at);
+    String guest = value.substring(at + SEPARATOR.length());
+    if (host.isEmpty()) {
+      throw new TypeConversionException("'" + value + "' names no host directory before '::'");
+    }
+    if (!guest.startsWith("/")) {
+      throw new TypeConversionException(
+          "'" + value + "': the guest path '" + guest + "' must be absolute, e.g. --dir " + host + "::/data");
+    }
+    Path hostPath;
+    try {
+      hostPath = Path.of(host);
+    } catch (InvalidPathException e) {
+      throw new TypeConversionException("'" + value + "': '" + host + "' is not a valid host path: " + e.getReason());
+    }
+    if (!Files.isDirectory(hostPath)) {
+      throw new TypeConversionException(
+          "'" + value + "': the host directory '" + host + "' does not exist or is not a directory");
+    }
+    return new DirMapping(hostPath.toAbsolutePath().normalize(), guest);
+  }
+
+  @Override
+  public String toString() {
+    return hostPath + SEPARATOR + guestPath;
+  }
+}

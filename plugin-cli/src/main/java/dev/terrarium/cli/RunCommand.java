@@ -1,0 +1,296 @@
+package dev.terrarium.cli;
+
+import dev.terrarium.api.PluginLimits;
+import dev.terrarium.api.PluginManifest;
+import dev.terrarium.api.WasiCapability;
+import dev.terrarium.host.ExecutionMode;
+import dev.terrarium.host.ExportDescription;
+import dev.terrarium.host.GuestFunction;
+import dev.terrarium.host.InstanceOptions;
+import dev.terrarium.host.Manifests;
+import dev.terrarium.host.ModuleDescription;
+import dev.terrarium.host.Mount;
+import dev.terrarium.host.Plugin;
+import dev.terrarium.host.PluginHost;
+import dev.terrarium.host.PluginInstance;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code terrarium run}: runs a WASI command, or calls one export with {@code --invoke}. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    header = "Run a WASI command, or call one export of a module with --invoke.",
+    description = {
+      "Runs MODULE as a WASI command (its _start export) with ARGS as its arguments, wired to this process's"
+          + " stdin, stdout and stderr, and exits with the module's exit code.",
+      "With --invoke NAME, calls the export NAME instead, with ARGS as its numeric arguments, and prints its"
+          + " results, one per line.",
+      "",
+      "Everything after MODULE goes to the module, options included.",
+      ""
+    },
+    footer = {
+      "",
+      "The module gets WASI args, stdio, clocks, random, poll and exit; an environment holding only the --env"
+          + " variables; and only the directories mapped with --dir. Its manifest (--manifest FILE, else"
+          + " NAME.manifest.json beside the module, else the embedded one) can only narrow this. A module without"
+          + " any manifest is run with everything the CLI grants.",
+      "",
+      "Exit status: the module's exit code; 0 after a successful --invoke; 2 for usage errors;"
+          + " 70 when Terrarium refuses or fails the module (the message starts with [Terrarium/CODE]).",
+      "",
+      "Examples:",
+      "  terrarium run wasi-hello.wasm",
+      "  terrarium run --dir ./data::/data sizer.wasm /data",
+      "  terrarium run --invoke add add.wasm 1 2"
+    })
+final class RunCommand implements Callable<Integer> {
+  private final Streams io;
+
+  @ParentCommand private TerrariumCli parent;
+
+  @Mixin private Verbosity verbosity;
+
+  @Option(
+      names = "--invoke",
+      paramLabel = "NAME",
+      description = "Call the export NAME with ARGS as its arguments (i32/i64: integers; f32/f64: decimals, inf,"
+          + " nan) and print its results, one per line, instead of running _start.")
+  private String invoke;
+
+  @Option(
+      names = "--dir",
+      paramLabel = "HOST::GUEST",
+      converter = DirMapping.Converter.class,
+      description = "Map the host directory HOST to the absolute guest path GUEST, read-write. Repeatable.")
+  private List<DirMapping> dirs = new ArrayList<>();
+
+  @Option(
+      names = "--env",
+      paramLabel = "NAME=VALUE",
+      converter = EnvVar.Converter.class,
+      description = "Set an environment variable of the module. Repeatable; the last value of a name wins. The"
+          + " module never sees this process's environment.")
+  private List<EnvVar> env = new ArrayList<>();
+
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
+      description = "Use this manifest (JSON) instead of the one beside the module or embedded in it.")
+  private Path manifest;
+
+  @Option(
+      names = "--max-memory-pages",
+      paramLabel = "N",
+      description = "Limit the module's linear memory to N pages of 64 KiB (1..65536; default 4096 = 256 MiB).")
+  private Integer maxMemoryPages;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Deadline for starting the module and, separately, for the run or the --invoke call: 500ms,"
+          + " 2s, 1m, 1h or ISO-8601 (PT2S). Past it the module is interrupted (exit 70). Default: none.")
+  private Duration timeout;
+
+  @Option(names = "--interpreter", description = "Interpret the module instead of compiling it to JVM bytecode.")
+  private boolean interpreter;
+
+  @Parameters(index = "0", paramLabel = "MODULE", description = "The WebAssembly module (.wasm file).")
+  private Path module;
+
+  @Parameters(
+      index = "1..*",
+      paramLabel = "ARGS",
+      description = "The module's arguments (its argv after the program name), or the --invoke arguments.")
+  private List<String> args = new ArrayList<>();
+
+  RunCommand(Streams io) {
+    this.io = io;
+  }
+
+  private boolean verbose() {
+    return verbosity.verbose || (parent != null && parent.verbose());
+  }
+
+  @Override
+  public Integer call() {
+    String fileName = ModuleFiles.fileName(module);
+    checkDirs();
+    PluginLimits limits = limits();
+    PluginHost.Builder builder =
+        PluginHost.builder()
+            .grants(CliPolicy.grants(dirs))
+            .limits(limits)
+            .executionMode(interpreter ? ExecutionMode.INTERPRETER : ExecutionMode.COMPILER);
+    try (PluginHost host = builder.build()) {
+      Plugin plugin = load(host, fileName, limits);
+      if (verbose()) {
+        describe(plugin);
+      }
+      if (invoke == null) {
+        return runCommand(plugin, fileName);
+      }
+      return invoke(plugin, fileName);
+    } finally {
+      io.flush();
+    }
+  }
+
+  private void checkDirs() {
+    Set<String> seen = new HashSet<>();
+    for (DirMapping d : dirs) {
+      if (!seen.add(d.guestPath())) {
+        throw new UsageException("--dir: the guest path " + d.guestPath() + " is mapped more than once");
+      }
+    }
+  }
+
+  private PluginLimits limits() {
+    PluginLimits defaults = PluginHost.DEFAULT_LIMITS;
+    Integer pages = defaults.maxMemoryPages();
+    if (maxMemoryPages != null) {
+      if (maxMemoryPages < 1 || maxMemoryPages > PluginLimits.MAX_PAGES) {
+        throw new UsageException(
+            "--max-memory-pages must be between 1 and " + PluginLimits.MAX_PAGES + " (pages of 64 KiB), was "
+                + maxMemoryPages);
+      }
+      pages = maxMemoryPages;
+    }
+    return new PluginLimits(pages, timeout, null, defaults.maxModuleBytes());
+  }
+
+  /**
+   * Loads the plugin with its manifest: {@code --manifest FILE}, else {@code NAME.manifest.json} beside the module,
+   * else the embedded one, else a synthesized one that requests everything the CLI grants.
+   */
+  private Plugin load(PluginHost host, String fileName, PluginLimits limits) {
+    if (manifest != null) {
+      PluginManifest m = Manifests.read(manifest);
+      note(() -> "manifest: " + manifest + " (--manifest)");
+      return host.load(module, m);
+    }
+    Path beside = PluginHost.besideManifest(module);
+    if (Files.isRegularFile(beside)) {
+      note(() -> "manifest: " + beside + " (beside the module)");
+      return host.load(module);
+    }
+    byte[] bytes = ModuleFiles.read(module, limits.maxModuleBytes());
+    ModuleDescription description = PluginHost.inspect(bytes);
+    if (description.embeddedManifest().isPresent()) {
+      note(() -> "manifest: embedded in " + fileName + " (custom section " + PluginManifest.CUSTOM_SECTION + ")");
+      return host.load(bytes);
+    }
+    PluginManifest synthesized = CliPolicy.synthesizedManifest(fileName, dirs);
+    note(() -> "manifest: none found (no --manifest, no " + beside.getFileName() + ", none embedded);"
+        + " running with everything the CLI grants as '" + synthesized.id() + "'");
+    return host.load(bytes, synthesized);
+  }
+
+  private void describe(Plugin plugin) {
+    String wasi =
+        plugin.grants().wasi().stream()
+            .sorted()
+            .map(WasiCapability::manifestName)
+            .collect(Collectors.joining(", "));
+    String mounts =
+        plugin.grants().mounts().stream()
+            .map(m -> m.guestPath() + " -> " + m.hostPath() + " (" + mode(m) + ")")
+            .collect(Collectors.joining(", "));
+    PluginLimits l = plugin.limits();
+    io.note(
+        "plugin " + plugin.id() + "@" + plugin.version() + ", sha256 " + plugin.sha256() + ", "
+            + (plugin.compiled() ? "compiled" : "interpreted"));
+    io.note("effective WASI: " + (wasi.isEmpty() ? "none" : wasi) + "; mounts: " + (mounts.isEmpty() ? "none" : mounts)
+        + "; host modules: " + (plugin.grants().hostModules().isEmpty() ? "none" : plugin.grants().hostModules()));
+    io.note("limits: memory " + (l.maxMemoryPages() == null ? "unlimited" : l.maxMemoryPages() + " pages")
+        + ", timeout " + (l.callTimeout() == null ? "none" : l.callTimeout().toMillis() + " ms"));
+  }
+
+  private static String mode(Mount m) {
+    return switch (m.mode()) {
+      case READ_ONLY -> "ro";
+      case READ_WRITE -> "rw";
+    };
+  }
+
+  private InstanceOptions options(String fileName, List<String> guestArgs) {
+    InstanceOptions.Builder b =
+        InstanceOptions.builder()
+            .programName(fileName)
+            .args(guestArgs)
+            .stdin(io.in())
+            .stdout(io.out())
+            .stderr(io.err());
+    for (EnvVar v : env) {
+      b.env(v.name(), v.value());
+    }
+    return b.build();
+  }
+
+  private int runCommand(Plugin plugin, String fileName) {
+    boolean isCommand =
+        plugin.description().export("_start").map(e -> e.kind().equals("function")).orElse(false);
+    if (!isCommand) {
+      List<String> functions =
+          plugin.description().exports().stream()
+              .filter(e -> e.kind().equals("function"))
+              .map(ExportDescription::name)
+              .toList();
+      throw new UsageException(
+          fileName + " is not a WASI command: it exports no _start function. "
+              + (functions.isEmpty()
+                  ? "It exports no functions at all."
+                  : "Call one of its exports with --invoke NAME: " + String.join(", ", functions) + "."));
+    }
+    int code;
+    try (PluginInstance instance = plugin.instantiate(options(fileName, args))) {
+      code = instance.run();
+    }
+    io.flush();
+    if (code < 0 || code > 255) {
+      io.note(
+          "the module exited with code " + Integer.toUnsignedString(code)
+              + ", which a process exit status cannot carry (0..255); exiting with " + ExitCodes.INTERNAL);
+      return ExitCodes.INTERNAL;
+    }
+    note(() -> "the module exited with code " + code);
+    return code;
+  }
+
+  private int invoke(Plugin plugin, String fileName) {
+    try (PluginInstance instance = plugin.instantiate(options(fileName, List.of()))) {
+      GuestFunction function = instance.function(invoke);
+      long[] arguments = WasmValues.parseArguments(invoke, function.params(), args);
+      long[] results = function.call(arguments);
+      io.flush();
+      for (int i = 0; i < results.length; i++) {
+        io.out().println(WasmValues.format(function.results().get(i), results[i]));
+      }
+      io.out().flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  private void note(java.util.function.Supplier<String> message) {
+    if (verbose()) {
+      io.note(message.get());
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package dev.terrarium.cli;
+
+import dev.terrarium.api.PluginException;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.channels.Channels;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code terrarium} command: runs and inspects sandboxed WebAssembly plugins from a shell.
+ *
+ * <p>{@link #main} runs it on the process's streams and exits; {@link #execute} runs it on given streams and returns
+ * the exit status, for tests and embedding. Errors are one line on stderr, prefixed {@code terrarium: }; a stack
+ * trace follows only with {@code --verbose}. See {@link ExitCodes}.
+ */
+@Command(
+    name = "terrarium",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    usageHelpAutoWidth = true,
+    synopsisSubcommandLabel = "COMMAND",
+    description = {"Runs and inspects sandboxed WebAssembly plugins (Terrarium on the Endive engine).", ""},
+    footer = {
+      "",
+      "Exit status: run exits with the module's exit code; otherwise 0 on success, 2 for usage errors, 70 when"
+          + " Terrarium refuses or fails the module, 1 for an internal error.",
+      "Run 'terrarium COMMAND --help' for a command's options."
+    })
+public final class TerrariumCli implements Callable<Integer> {
+  @Mixin private Verbosity verbosity;
+
+  private final Streams io;
+
+  private TerrariumCli(Streams io) {
+    this.io = io;
+  }
+
+  boolean verbose() {
+    return verbosity.verbose;
+  }
+
+  /** Without a command: prints the usage to stderr and fails as a usage error. */
+  @Override
+  public Integer call() {
+    io.err().println("terrarium: missing command: use 'terrarium run' or 'terrarium inspect'");
+    return ExitCodes.USAGE;
+  }
+
+  /** Runs the CLI on the process's streams and exits with its status. */
+  public static void main(String[] args) {
+    int status = execute(args, interruptibleStdin(), System.out, System.err);
+    System.exit(status);
+  }
+
+  /**
+   * Returns the process's standard input as a stream whose blocking reads end when the reading thread is
+   * interrupted, as Terrarium's watchdog does at a deadline. {@code System.in} would keep a guest that waits for
+   * input alive past {@code --timeout} until a line arrives. The CLI exits right after, so that an interrupt closes
+   * file descriptor 0 does not matter.
+   */
+  private static InputStream interruptibleStdin() {
+    return Channels.newInputStream(new FileInputStream(FileDescriptor.in).getChannel());
+  }
+
+  /**
+   * Runs the CLI on the given streams; the guest's stdin, stdout and stderr are wired to them. Never calls {@code
+   * System.exit} and never closes the streams.
+   *
+   * @return the exit status: the guest's exit code for {@code run}, otherwise one of {@link ExitCodes}
+   */
+  public static int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    Streams io = new Streams(in, out, err);
+    CommandLine commandLine = commandLine(io);
+    int status;
+    try {
+      status = commandLine.execute(args);
+    } finally {
+      commandLine.getOut().flush();
+      commandLine.getErr().flush();
+      io.flush();
+    }
+    return status;
+  }
+
+  private static CommandLine commandLine(Streams io) {
+    CommandLine cli = new CommandLine(new TerrariumCli(io));
+    cli.addSubcommand("run", new RunCommand(io));
+    cli.addSubcommand("inspect", new InspectCommand(io));
+    // Settings on a CommandLine apply to the subcommands added before, so these come after addSubcommand.
+    cli.setExpandAtFiles(false); // '@file' is an ordinary argument: it may be meant for the module
+    cli.setOut(writer(io.out()));
+    cli.setErr(writer(io.err()));
+    cli.setExecutionExceptionHandler(TerrariumCli::failure);
+    cli.setParameterExceptionHandler(TerrariumCli::usageError);
+    // Everything after MODULE belongs to the module, even when it looks like an option.
+    cli.getSubcommands().get("run").setStopAtPositional(true);
+    return cli;
+  }
+
+  private static PrintWriter writer(PrintStream stream) {
+    return new PrintWriter(stream, true);
+  }
+
+  /** A bad command line: one line naming the problem and where to find help, status 2. */
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    StringBuilder line = new StringBuilder("terrarium: ").append(oneLine(e.getMessage()));
+    if (e instanceof UnmatchedArgumentException u) {
+      List<String> suggestions = u.getSuggestions();
+      if (!suggestions.isEmpty()) {
+        line.append(" (did you mean ").append(String.join(" or ", suggestions)).append("?)");
+      }
+    }
+    line.append(" - see '").append(cmd.getCommandSpec().qualifiedName()).append(" --help'");
+    PrintWriter err = cmd.getErr();
+    err.println(line);
+    err.flush();
+    return ExitCodes.USAGE;
+  }
+
+  /** A failure while running a command: one line, a stack trace only with --verbose. */
+  private static int failure(Exception e, CommandLine cmd, ParseResult parseResult) {
+    PrintWriter err = cmd.getErr();
+    int status;
+    if (e instanceof UsageException) {
+      err.println("terrarium: " + oneLine(e.getMessage()));
+      status = ExitCodes.USAGE;
+    } else if (e instanceof PluginException) {
+      err.println("terrarium: " + oneLine(e.getMessage()));
+      status = ExitCodes.PLUGIN_FAILURE;
+    } else {
+      err.println(
+          "terrarium: internal error: " + oneLine(String.valueOf(e))
+              + (verbose(parseResult) ? "" : " (run with --verbose for the stack trace, and please report it)"));
+      status = ExitCodes.INTERNAL;
+    }
+    if (verbose(parseResult)) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return status;
+  }
+
+  private static boolean verbose(ParseResult parseResult) {
+    for (ParseResult r = parseResult; r != null; r = r.subcommand()) {
+      if (r.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String oneLine(String message) {
+    return message == null ? "" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+}
