@@ -4,12 +4,17 @@
 #
 # Usage: scripts/build-sample-plugins.sh [OUTPUT_DIR]
 #   OUTPUT_DIR defaults to sample-plugins/target/classes/dev/terrarium/samples
+#   TERRARIUM_GUEST_DIR (environment) is where the greeter plugins find the C and Rust bindings that the
+#   annotation processor generated from dev.terrarium.samples.abi (greeter.h, key_value_store.h, greeter.rs,
+#   key_value_store.rs); it defaults to sample-plugins/target/classes/META-INF/terrarium/guest, so javac must
+#   have run first (Maven runs this script in process-classes).
 #
-# Called by Maven (exec-maven-plugin, phase generate-resources) of sample-plugins.
-# Builds everything on every run (it takes a few seconds) and replaces the previous
-# output completely, so it is idempotent. Needs only bash and coreutils besides the
-# guest toolchains, which scripts/install-toolchains.sh installs (Debian packages):
-#   wat2wasm, wasm-validate, wasm-objdump (wabt)   WAT -> wasm, checks
+# Called by Maven (exec-maven-plugin, phase process-classes, after javac and the annotation
+# processor) of sample-plugins. Builds everything on every run (it takes a few seconds) and
+# replaces the previous output (index.txt, *.wasm and fixtures/ in OUTPUT_DIR; the class files
+# that javac puts there too are left alone), so it is idempotent. Needs only bash and coreutils
+# besides the guest toolchains, which scripts/install-toolchains.sh installs (Debian packages):
+#   wat2wasm, wasm-validate, wasm-objdump, wasm2wat (wabt)   WAT <-> wasm, checks
 #   /usr/bin/rustc + wasm32-wasi std               Rust -> wasm (Debian's rustc, never rustup's)
 #   clang + wasm-ld + wasi-libc + compiler-rt      C -> wasm
 set -euo pipefail
@@ -25,6 +30,7 @@ ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 MODULE="$ROOT/sample-plugins"
 SRC="$MODULE/src/main"
 OUT="${1:-$MODULE/target/classes/dev/terrarium/samples}"
+GUEST_DIR="${TERRARIUM_GUEST_DIR:-$MODULE/target/classes/META-INF/terrarium/guest}"
 
 # --- toolchains -----------------------------------------------------------------------
 
@@ -45,6 +51,7 @@ require_file() { # PATH PACKAGE
 require_tool wat2wasm wabt
 require_tool wasm-validate wabt
 require_tool wasm-objdump wabt
+require_tool wasm2wat wabt
 require_file "$RUSTC" rustc
 require_file "$("$RUSTC" --print sysroot)/lib/rustlib/wasm32-wasi" libstd-rust-dev-wasm32
 require_file "$CLANG" clang
@@ -99,6 +106,41 @@ require_manifest_section() { # WASM
     die "$1 has no terrarium.manifest custom section"
 }
 
+# Fails unless every import of WASM comes from the wasm module MODULE (e.g. only kv.* for the greeters).
+require_only_imports() { # WASM MODULE
+  local others
+  others=$(wasm-objdump -x -j Import "$1" | sed -n 's/^ - .* <- \(.*\)$/\1/p' | grep -v "^$2\." || true)
+  [ -z "$others" ] || die "$1 imports more than $2.*: $(echo "$others" | tr '\n' ' ')"
+}
+
+# Replaces every WASI import of WASM by a function of the same type that traps (unreachable). Rust's std
+# always links its panic machinery, which imports fd_write (the panic message), environ_get and
+# environ_sizes_get (RUST_BACKTRACE) and proc_exit, although a plugin that does not panic never calls them;
+# without them the module needs no WASI capability. A panic then traps at its first WASI call. The module
+# makes a round trip through the text format, which keeps the names but drops custom sections (add the
+# manifest afterwards).
+stub_wasi_imports() { # WASM
+  local wasm=$1 wat
+  wat=$(mktemp "$STAGE/stub.XXXXXX.wat")
+  wasm2wat --generate-names "$wasm" -o "$wat"
+  awk '
+    /^  \(import "wasi_snapshot_preview1" "[a-z_]+" \(func \$[^ ]+ \(type [^)]+\)\)\)$/ {
+      match($0, /\(func \$[^ ]+ \(type [^)]+\)/)
+      stubs[++n] = "  " substr($0, RSTART, RLENGTH) " unreachable)"
+      next
+    }
+    { lines[++m] = $0 }
+    END {
+      # the last line ends with the module'"'"'s closing parenthesis: put the stubs before it
+      sub(/\)$/, "", lines[m])
+      for (i = 1; i <= m; i++) print lines[i]
+      for (j = 1; j <= n; j++) print stubs[j]
+      print ")"
+    }' "$wat" >"$wat.out"
+  wat2wasm --debug-names "$wat.out" -o "$wasm"
+  rm -f "$wat" "$wat.out"
+}
+
 validate() { # WASM...
   local f
   for f in "$@"; do
@@ -130,9 +172,29 @@ require_manifest_section "$STAGE/echo-shell.wasm"
   -o "$STAGE/sizer.wasm" "$SRC/c/sizer.c"
 append_custom_section "$STAGE/sizer.wasm" terrarium.manifest "$SRC/manifests/sizer.json"
 
-validate "$STAGE/hello.wasm" "$STAGE/echo-shell.wasm" "$STAGE/sizer.wasm"
+# 4. greeter-c.wasm and greeter-rust.wasm: the Greeter plugins, written against the bindings the annotation
+#    processor generated (no entry point, exports only; they import nothing but kv.*)
+for f in greeter.h key_value_store.h greeter.rs key_value_store.rs; do
+  [ -f "$GUEST_DIR/$f" ] ||
+    die "generated guest binding $GUEST_DIR/$f not found: compile sample-plugins first (mvn compile runs the Terrarium annotation processor), or set TERRARIUM_GUEST_DIR"
+done
+"$CLANG" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 -Wall -Wextra -Werror \
+  -nostartfiles -Wl,--no-entry -Wl,--strip-debug -I"$GUEST_DIR" \
+  -o "$STAGE/greeter-c.wasm" "$SRC/c/greeter/greeter.c"
+require_only_imports "$STAGE/greeter-c.wasm" kv
+append_custom_section "$STAGE/greeter-c.wasm" terrarium.manifest "$SRC/manifests/greeter-c.json"
 
-# 4. test fixtures (WAT, no manifest)
+TERRARIUM_GUEST_DIR="$GUEST_DIR" "$RUSTC" --edition 2021 --crate-name greeter_rust --crate-type cdylib \
+  --target wasm32-wasi -C opt-level=2 -C strip=debuginfo \
+  -o "$STAGE/greeter-rust.wasm" "$SRC/rust/greeter/greeter.rs"
+stub_wasi_imports "$STAGE/greeter-rust.wasm"
+require_only_imports "$STAGE/greeter-rust.wasm" kv
+append_custom_section "$STAGE/greeter-rust.wasm" terrarium.manifest "$SRC/manifests/greeter-rust.json"
+
+validate "$STAGE/hello.wasm" "$STAGE/echo-shell.wasm" "$STAGE/sizer.wasm" \
+  "$STAGE/greeter-c.wasm" "$STAGE/greeter-rust.wasm"
+
+# 5. test fixtures (WAT, no manifest)
 for wat in "$SRC"/wat/fixtures/*.wat; do
   name=$(basename "$wat" .wat)
   wat2wasm "$wat" -o "$STAGE/fixtures/$name.wasm"
@@ -150,7 +212,12 @@ fi
 # index of all resources (read by dev.terrarium.samples.SamplePlugins)
 (cd "$STAGE" && find . -type f -name '*.wasm' | sed 's|^\./||' | sort) >"$STAGE/index.txt"
 
-rm -rf "$OUT"
-mv "$STAGE" "$OUT"
+# Replace only what this script produces: OUT is also where javac puts the classes of the package
+# dev.terrarium.samples (Maven runs this script after compiling), so it must not be replaced as a whole.
+mkdir -p "$OUT"
+rm -rf "$OUT/fixtures" "$OUT/index.txt"
+find "$OUT" -maxdepth 1 -type f -name '*.wasm' -delete
+cp -R "$STAGE/." "$OUT/"
+rm -rf "$STAGE"
 trap - EXIT
 echo "build-sample-plugins: wrote $(wc -l <"$OUT/index.txt") modules to $OUT" >&2

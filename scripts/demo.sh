@@ -35,3 +35,7 @@ bin/terrarium run --timeout 300ms --invoke spin "$samples/fixtures/loop.wasm"
 code=$?
 set -e
 echo "(exit code $code: the deadline stopped it, and nothing else was harmed)"
+
+echo
+echo "==> examples: HelloHost, an application whose host function host.hello a WAT plugin calls"
+mvn -B -q -ntp -pl examples exec:java

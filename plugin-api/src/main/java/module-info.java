@@ -3,4 +3,5 @@ module dev.terrarium.api {
   requires com.fasterxml.jackson.annotation;
 
   exports dev.terrarium.api;
+  exports dev.terrarium.api.abi;
 }

@@ -48,7 +48,9 @@ public enum ErrorCode {
   /** The guest called {@code proc_exit} outside a command's {@code _start}. */
   CALL_EXIT(Phase.CALL),
   /** The calling thread was interrupted by the application (not by Terrarium's watchdog). */
-  CALL_INTERRUPTED(Phase.CALL);
+  CALL_INTERRUPTED(Phase.CALL),
+  /** The guest broke the ABI: bad pointer or length, invalid UTF-8, unusable {@code alloc} result, ... */
+  CALL_ABI_VIOLATION(Phase.CALL);
 
   /** The phase of a plugin's life in which an error happens. */
   public enum Phase {

@@ -2,7 +2,7 @@ package dev.terrarium.api;
 
 /**
  * A guest's linear memory as host code sees it. Every access is bounds-checked against the memory's current
- * size; a bad pointer or length throws {@link GuestMemoryException} instead of reading or writing anything.
+ * size; a bad pointer or length throws {@link AbiViolationException} instead of reading or writing anything.
  * Pointers and lengths are unsigned 32-bit values carried in {@code int}s.
  */
 public interface GuestMemory {

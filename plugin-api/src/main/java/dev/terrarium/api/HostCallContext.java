@@ -5,6 +5,12 @@ public interface HostCallContext {
   /** Returns the id of the calling plugin. */
   String pluginId();
 
-  /** Returns the calling instance's memory; throws {@link GuestMemoryException} if it exports none. */
+  /** Returns the calling instance's memory; throws {@link AbiViolationException} if it exports none. */
   GuestMemory memory();
+
+  /**
+   * Returns the calling instance's {@code alloc} and {@code dealloc} exports, for returning values in guest
+   * memory; throws {@link AbiViolationException} if it does not export them with the ABI's signatures.
+   */
+  dev.terrarium.api.abi.Allocator allocator();
 }

@@ -371,6 +371,21 @@ public final class PluginHost implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Registers the implementation of an interface annotated {@code @HostImports}, through the binding that
+     * {@code abi-codegen} generated for it: every method becomes a host function of the interface's module.
+     *
+     * @throws IllegalArgumentException when the interface is not annotated or has no generated binding
+     */
+    public <T> Builder hostImports(Class<T> type, T implementation) {
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(implementation, "implementation of " + type.getName());
+      for (HostFunctionDefinition d : Bindings.definitions(type, implementation)) {
+        hostFunction(d);
+      }
+      return this;
+    }
+
     /** Registers a host function that plugins can import (which grants its module). */
     public Builder hostFunction(
         String module, String name, List<WasmType> params, List<WasmType> results, HostFunction implementation) {

@@ -47,6 +47,19 @@ public final class PluginInstance implements AutoCloseable {
     return engine.runCommand();
   }
 
+  /**
+   * Returns a typed proxy for an interface annotated {@code @PluginExports}, through the binding that {@code
+   * abi-codegen} generated for it. Checks now that the module exports every function with the expected
+   * signature (and {@code memory}, {@code alloc}, {@code dealloc} when values pass in memory).
+   *
+   * @throws dev.terrarium.api.BadExportException when the module does not match the interface
+   * @throws IllegalArgumentException when the interface is not annotated or has no generated binding
+   */
+  public <T> T exports(Class<T> type) {
+    Objects.requireNonNull(type, "type");
+    return Bindings.proxy(type, new InstanceExports(this));
+  }
+
   /** Returns the current memory size in 64 KiB pages (0 when the module has no memory). */
   public int memoryPages() {
     return engine.memoryPages();
@@ -60,6 +73,11 @@ public final class PluginInstance implements AutoCloseable {
   /** Returns whether the instance still accepts calls. */
   public boolean usable() {
     return engine.unusableReason() == null;
+  }
+
+  /** Marks the instance broken by a failure found outside the engine (an ABI violation in a binding). */
+  void broken(dev.terrarium.api.ErrorCode code) {
+    engine.markBroken(code);
   }
 
   /** Frees the instance's resources. Further calls fail with {@code InstanceUnusableException}. */

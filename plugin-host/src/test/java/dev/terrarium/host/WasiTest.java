@@ -203,7 +203,7 @@ class WasiTest {
       var memory = i.memory();
       assertThat(memory.size()).isEqualTo(65536);
       assertThatThrownBy(() -> memory.read(65530, 7))
-          .isInstanceOf(dev.terrarium.api.GuestMemoryException.class)
+          .isInstanceOf(dev.terrarium.api.AbiViolationException.class)
           .hasMessageContaining("range [65530, 65537) is outside the guest's 65536 bytes");
       assertThatThrownBy(() -> memory.read(-1, 1)).hasMessageContaining("range [4294967295, 4294967296)");
       assertThatThrownBy(() -> memory.read(0, -1)).hasMessageContaining("is outside");

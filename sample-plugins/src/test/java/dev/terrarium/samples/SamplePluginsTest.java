@@ -23,6 +23,8 @@ class SamplePluginsTest {
           "hello.wasm",
           "echo-shell.wasm",
           "sizer.wasm",
+          "greeter-c.wasm",
+          "greeter-rust.wasm",
           "fixtures/add.wasm",
           "fixtures/loop.wasm",
           "fixtures/memory-bomb.wasm",
@@ -32,6 +34,10 @@ class SamplePluginsTest {
           "fixtures/traps.wasm",
           "fixtures/start-trap.wasm",
           "fixtures/start-loop.wasm",
+          "fixtures/hostile-exports.wasm",
+          "fixtures/hostile-alloc-zero.wasm",
+          "fixtures/hostile-alloc-garbage.wasm",
+          "fixtures/hostile-imports.wasm",
           "fixtures/big-initial-memory.wasm",
           "fixtures/wasi-hello.wasm",
           "fixtures/exit-code.wasm");
@@ -82,7 +88,9 @@ class SamplePluginsTest {
       value = {
         "hello.wasm      | {\"id\":\"hello\",\"version\":\"1.0.0\",\"capabilities\":{\"hostModules\":[\"host\"]}}",
         "echo-shell.wasm | {\"id\":\"echo-shell\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"stdio\",\"env\",\"exit\"]}}",
-        "sizer.wasm      | {\"id\":\"sizer\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"stdio\",\"files\",\"exit\"]}}"
+        "sizer.wasm      | {\"id\":\"sizer\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"stdio\",\"files\",\"exit\"]}}",
+        "greeter-c.wasm    | {\"id\":\"greeter-c\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
+        "greeter-rust.wasm | {\"id\":\"greeter-rust\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}"
       })
   void realPluginsEmbedTheirManifestInATerrariumManifestCustomSection(
       String name, String expectedJson) {
@@ -110,6 +118,20 @@ class SamplePluginsTest {
 
     assertThat(hello.imports()).containsExactly("host.hello");
     assertThat(hello.exports()).containsExactlyInAnyOrder("hello", "memory");
+  }
+
+  /** The Greeter plugins (C and Rust, built on the generated bindings) import only the kv host module. */
+  @ParameterizedTest
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  void greeterPluginsImportOnlyKvAndExportTheGreeterFunctions(String name) {
+    WasmSections module = WasmSections.parse(SamplePlugins.bytes(name));
+
+    assertThat(module.imports()).containsExactlyInAnyOrder("kv.get", "kv.put", "kv.scan", "kv.add");
+    assertThat(module.exports())
+        .contains(
+            "memory", "alloc", "dealloc", "greet", "summarize", "echo", "echo_bytes", "echo_sample", "noop",
+            "collect", "lookup", "store", "count")
+        .doesNotContain("_start", "_initialize");
   }
 
   @Test

@@ -1,7 +1,7 @@
 package dev.terrarium.host.engine;
 
 import dev.terrarium.api.GuestMemory;
-import dev.terrarium.api.GuestMemoryException;
+import dev.terrarium.api.AbiViolationException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -26,7 +26,7 @@ final class EngineGuestMemory implements GuestMemory {
   private int check(int pointer, long length) {
     long start = Integer.toUnsignedLong(pointer);
     if (length < 0 || start + length > size()) {
-      throw new GuestMemoryException(
+      throw new AbiViolationException(
           pluginId,
           "range [" + start + ", " + (start + length) + ") is outside the guest's " + size() + " bytes of memory");
     }
@@ -74,7 +74,7 @@ final class EngineGuestMemory implements GuestMemory {
           .decode(ByteBuffer.wrap(bytes))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new GuestMemoryException(
+      throw new AbiViolationException(
           pluginId, "the " + length + " bytes at " + Integer.toUnsignedLong(pointer) + " are not valid UTF-8");
     }
   }

@@ -6,7 +6,7 @@ import dev.terrarium.api.CallTimeoutException;
 import dev.terrarium.api.ErrorCode;
 import dev.terrarium.api.GuestExitException;
 import dev.terrarium.api.GuestMemory;
-import dev.terrarium.api.GuestMemoryException;
+import dev.terrarium.api.AbiViolationException;
 import dev.terrarium.api.GuestTrapException;
 import dev.terrarium.api.HostCallContext;
 import dev.terrarium.api.HostFunctionDefinition;
@@ -19,6 +19,7 @@ import dev.terrarium.api.PluginInstantiationException;
 import dev.terrarium.api.StackExhaustedException;
 import dev.terrarium.api.TrapKind;
 import dev.terrarium.api.WasmType;
+import dev.terrarium.api.abi.Allocator;
 import dev.terrarium.host.ImportDescription;
 import dev.terrarium.host.ModuleDescription;
 import dev.terrarium.host.internal.Watchdog;
@@ -309,10 +310,59 @@ public final class EngineInstance implements AutoCloseable {
     @Override
     public GuestMemory memory() {
       if (instance.memory() == null) {
-        throw new GuestMemoryException(pluginId, "the module has no memory");
+        throw new AbiViolationException(pluginId, "the module has no memory");
       }
       return new EngineGuestMemory(pluginId, instance.memory());
     }
+
+    @Override
+    public Allocator allocator() {
+      return EngineInstance.allocator(pluginId, instance);
+    }
+  }
+
+  /** The guest's alloc/dealloc exports, checked against the ABI's signatures. */
+  static Allocator allocator(String pluginId, Instance instance) {
+    ExportFunction alloc = abiExport(pluginId, instance, "alloc", ALLOC_TYPE);
+    ExportFunction dealloc = abiExport(pluginId, instance, "dealloc", DEALLOC_TYPE);
+    return new Allocator() {
+      @Override
+      public int alloc(int size) {
+        return (int) alloc.apply(size)[0];
+      }
+
+      @Override
+      public void dealloc(int pointer, int size) {
+        dealloc.apply(pointer, size);
+      }
+    };
+  }
+
+  private static final FunctionType ALLOC_TYPE =
+      FunctionType.of(List.of(run.endive.wasm.types.ValType.I32), List.of(run.endive.wasm.types.ValType.I32));
+  private static final FunctionType DEALLOC_TYPE =
+      FunctionType.of(
+          List.of(run.endive.wasm.types.ValType.I32, run.endive.wasm.types.ValType.I32), List.of());
+
+  private static ExportFunction abiExport(String pluginId, Instance instance, String name, FunctionType type) {
+    FunctionType actual;
+    try {
+      actual = instance.exportType(name);
+    } catch (RuntimeException e) {
+      actual = null;
+    }
+    if (actual == null || !actual.equals(type)) {
+      throw new AbiViolationException(
+          pluginId,
+          "the module must export '" + name + "' " + Engine.signature(type) + " to pass values in memory, but it "
+              + (actual == null ? "does not export it" : "exports it as " + Engine.signature(actual)));
+    }
+    return instance.export(name);
+  }
+
+  /** Returns the guest's alloc/dealloc exports, checked against the ABI's signatures. */
+  public Allocator allocator() {
+    return allocator(pluginId, instance);
   }
 
   /** Returns the exported function, or throws {@link BadExportException}. */
@@ -535,9 +585,16 @@ public final class EngineInstance implements AutoCloseable {
   /** Returns a bounds-checked view of the instance's memory. */
   public GuestMemory memory() {
     if (instance.memory() == null) {
-      throw new GuestMemoryException(pluginId, "the module has no memory");
+      throw new AbiViolationException(pluginId, "the module has no memory");
     }
     return new EngineGuestMemory(pluginId, instance.memory());
+  }
+
+  /** Marks the instance broken by a failure found outside the engine, e.g. an ABI violation. */
+  public void markBroken(ErrorCode code) {
+    if (unusable == null) {
+      unusable = "was broken by an earlier failure (" + code + ")";
+    }
   }
 
   /** Returns why the instance refuses calls, or {@code null} when it is usable. */

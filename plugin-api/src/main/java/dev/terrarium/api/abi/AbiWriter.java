@@ -1,0 +1,133 @@
+package dev.terrarium.api.abi;
+
+import dev.terrarium.api.AbiViolationException;
+import dev.terrarium.api.GuestMemory;
+import dev.terrarium.api.PluginError;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes ABI values into guest memory for generated code, allocating with the guest's {@code alloc} (see
+ * {@code docs/abi.md}). Every pointer {@code alloc} returns is checked: zero, or a block that does not fit in
+ * memory, is an {@link AbiViolationException}.
+ */
+public final class AbiWriter {
+  /** The packed form of an absent value: pointer 0, length 0xFFFFFFFF. */
+  public static final long ABSENT = 0xFFFFFFFFL;
+
+  /** The size of the error slot of fallible functions: {@code { i32 code; u32 msg_ptr; u32 msg_len }}. */
+  public static final int ERROR_SLOT_SIZE = 12;
+
+  private final String pluginId;
+  private final GuestMemory memory;
+  private final Allocator allocator;
+
+  public AbiWriter(String pluginId, GuestMemory memory, Allocator allocator) {
+    this.pluginId = pluginId;
+    this.memory = memory;
+    this.allocator = allocator;
+  }
+
+  /** Packs a pointer and a length into one {@code i64}. */
+  public static long pack(int pointer, int length) {
+    return ((long) pointer << 32) | Integer.toUnsignedLong(length);
+  }
+
+  private AbiViolationException violation(String message) {
+    return new AbiViolationException(pluginId, message);
+  }
+
+  /** Allocates {@code size} bytes in the guest; returns 0 without calling the guest when size is 0. */
+  public int alloc(long size, String what) {
+    if (size == 0) {
+      return 0;
+    }
+    if (size > Integer.MAX_VALUE || size > memory.size() + (long) Integer.MAX_VALUE) {
+      throw violation(what + " needs " + size + " bytes, more than a 32-bit memory can hold");
+    }
+    int pointer = allocator.alloc((int) size);
+    long start = Integer.toUnsignedLong(pointer);
+    if (pointer == 0 || start + size > memory.size()) {
+      throw violation(
+          "alloc(" + size + ") for " + what + " returned " + start + ", which is "
+              + (pointer == 0 ? "null" : "outside the guest's " + memory.size() + " bytes of memory"));
+    }
+    return pointer;
+  }
+
+  /** Writes a string into a new allocation and returns it packed. */
+  public long string(String value, String what) {
+    if (value == null) {
+      throw new NullPointerException(what + " must not be null (declare it Optional<String> to allow absence)");
+    }
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    return bytes(bytes, what);
+  }
+
+  /** Writes an optional string; {@code null} becomes {@link #ABSENT}. */
+  public long optionalString(String value, String what) {
+    return value == null ? ABSENT : string(value, what);
+  }
+
+  /** Writes bytes into a new allocation and returns them packed. */
+  public long bytes(byte[] value, String what) {
+    if (value == null) {
+      throw new NullPointerException(what + " must not be null (declare it Optional<byte[]> to allow absence)");
+    }
+    int pointer = alloc(value.length, what);
+    if (value.length > 0) {
+      memory.write(pointer, value);
+    }
+    return pack(pointer, value.length);
+  }
+
+  /** Writes optional bytes; {@code null} becomes {@link #ABSENT}. */
+  public long optionalBytes(byte[] value, String what) {
+    return value == null ? ABSENT : bytes(value, what);
+  }
+
+  /** Allocates the array of a list and returns its base address (0 for an empty list). */
+  public int list(int count, int elementSize, String what) {
+    return alloc((long) count * elementSize, what);
+  }
+
+  /** Allocates a struct and returns its address. */
+  public int record(int size, String what) {
+    return alloc(size, what);
+  }
+
+  public void i32(int address, int value) {
+    memory.writeInt(address, value);
+  }
+
+  public void i64(int address, long value) {
+    memory.writeLong(address, value);
+  }
+
+  public void f32(int address, float value) {
+    memory.writeInt(address, Float.floatToRawIntBits(value));
+  }
+
+  public void f64(int address, double value) {
+    memory.writeLong(address, Double.doubleToRawLongBits(value));
+  }
+
+  /** Writes a packed {@code (ptr, len)} as two {@code u32} words at {@code address}. */
+  public void pair(int address, long packed) {
+    memory.writeInt(address, AbiReader.pointer(packed));
+    memory.writeInt(address + 4, AbiReader.length(packed));
+  }
+
+  /** Writes success (code 0) into a guest-provided error slot. */
+  public void success(int slot) {
+    memory.writeInt(slot, 0);
+    memory.writeLong(slot + 4, 0);
+  }
+
+  /** Writes an error into a guest-provided error slot; the message is allocated for the guest to own. */
+  public void error(int slot, PluginError error) {
+    memory.writeInt(slot, 0);
+    long message = string(error.getMessage(), "the error message");
+    memory.writeInt(slot, error.code());
+    pair(slot + 4, message);
+  }
+}

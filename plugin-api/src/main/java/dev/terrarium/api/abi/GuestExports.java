@@ -1,0 +1,30 @@
+package dev.terrarium.api.abi;
+
+import dev.terrarium.api.AbiViolationException;
+import dev.terrarium.api.GuestMemory;
+import dev.terrarium.api.WasmType;
+import java.util.List;
+
+/** What a generated export proxy needs from a plugin instance. Implemented by the host. */
+public interface GuestExports {
+  /** Returns the plugin's id, for messages. */
+  String pluginId();
+
+  /** Returns the instance's memory. */
+  GuestMemory memory();
+
+  /**
+   * Looks up an export and checks its wasm signature.
+   *
+   * @throws dev.terrarium.api.BadExportException naming the export and both signatures when they differ
+   */
+  ExportHandle export(String name, List<WasmType> params, List<WasmType> results);
+
+  /**
+   * Called by generated code when the guest broke the ABI in a call, before the exception propagates; the
+   * host marks the instance broken so that it refuses further calls. Returns the exception to throw.
+   */
+  default AbiViolationException violated(AbiViolationException violation) {
+    return violation;
+  }
+}

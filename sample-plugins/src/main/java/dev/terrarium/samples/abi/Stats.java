@@ -1,0 +1,4 @@
+package dev.terrarium.samples.abi;
+
+/** Nested in {@link Summary}. */
+public record Stats(double averageWordLength, float uniqueRatio) {}
