@@ -27,6 +27,7 @@ public final class Plugin {
   private final Grants grants;
   private final PluginLimits limits;
   private final boolean importsWasi;
+  private final EngineInstance.Links links;
 
   Plugin(PluginHost host, PluginManifest manifest, EngineArtifact artifact, Grants grants, PluginLimits limits) {
     this.host = host;
@@ -36,6 +37,7 @@ public final class Plugin {
     this.limits = limits;
     this.importsWasi =
         artifact.description().imports().stream().anyMatch(i -> i.module().equals("wasi_snapshot_preview1"));
+    this.links = EngineInstance.Links.resolve(manifest.id(), artifact, host.hostFunctions());
   }
 
   public String id() {
@@ -114,7 +116,7 @@ public final class Plugin {
         new InstanceSpec(
             id(),
             memoryLimit,
-            host.hostFunctions(),
+            links,
             wasi,
             host.watchdog(),
             limits.callTimeout(),

@@ -70,6 +70,31 @@ class CallFailuresTest {
 
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
+  void call_applicationInterruptIsReportedAndItsFlagKept(ExecutionMode mode) throws Exception {
+    PluginHost h = host(mode, PluginLimits.builder().callTimeout(Duration.ofSeconds(30)).build());
+    Plugin loop = h.load(fixture("loop"), manifest("loop"));
+    var outcome = new java.util.concurrent.CompletableFuture<String>();
+    Thread caller =
+        new Thread(
+            () -> {
+              try (PluginInstance i = loop.instantiate()) {
+                i.call("spin");
+                outcome.complete("returned");
+              } catch (dev.terrarium.api.CallInterruptedException e) {
+                outcome.complete("interrupted, flag " + Thread.currentThread().isInterrupted());
+              } catch (RuntimeException e) {
+                outcome.complete(e.toString());
+              }
+            });
+    caller.start();
+    Thread.sleep(200);
+    caller.interrupt();
+    assertThat(outcome.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("interrupted, flag true");
+    assertHealthy(h);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
   void call_fastCallsUnderADeadlineSucceedRepeatedly(ExecutionMode mode) {
     PluginHost h = host(mode, PluginLimits.builder().callTimeout(Duration.ofMillis(50)).build());
     try (PluginInstance i = h.load(fixture("add"), manifest("add")).instantiate()) {

@@ -51,12 +51,10 @@ public final class CapabilityCheck {
                   : "not a WASI preview 1 function Terrarium knows";
           denied.add(new DeniedImport(imp.module(), imp.name(), imp.kind(), why));
         } else {
-          String remedy =
-              remedy(
-                  "WASI capability \"" + group.manifestName() + "\"",
-                  hostGrants.wasi().contains(group),
-                  requested.wasi().contains(group));
-          if (remedy != null) {
+          boolean granted = hostGrants.wasi().contains(group);
+          boolean asked = requested.wasi().contains(group);
+          if (!granted || !asked) {
+            String remedy = remedy("WASI capability \"" + group.manifestName() + "\"", granted, asked);
             denied.add(new DeniedImport(imp.module(), imp.name(), imp.kind(), remedy));
           }
         }

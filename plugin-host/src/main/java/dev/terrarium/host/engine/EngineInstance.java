@@ -109,7 +109,7 @@ public final class EngineInstance implements AutoCloseable {
     WasiPreview1 wasi = null;
     try {
       wasi = spec.wasi() == null ? null : newWasi(spec.wasi());
-      ImportValues imports = imports(d, spec, wasi);
+      ImportValues imports = imports(spec, wasi);
       GuardedMemory[] memoryHolder = new GuardedMemory[1];
       int declaredMax = d.maximumMemoryPages().orElse(MemoryLimits.MAX_PAGES);
       MemoryLimits limits = new MemoryLimits(d.initialMemoryPages(), Math.min(declaredMax, limit));
@@ -169,17 +169,17 @@ public final class EngineInstance implements AutoCloseable {
           if (slot != null) {
             slot.enter();
           }
-          boolean timedOut = false;
+          T result;
           try {
-            return body.get();
+            result = body.get();
           } catch (Throwable t) {
-            timedOut = slot != null && slot.exit();
+            boolean timedOut = slot != null && slot.exit();
             throw translate(spec.pluginId(), what, t, timedOut, slot, memory[0], spec.stackDescription());
-          } finally {
-            if (slot != null && !timedOut) {
-              slot.exit();
-            }
           }
+          if (slot != null) {
+            slot.exit();
+          }
+          return result;
         };
     return runOn(spec.pluginId(), what, spec.guestExecutor(), call);
   }
@@ -225,39 +225,64 @@ public final class EngineInstance implements AutoCloseable {
     return WasiPreview1.builder().withOptions(options.build()).build();
   }
 
-  private static ImportValues imports(ModuleDescription d, InstanceSpec spec, WasiPreview1 wasi) {
-    Map<String, HostFunction> wasiFunctions = new HashMap<>();
-    if (wasi != null) {
-      for (HostFunction f : wasi.toHostFunctions()) {
-        wasiFunctions.put(f.name(), f);
+  private static ImportValues imports(InstanceSpec spec, WasiPreview1 wasi) {
+    Links links = spec.links();
+    if (wasi == null) {
+      return links.shared;
+    }
+    List<ImportFunction> functions = new ArrayList<>(links.hostFunctions);
+    int wanted = links.wasiNames.size();
+    for (HostFunction f : wasi.toHostFunctions()) {
+      if (links.wasiNames.contains(f.name())) {
+        functions.add(f);
+        wanted--;
       }
     }
-    List<ImportFunction> functions = new ArrayList<>();
-    Set<String> added = new java.util.HashSet<>();
-    for (ImportDescription imp : d.imports()) {
-      if (!imp.isFunction() || !added.add(imp.module() + "\0" + imp.name())) {
-        continue;
-      }
-      if (WASI_MODULE.equals(imp.module())) {
-        HostFunction f = wasiFunctions.get(imp.name());
-        if (f == null) {
-          throw new PluginInstantiationException(
-              ErrorCode.INSTANTIATE_FAILED,
-              spec.pluginId(),
-              "the engine has no WASI function " + imp.name() + ". Rebuild the plugin without it.",
-              null);
-        }
-        functions.add(f);
-      } else {
-        HostFunctionDefinition def = spec.hostFunctions().get(imp.module() + "." + imp.name());
-        if (def == null) {
-          throw new PluginInstantiationException(
-              ErrorCode.INSTANTIATE_FAILED, spec.pluginId(), "no host function for " + imp + ".", null);
-        }
-        functions.add(adapt(spec.pluginId(), def));
-      }
+    if (wanted != 0) {
+      throw new PluginInstantiationException(
+          ErrorCode.INSTANTIATE_FAILED,
+          spec.pluginId(),
+          "the engine lacks some of the WASI functions " + links.wasiNames + ". Rebuild the plugin without them.",
+          null);
     }
     return ImportValues.builder().withFunctions(functions).build();
+  }
+
+  /** A plugin's imports, resolved once and shared by its instances: adapted host functions, WASI names. */
+  public static final class Links {
+    final List<ImportFunction> hostFunctions;
+    final Set<String> wasiNames;
+    final ImportValues shared;
+
+    private Links(List<ImportFunction> hostFunctions, Set<String> wasiNames) {
+      this.hostFunctions = List.copyOf(hostFunctions);
+      this.wasiNames = Set.copyOf(wasiNames);
+      this.shared = ImportValues.builder().withFunctions(this.hostFunctions).build();
+    }
+
+    /** Resolves every function import of {@code artifact} (already checked against the grants). */
+    public static Links resolve(
+        String pluginId, EngineArtifact artifact, Map<String, HostFunctionDefinition> definitions) {
+      List<ImportFunction> host = new ArrayList<>();
+      Set<String> wasi = new java.util.HashSet<>();
+      Set<String> added = new java.util.HashSet<>();
+      for (ImportDescription imp : artifact.description.imports()) {
+        if (!imp.isFunction() || !added.add(imp.module() + "\0" + imp.name())) {
+          continue;
+        }
+        if (WASI_MODULE.equals(imp.module())) {
+          wasi.add(imp.name());
+        } else {
+          HostFunctionDefinition def = definitions.get(imp.module() + "." + imp.name());
+          if (def == null) {
+            throw new PluginInstantiationException(
+                ErrorCode.INSTANTIATE_FAILED, pluginId, "no host function for " + imp + ".", null);
+          }
+          host.add(adapt(pluginId, def));
+        }
+      }
+      return new Links(host, wasi);
+    }
   }
 
   private static HostFunction adapt(String pluginId, HostFunctionDefinition def) {
@@ -457,7 +482,7 @@ public final class EngineInstance implements AutoCloseable {
 
     private long[] invoke(long[] args) {
       GuardedMemory m = memory;
-      if (m != null) {
+      if (m != null && m.growRefused()) {
         m.resetRefusals();
       }
       Watchdog.Slot s = slot;
@@ -470,18 +495,15 @@ public final class EngineInstance implements AutoCloseable {
         }
       }
       s.enter();
-      boolean timedOut = false;
+      long[] r;
       try {
-        long[] r = export.apply(args);
-        return r == null ? NO_VALUES : r;
+        r = export.apply(args);
       } catch (Throwable t) {
-        timedOut = s.exit();
-        throw fail(name, t, timedOut);
-      } finally {
-        if (!timedOut) {
-          s.exit();
-        }
+        // Exit exactly once: a second exit would clear an application's interrupt and unbalance nesting.
+        throw fail(name, t, s.exit());
       }
+      s.exit();
+      return r == null ? NO_VALUES : r;
     }
   }
 

@@ -1,9 +1,7 @@
 package dev.terrarium.host.engine;
 
-import dev.terrarium.api.HostFunctionDefinition;
 import dev.terrarium.host.internal.Watchdog;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -11,7 +9,7 @@ import java.util.concurrent.ExecutorService;
  *
  * @param pluginId the plugin's id, for messages
  * @param memoryLimitPages the most pages its memory may have
- * @param hostFunctions the host functions it imports, by {@code module.name}
+ * @param links its imports, resolved once per plugin
  * @param wasi its WASI wiring, or {@code null} when it imports no WASI function
  * @param watchdog the host's watchdog, used when {@code timeout} is set
  * @param timeout the per-call deadline, or {@code null}
@@ -21,7 +19,7 @@ import java.util.concurrent.ExecutorService;
 public record InstanceSpec(
     String pluginId,
     int memoryLimitPages,
-    Map<String, HostFunctionDefinition> hostFunctions,
+    EngineInstance.Links links,
     WasiConfig wasi,
     Watchdog watchdog,
     Duration timeout,
