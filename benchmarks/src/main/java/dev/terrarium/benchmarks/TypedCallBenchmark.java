@@ -44,11 +44,13 @@ import run.endive.wasm.types.ValType;
  *       echo_sample} and back.
  * </ul>
  *
+ * <p>Warm-up is longer than elsewhere: the C guest's compiled functions take several seconds to reach C2.
+ *
  * <p>Run alone: {@code java -jar benchmarks/target/benchmarks.jar TypedCallBenchmark}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 4, time = 1)
+@Warmup(iterations = 8, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 @State(Scope.Thread)

@@ -46,6 +46,6 @@ final class InstanceExports implements GuestExports {
               + HostFunctionDefinition.signature(f.params(), f.results())
               + ". Rebuild the plugin against the same interface as the host.");
     }
-    return f::call;
+    return f;
   }
 }

@@ -209,6 +209,11 @@ class WasiTest {
       assertThatThrownBy(() -> memory.read(0, -1)).hasMessageContaining("is outside");
       memory.write(0, new byte[] {(byte) 0xff, (byte) 0xfe});
       assertThatThrownBy(() -> memory.readUtf8(0, 2)).hasMessageContaining("are not valid UTF-8");
+      byte[] replacementCharacter = "a\uFFFDb".getBytes(StandardCharsets.UTF_8);
+      memory.write(8, replacementCharacter);
+      assertThat(memory.readUtf8(8, replacementCharacter.length)).isEqualTo("a\uFFFDb");
+      memory.write(16, new byte[] {'o', 'k', (byte) 0xc3});
+      assertThatThrownBy(() -> memory.readUtf8(16, 3)).hasMessageContaining("are not valid UTF-8");
       assertThat(i.call("add", 1, 1)).containsExactly(2);
     }
   }

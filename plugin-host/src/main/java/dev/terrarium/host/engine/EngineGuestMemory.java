@@ -66,6 +66,12 @@ final class EngineGuestMemory implements GuestMemory {
   @Override
   public String readUtf8(int pointer, int length) {
     byte[] bytes = read(pointer, length);
+    // Fast path: the JDK's decoder is intrinsic; it only substitutes U+FFFD for malformed input, so a result
+    // without U+FFFD came from valid UTF-8. Otherwise decide with a strict decoder (the text may hold U+FFFD).
+    String s = new String(bytes, StandardCharsets.UTF_8);
+    if (s.indexOf('\uFFFD') < 0) {
+      return s;
+    }
     try {
       return StandardCharsets.UTF_8
           .newDecoder()

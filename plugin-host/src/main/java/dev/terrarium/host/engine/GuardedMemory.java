@@ -12,7 +12,7 @@ import run.endive.wasm.types.MemoryLimits;
  * as a bare trap. Everything else delegates.
  */
 final class GuardedMemory implements Memory {
-  private final Memory delegate;
+  private final ByteBufferMemory delegate;
   private final int limitPages;
   private boolean refused;
 
