@@ -1,42 +1,18 @@
 package dev.terrarium.host;
 
 import dev.terrarium.api.WasmType;
+import dev.terrarium.api.abi.ExportHandle;
 import dev.terrarium.host.engine.EngineInstance;
-import java.util.List;
+import dev.terrarium.host.engine.ExportCall;
 
 /**
- * An exported function of one {@link PluginInstance}, looked up once and called many times. Arguments and
- * results are encoded as {@link WasmType} describes. Like its instance, it is not thread-safe.
+ * An exported function of one {@link PluginInstance}, looked up once and called many times: {@link #call}
+ * takes and returns values encoded as {@link WasmType} describes, and {@link #name}, {@link #params} and {@link
+ * #results} describe it. Like its instance, it is not thread-safe. Failures are typed {@link
+ * dev.terrarium.api.PluginCallException}s.
  */
-public final class GuestFunction implements dev.terrarium.api.abi.ExportHandle {
-  private final EngineInstance.Function function;
-
-  GuestFunction(EngineInstance.Function function) {
-    this.function = function;
-  }
-
-  public String name() {
-    return function.name();
-  }
-
-  public List<WasmType> params() {
-    return function.params();
-  }
-
-  public List<WasmType> results() {
-    return function.results();
-  }
-
-  /**
-   * Calls the function.
-   *
-   * @throws dev.terrarium.api.PluginCallException typed by what went wrong
-   */
-  @Override
-  public long[] call(long... args) {
-    if (args == null) {
-      throw new NullPointerException("arguments must not be null (pass none for a function without parameters)");
-    }
-    return function.call(args);
+public final class GuestFunction extends ExportCall implements ExportHandle {
+  GuestFunction(EngineInstance engine, String name) {
+    super(engine, name);
   }
 }

@@ -12,6 +12,7 @@ import java.util.Objects;
 public final class PluginInstance implements AutoCloseable {
   private final Plugin plugin;
   private final EngineInstance engine;
+  private final java.util.Map<String, GuestFunction> functions = new java.util.HashMap<>();
 
   PluginInstance(Plugin plugin, EngineInstance engine) {
     this.plugin = plugin;
@@ -25,7 +26,12 @@ public final class PluginInstance implements AutoCloseable {
   /** Returns the exported function {@code name}, to call it repeatedly without looking it up again. */
   public GuestFunction function(String name) {
     Objects.requireNonNull(name, "export name must not be null");
-    return new GuestFunction(engine.function(name));
+    GuestFunction f = functions.get(name);
+    if (f == null) {
+      f = new GuestFunction(engine, name);
+      functions.put(name, f);
+    }
+    return f;
   }
 
   /**
@@ -35,7 +41,7 @@ public final class PluginInstance implements AutoCloseable {
   public long[] call(String name, long... args) {
     Objects.requireNonNull(name, "export name must not be null");
     Objects.requireNonNull(args, "arguments must not be null (pass none for a function without parameters)");
-    return engine.function(name).call(args);
+    return function(name).call(args);
   }
 
   /**

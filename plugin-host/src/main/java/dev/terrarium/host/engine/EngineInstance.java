@@ -66,8 +66,8 @@ public final class EngineInstance implements AutoCloseable {
   private final WasiPreview1 wasi;
   private final Watchdog.Slot slot;
   private final ExecutorService guestExecutor;
-  private final Map<String, Function> functions = new HashMap<>();
-  private String unusable;
+  final ExecutorService guestExecutorRef;
+  String unusable;
 
   private EngineInstance(
       EngineArtifact artifact,
@@ -84,6 +84,7 @@ public final class EngineInstance implements AutoCloseable {
     this.wasi = wasi;
     this.slot = slot;
     this.guestExecutor = spec.guestExecutor();
+    this.guestExecutorRef = guestExecutor;
   }
 
   /**
@@ -390,17 +391,11 @@ public final class EngineInstance implements AutoCloseable {
     return allocator(pluginId, instance);
   }
 
-  /** Returns the exported function, or throws {@link BadExportException}. */
-  public Function function(String name) {
-    Function f = functions.get(name);
-    if (f == null) {
-      f = lookup(name);
-      functions.put(name, f);
-    }
-    return f;
-  }
+  /** An export resolved against this instance: its Endive function and its number types. */
+  record Resolved(ExportFunction export, List<WasmType> params, List<WasmType> results) {}
 
-  private Function lookup(String name) {
+  /** Looks up an exported function, or throws {@link BadExportException}. */
+  Resolved resolve(String name) {
     var export = artifact.description.export(name);
     if (export.isEmpty()) {
       throw new BadExportException(
@@ -431,80 +426,39 @@ public final class EngineInstance implements AutoCloseable {
           "the export '" + name + "' has signature " + Engine.signature(type)
               + ", which uses types other than numbers; only i32, i64, f32 and f64 cross the boundary.");
     }
-    return new Function(name, instance.export(name), params, results);
+    return new Resolved(instance.export(name), List.copyOf(params), List.copyOf(results));
   }
 
-  /** An exported function of this instance. */
-  public final class Function {
-    private final String name;
-    private final ExportFunction export;
-    private final List<WasmType> params;
-    private final List<WasmType> results;
-    private final int arity;
-
-    private Function(String name, ExportFunction export, List<WasmType> params, List<WasmType> results) {
-      this.name = name;
-      this.export = export;
-      this.params = List.copyOf(params);
-      this.results = List.copyOf(results);
-      this.arity = params.size();
+  /** Calls an export (see {@link ExportCall#call}), translating every failure. */
+  long[] invoke(ExportFunction export, String name, long[] args) {
+    GuardedMemory m = memory;
+    if (m != null && m.growRefused()) {
+      m.resetRefusals();
     }
-
-    public String name() {
-      return name;
-    }
-
-    public List<WasmType> params() {
-      return params;
-    }
-
-    public List<WasmType> results() {
-      return results;
-    }
-
-    /** Calls the function with arguments encoded as {@link WasmType} describes. */
-    public long[] call(long... args) {
-      if (unusable != null) {
-        throw new InstanceUnusableException(pluginId, name, unusable);
-      }
-      if (args.length != arity) {
-        throw new BadExportException(
-            pluginId,
-            name,
-            "it takes " + arity + " argument" + (arity == 1 ? "" : "s") + " " + params + " but was given "
-                + args.length + ".");
-      }
-      if (guestExecutor != null) {
-        return runOn(pluginId, name, guestExecutor, () -> invoke(args));
-      }
-      return invoke(args);
-    }
-
-    private long[] invoke(long[] args) {
-      GuardedMemory m = memory;
-      if (m != null && m.growRefused()) {
-        m.resetRefusals();
-      }
-      Watchdog.Slot s = slot;
-      if (s == null) {
-        try {
-          long[] r = export.apply(args);
-          return r == null ? NO_VALUES : r;
-        } catch (Throwable t) {
-          throw fail(name, t, false);
-        }
-      }
-      s.enter();
-      long[] r;
+    Watchdog.Slot s = slot;
+    if (s == null) {
       try {
-        r = export.apply(args);
+        long[] r = export.apply(args);
+        return r == null ? NO_VALUES : r;
       } catch (Throwable t) {
-        // Exit exactly once: a second exit would clear an application's interrupt and unbalance nesting.
-        throw fail(name, t, s.exit());
+        throw fail(name, t, false);
       }
-      s.exit();
-      return r == null ? NO_VALUES : r;
     }
+    s.enter();
+    long[] r;
+    try {
+      r = export.apply(args);
+    } catch (Throwable t) {
+      // Exit exactly once: a second exit would clear an application's interrupt and unbalance nesting.
+      throw fail(name, t, s.exit());
+    }
+    s.exit();
+    return r == null ? NO_VALUES : r;
+  }
+
+  /** Runs {@code call} on the configured guest thread and waits for it. */
+  long[] onGuestThread(String name, Callable<long[]> call) {
+    return runOn(pluginId, name, guestExecutor, call);
   }
 
   private PluginCallException fail(String function, Throwable t, boolean timedOut) {
@@ -586,7 +540,7 @@ public final class EngineInstance implements AutoCloseable {
    * code it passed to {@code proc_exit}. The instance is spent afterwards.
    */
   public int runCommand() {
-    Function start = function("_start");
+    ExportCall start = new ExportCall(this, "_start");
     try {
       start.call();
       return 0;
@@ -617,6 +571,11 @@ public final class EngineInstance implements AutoCloseable {
     if (unusable == null) {
       unusable = "was broken by an earlier failure (" + code + ")";
     }
+  }
+
+  /** Returns the plugin's id. */
+  public String pluginId() {
+    return pluginId;
   }
 
   /** Returns why the instance refuses calls, or {@code null} when it is usable. */

@@ -1,0 +1,78 @@
+package dev.terrarium.host.engine;
+
+import dev.terrarium.api.BadExportException;
+import dev.terrarium.api.InstanceUnusableException;
+import dev.terrarium.api.WasmType;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import run.endive.runtime.ExportFunction;
+
+/**
+ * An exported function of one {@link EngineInstance}, resolved once. The public {@code GuestFunction} extends
+ * it, so that a call reaches Endive's {@code ExportFunction} through one object, as a direct Endive caller's
+ * does: on a call that does nothing, every extra object on that path costs a dependent load (see
+ * docs/performance.md).
+ */
+public class ExportCall {
+  private final EngineInstance owner;
+  private final String name;
+  private final ExportFunction export;
+  private final List<WasmType> params;
+  private final List<WasmType> results;
+  private final int arity;
+  private final ExecutorService guestExecutor;
+
+  /**
+   * Resolves export {@code name} of {@code owner}.
+   *
+   * @throws BadExportException when it is missing, not a function, or not made of number types
+   */
+  protected ExportCall(EngineInstance owner, String name) {
+    EngineInstance.Resolved r = owner.resolve(name);
+    this.owner = owner;
+    this.name = name;
+    this.export = r.export();
+    this.params = r.params();
+    this.results = r.results();
+    this.arity = r.params().size();
+    this.guestExecutor = owner.guestExecutorRef;
+  }
+
+  public final String name() {
+    return name;
+  }
+
+  public final List<WasmType> params() {
+    return params;
+  }
+
+  public final List<WasmType> results() {
+    return results;
+  }
+
+  /**
+   * Calls the function with arguments encoded as {@link WasmType} describes.
+   *
+   * @throws dev.terrarium.api.PluginCallException typed by what went wrong
+   */
+  public final long[] call(long... args) {
+    if (args == null) {
+      throw new NullPointerException("arguments must not be null (pass none for a function without parameters)");
+    }
+    String unusable = owner.unusable;
+    if (unusable != null) {
+      throw new InstanceUnusableException(owner.pluginId(), name, unusable);
+    }
+    if (args.length != arity) {
+      throw new BadExportException(
+          owner.pluginId(),
+          name,
+          "it takes " + arity + " argument" + (arity == 1 ? "" : "s") + " " + params + " but was given "
+              + args.length + ".");
+    }
+    if (guestExecutor != null) {
+      return owner.onGuestThread(name, () -> owner.invoke(export, name, args));
+    }
+    return owner.invoke(export, name, args);
+  }
+}
