@@ -50,7 +50,12 @@ public enum ErrorCode {
   /** The calling thread was interrupted by the application (not by Terrarium's watchdog). */
   CALL_INTERRUPTED(Phase.CALL),
   /** The guest broke the ABI: bad pointer or length, invalid UTF-8, unusable {@code alloc} result, ... */
-  CALL_ABI_VIOLATION(Phase.CALL);
+  CALL_ABI_VIOLATION(Phase.CALL),
+  /**
+   * The call could not get the fuel it needed: its tenant's ledger was empty, it reached its per-call or
+   * per-instance cap, or the ledger failed.
+   */
+  CALL_FUEL_EXHAUSTED(Phase.CALL);
 
   /** The phase of a plugin's life in which an error happens. */
   public enum Phase {

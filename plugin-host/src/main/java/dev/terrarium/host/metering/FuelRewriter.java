@@ -1,0 +1,1328 @@
+package dev.terrarium.host.metering;
+
+import dev.terrarium.api.ErrorCode;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Rewrites a WebAssembly binary module so that every instruction it executes is paid for out of an injected fuel
+ * counter. Works on bytes only, before any engine sees the module, so the metering is the same under every engine
+ * and execution mode. See {@code docs/metering.md} for the design and the cost model.
+ *
+ * <p>The rewritten module imports one extra function, {@value #IMPORT_MODULE}.{@value #IMPORT_NAME} of type
+ * {@code (i64 counter) -> (i64 counter)}, appended after the module's own imports. Whenever the counter drops
+ * below zero the module calls it with the counter and stores the result, which must be larger (the host draws
+ * slices from the tenant's ledger and adds them; see {@code dev.terrarium.host.quota.FuelMeter#refuel}); it
+ * calls again while the counter is still negative and traps ({@code unreachable}) if the host made no progress.
+ * The host ends the guest by throwing from it when the ledger is empty. The counter is a mutable {@code i64}
+ * global, initially 0, appended after the module's own globals ({@link #counterGlobalIndex}); it is not exported
+ * and the guest's own code cannot name it. The host may read and write it through the engine (to hand out the
+ * first slice and settle after a call).
+ */
+public final class FuelRewriter {
+  /** Module name of the injected refuel import. A module that imports anything from it is refused. */
+  public static final String IMPORT_MODULE = "terrarium_fuel";
+  /** Field name of the injected refuel import. */
+  public static final String IMPORT_NAME = "refuel";
+
+  private static final int I32 = 0x7F;
+  private static final int I64 = 0x7E;
+
+  private FuelRewriter() {}
+
+  /**
+   * Returns a metered copy of {@code module}.
+   *
+   * @throws MeteringException if the module is malformed, refers to undefined functions or globals, or uses a
+   *     construct the rewriter cannot meter (exceptions, GC, threads, multi-memory, memory64, ...)
+   */
+  public static byte[] rewrite(byte[] module, CostModel model) {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(model, "model");
+    try {
+      return new Rewriter(module, model).run();
+    } catch (IndexOutOfBoundsException e) {
+      throw new MeteringException(ErrorCode.LOAD_MALFORMED, "the module is truncated or malformed: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Returns the index of the fuel counter global in a module returned by {@link #rewrite}: the last global.
+   * (Tests use this to read how much fuel is left; a host never needs it.)
+   */
+  public static int counterGlobalIndex(byte[] meteredModule) {
+    Rewriter r = new Rewriter(meteredModule, CostModel.defaults());
+    r.scan();
+    return r.importedGlobals + r.definedGlobals - 1;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private static final class Section {
+    final int id;
+    final int start;
+    final int end;
+    final String customName;
+
+    Section(int id, int start, int end, String customName) {
+      this.id = id;
+      this.start = start;
+      this.end = end;
+      this.customName = customName;
+    }
+  }
+
+  /** Rank of a known section in the order the binary format requires. */
+  private static int rank(int id) {
+    switch (id) {
+      case 12:
+        return 10; // data count comes before code
+      case 10:
+        return 11;
+      case 11:
+        return 12;
+      default:
+        return id;
+    }
+  }
+
+  private static final class Rewriter {
+    final byte[] b;
+    final CostModel model;
+    final List<Section> sections = new ArrayList<>();
+    int typeCount;
+    int[] typeParams = new int[0];
+    int funcImports;
+    int importedGlobals;
+    int definedGlobals;
+    int memories;
+    int[] definedFuncTypes = new int[0];
+
+    // Assigned after scanning.
+    int oldFunctionCount;
+    int refuelIndex;
+    int helperIndex;
+    int counterIndex;
+    int refuelType;
+    int helperType;
+
+    Rewriter(byte[] b, CostModel model) {
+      this.b = b;
+      this.model = model;
+    }
+
+    MeteringException malformed(int offset, String what) {
+      return new MeteringException(ErrorCode.LOAD_MALFORMED, what + " at byte offset " + offset);
+    }
+
+    void scan() {
+      if (b.length < 8 || b[0] != 0 || b[1] != 'a' || b[2] != 's' || b[3] != 'm') {
+        throw malformed(0, "not a WebAssembly binary module (bad magic)");
+      }
+      if (b[4] != 1 || b[5] != 0 || b[6] != 0 || b[7] != 0) {
+        throw new MeteringException(
+            ErrorCode.LOAD_UNSUPPORTED, "only WebAssembly binary modules of version 1 can be metered (not components)");
+      }
+      Reader r = new Reader(b, 8, b.length);
+      int lastRank = 0;
+      while (r.pos < r.end) {
+        int at = r.pos;
+        int id = r.u8();
+        int size = r.u32();
+        int start = r.pos;
+        if (size > r.end - start) {
+          throw malformed(at, "section " + id + " is longer than the module");
+        }
+        int end = start + size;
+        String name = null;
+        if (id == 0) {
+          Reader nr = new Reader(b, start, end);
+          name = nr.name();
+        } else if (id == 13) {
+          throw new MeteringException(
+              ErrorCode.LOAD_UNSUPPORTED,
+              "the module has a tag section (exception handling), which the fuel meter does not support; "
+                  + "at byte offset " + at);
+        } else if (id > 12) {
+          throw malformed(at, "unknown section id " + id);
+        } else {
+          if (rank(id) <= lastRank) {
+            throw malformed(at, "section " + id + " is out of order or repeated");
+          }
+          lastRank = rank(id);
+        }
+        sections.add(new Section(id, start, end, name));
+        r.pos = end;
+      }
+      for (Section s : sections) {
+        Reader sr = new Reader(b, s.start, s.end);
+        switch (s.id) {
+          case 1:
+            scanTypes(sr);
+            break;
+          case 2:
+            scanImports(sr);
+            break;
+          case 3:
+            int n = sr.count();
+            definedFuncTypes = new int[n];
+            for (int i = 0; i < n; i++) {
+              int at = sr.pos;
+              definedFuncTypes[i] = sr.u32();
+              if (definedFuncTypes[i] >= typeCount) {
+                throw new MeteringException(
+                    ErrorCode.LOAD_INVALID, "function " + i + " has an unknown type, at byte offset " + at);
+              }
+            }
+            break;
+          case 4:
+            scanTables(sr);
+            break;
+          case 5:
+            int m = sr.count();
+            for (int i = 0; i < m; i++) {
+              limits(sr, true);
+            }
+            memories += m;
+            break;
+          case 6:
+            definedGlobals = sr.count();
+            break;
+          default:
+            break;
+        }
+      }
+      if (memories > 1) {
+        throw new MeteringException(
+            ErrorCode.LOAD_UNSUPPORTED, "the module has " + memories + " memories; multi-memory is not supported");
+      }
+      oldFunctionCount = funcImports + definedFuncTypes.length;
+      refuelIndex = funcImports;
+      helperIndex = oldFunctionCount + 1;
+      counterIndex = importedGlobals + definedGlobals;
+      refuelType = typeCount;
+      helperType = typeCount + 1;
+    }
+
+    void scanTypes(Reader r) {
+      int n = r.count();
+      typeParams = new int[n];
+      for (int i = 0; i < n; i++) {
+        int at = r.pos;
+        int form = r.u8();
+        if (form != 0x60) {
+          throw new MeteringException(
+              ErrorCode.LOAD_UNSUPPORTED,
+              String.format(
+                  "type %d has form 0x%02X (GC / function references), which the fuel meter does not support; "
+                      + "at byte offset %d",
+                  i, form, at));
+        }
+        int params = r.count();
+        for (int p = 0; p < params; p++) {
+          valType(r);
+        }
+        int results = r.count();
+        for (int p = 0; p < results; p++) {
+          valType(r);
+        }
+        typeParams[i] = params;
+      }
+      typeCount = n;
+    }
+
+    int valType(Reader r) {
+      int at = r.pos;
+      int t = r.u8();
+      switch (t) {
+        case 0x7F:
+        case 0x7E:
+        case 0x7D:
+        case 0x7C:
+        case 0x7B:
+        case 0x70:
+        case 0x6F:
+          return t;
+        default:
+          throw new MeteringException(
+              ErrorCode.LOAD_UNSUPPORTED,
+              String.format("value type 0x%02X is not supported by the fuel meter, at byte offset %d", t, at));
+      }
+    }
+
+    int refType(Reader r) {
+      int at = r.pos;
+      int t = r.u8();
+      if (t != 0x70 && t != 0x6F) {
+        throw new MeteringException(
+            ErrorCode.LOAD_UNSUPPORTED,
+            String.format("reference type 0x%02X is not supported by the fuel meter, at byte offset %d", t, at));
+      }
+      return t;
+    }
+
+    void limits(Reader r, boolean memory) {
+      int at = r.pos;
+      int flags = r.u8();
+      if (flags > 1) {
+        throw new MeteringException(
+            ErrorCode.LOAD_UNSUPPORTED,
+            String.format(
+                "%s limits with flags 0x%02X (shared memory / memory64 / table64) are not supported by the fuel "
+                    + "meter, at byte offset %d",
+                memory ? "memory" : "table", flags, at));
+      }
+      r.u32();
+      if (flags == 1) {
+        r.u32();
+      }
+    }
+
+    void scanTables(Reader r) {
+      int n = r.count();
+      for (int i = 0; i < n; i++) {
+        int at = r.pos;
+        if ((b[r.pos] & 0xFF) == 0x40) {
+          throw new MeteringException(
+              ErrorCode.LOAD_UNSUPPORTED, "tables with initializer expressions are not supported, at byte offset " + at);
+        }
+        refType(r);
+        limits(r, false);
+      }
+    }
+
+    void scanImports(Reader r) {
+      int n = r.count();
+      for (int i = 0; i < n; i++) {
+        int at = r.pos;
+        String mod = r.name();
+        r.name();
+        if (IMPORT_MODULE.equals(mod)) {
+          throw new MeteringException(
+              ErrorCode.LOAD_INVALID,
+              "the module imports from the reserved module '" + IMPORT_MODULE + "', at byte offset " + at);
+        }
+        int kind = r.u8();
+        switch (kind) {
+          case 0:
+            int t = r.u32();
+            if (t >= typeCount) {
+              throw new MeteringException(ErrorCode.LOAD_INVALID, "an import has an unknown type, at byte offset " + at);
+            }
+            funcImports++;
+            break;
+          case 1:
+            refType(r);
+            limits(r, false);
+            break;
+          case 2:
+            limits(r, true);
+            memories++;
+            break;
+          case 3:
+            valType(r);
+            r.u8();
+            importedGlobals++;
+            break;
+          default:
+            throw new MeteringException(
+                ErrorCode.LOAD_UNSUPPORTED,
+                "import kind " + kind + " (tags) is not supported by the fuel meter, at byte offset " + at);
+        }
+      }
+    }
+
+    // -------------------------------------------------------------------------------------------------------
+
+    byte[] run() {
+      scan();
+      Out out = new Out();
+      out.write(b, 0, 8);
+      List<int[]> pendingIds = new ArrayList<>();
+      boolean hasType = false;
+      boolean hasImport = false;
+      boolean hasFunction = false;
+      boolean hasGlobal = false;
+      boolean hasCode = false;
+      for (Section s : sections) {
+        hasType |= s.id == 1;
+        hasImport |= s.id == 2;
+        hasFunction |= s.id == 3;
+        hasGlobal |= s.id == 6;
+        hasCode |= s.id == 10;
+      }
+      if (!hasType) {
+        pendingIds.add(new int[] {1});
+      }
+      if (!hasImport) {
+        pendingIds.add(new int[] {2});
+      }
+      if (!hasFunction) {
+        pendingIds.add(new int[] {3});
+      }
+      if (!hasGlobal) {
+        pendingIds.add(new int[] {6});
+      }
+      if (!hasCode) {
+        pendingIds.add(new int[] {10});
+      }
+      for (Section s : sections) {
+        if (s.id != 0) {
+          while (!pendingIds.isEmpty() && rank(pendingIds.get(0)[0]) < rank(s.id)) {
+            int id = pendingIds.remove(0)[0];
+            emit(out, id, synthesize(id));
+          }
+        }
+        if (s.id == 0) {
+          if ("name".equals(s.customName)) {
+            continue; // function indices shift; the name section is debug info only, so it is dropped
+          }
+          emit(out, 0, Arrays.copyOfRange(b, s.start, s.end));
+          continue;
+        }
+        Reader r = new Reader(b, s.start, s.end);
+        byte[] payload;
+        switch (s.id) {
+          case 1:
+            payload = rewriteTypes(r);
+            break;
+          case 2:
+            payload = rewriteImports(r);
+            break;
+          case 3:
+            payload = rewriteFunctions(r);
+            break;
+          case 6:
+            payload = rewriteGlobals(r);
+            break;
+          case 7:
+            payload = rewriteExports(r);
+            break;
+          case 8:
+            Out o = new Out();
+            o.u32(func(r.u32(), r.pos));
+            payload = o.toByteArray();
+            break;
+          case 9:
+            payload = rewriteElements(r);
+            break;
+          case 10:
+            payload = rewriteCode(r);
+            break;
+          default:
+            payload = Arrays.copyOfRange(b, s.start, s.end);
+            r.pos = r.end;
+            break;
+        }
+        if (r.pos != r.end) {
+          throw malformed(r.pos, "section " + s.id + " has trailing bytes");
+        }
+        emit(out, s.id, payload);
+      }
+      while (!pendingIds.isEmpty()) {
+        int id = pendingIds.remove(0)[0];
+        emit(out, id, synthesize(id));
+      }
+      return out.toByteArray();
+    }
+
+    void emit(Out out, int id, byte[] payload) {
+      out.write(id);
+      out.u32(payload.length);
+      out.write(payload, 0, payload.length);
+    }
+
+    byte[] synthesize(int id) {
+      Reader empty = new Reader(new byte[] {0}, 0, 1);
+      switch (id) {
+        case 1:
+          return rewriteTypes(empty);
+        case 2:
+          return rewriteImports(empty);
+        case 3:
+          return rewriteFunctions(empty);
+        case 6:
+          return rewriteGlobals(empty);
+        case 10:
+          return rewriteCode(empty);
+        default:
+          throw new IllegalStateException("cannot synthesize section " + id);
+      }
+    }
+
+    byte[] rewriteTypes(Reader r) {
+      int n = r.count();
+      int from = r.pos;
+      // Re-scan to find the end (already validated by scanTypes).
+      for (int i = 0; i < n; i++) {
+        r.u8();
+        int p = r.u32();
+        r.pos += p;
+        int q = r.u32();
+        r.pos += q;
+      }
+      Out o = new Out();
+      o.u32(n + 2L);
+      o.write(b, from, r.pos - from);
+      o.write(new byte[] {0x60, 0x01, (byte) I64, 0x01, (byte) I64}, 0, 5); // refuel: (i64) -> i64
+      o.write(new byte[] {0x60, 0x00, 0x00}, 0, 3); // helper: () -> ()
+      return o.toByteArray();
+    }
+
+    byte[] rewriteImports(Reader r) {
+      int n = r.count();
+      int from = r.pos;
+      for (int i = 0; i < n; i++) {
+        r.name();
+        r.name();
+        int kind = r.u8();
+        switch (kind) {
+          case 0:
+            r.u32();
+            break;
+          case 1:
+            r.u8();
+            limits(r, false);
+            break;
+          case 2:
+            limits(r, true);
+            break;
+          default:
+            r.u8();
+            r.u8();
+            break;
+        }
+      }
+      Out o = new Out();
+      o.u32(n + 1L);
+      o.write(b, from, r.pos - from);
+      o.name(IMPORT_MODULE);
+      o.name(IMPORT_NAME);
+      o.write(0);
+      o.u32(refuelType);
+      return o.toByteArray();
+    }
+
+    byte[] rewriteFunctions(Reader r) {
+      int n = r.count();
+      Out o = new Out();
+      o.u32(n + 1L);
+      for (int i = 0; i < n; i++) {
+        o.u32(r.u32());
+      }
+      o.u32(helperType);
+      return o.toByteArray();
+    }
+
+    byte[] rewriteGlobals(Reader r) {
+      int n = r.count();
+      Out o = new Out();
+      o.u32(n + 1L);
+      for (int i = 0; i < n; i++) {
+        o.write(valType(r));
+        o.write(r.u8());
+        constExpr(r, o);
+      }
+      o.write(new byte[] {(byte) I64, 0x01, 0x42, 0x00, 0x0B}, 0, 5); // (mut i64) (i64.const 0)
+      return o.toByteArray();
+    }
+
+    byte[] rewriteExports(Reader r) {
+      int n = r.count();
+      Out o = new Out();
+      o.u32(n);
+      for (int i = 0; i < n; i++) {
+        o.name(r.name());
+        int at = r.pos;
+        int kind = r.u8();
+        int index = r.u32();
+        o.write(kind);
+        if (kind == 0) {
+          o.u32(func(index, at));
+        } else if (kind == 3) {
+          o.u32(global(index, at));
+        } else if (kind == 1 || kind == 2) {
+          o.u32(index);
+        } else {
+          throw new MeteringException(
+              ErrorCode.LOAD_UNSUPPORTED, "export kind " + kind + " is not supported, at byte offset " + at);
+        }
+      }
+      return o.toByteArray();
+    }
+
+    byte[] rewriteElements(Reader r) {
+      int n = r.count();
+      Out o = new Out();
+      o.u32(n);
+      for (int i = 0; i < n; i++) {
+        int at = r.pos;
+        int flags = r.u32();
+        o.u32(flags);
+        if (flags > 7) {
+          throw malformed(at, "element segment " + i + " has unknown flags " + flags);
+        }
+        boolean passiveOrDeclarative = (flags & 1) != 0;
+        boolean explicitTable = (flags & 2) != 0;
+        boolean expressions = (flags & 4) != 0;
+        if (!passiveOrDeclarative) {
+          if (explicitTable) {
+            o.u32(r.u32());
+          }
+          constExpr(r, o);
+        }
+        if (passiveOrDeclarative || explicitTable) {
+          if (expressions) {
+            o.write(refType(r));
+          } else {
+            int kind = r.u8();
+            if (kind != 0) {
+              throw malformed(at, "element segment " + i + " has unknown element kind " + kind);
+            }
+            o.write(kind);
+          }
+        }
+        int count = r.count();
+        o.u32(count);
+        for (int k = 0; k < count; k++) {
+          if (expressions) {
+            constExpr(r, o);
+          } else {
+            int fat = r.pos;
+            o.u32(func(r.u32(), fat));
+          }
+        }
+      }
+      return o.toByteArray();
+    }
+
+    int func(long index, int at) {
+      if (index < 0 || index >= oldFunctionCount) {
+        throw new MeteringException(
+            ErrorCode.LOAD_INVALID, "function index " + index + " is out of range, at byte offset " + at);
+      }
+      return index < funcImports ? (int) index : (int) index + 1;
+    }
+
+    int global(long index, int at) {
+      if (index < 0 || index >= counterIndex) {
+        throw new MeteringException(
+            ErrorCode.LOAD_INVALID, "global index " + index + " is out of range, at byte offset " + at);
+      }
+      return (int) index;
+    }
+
+    /** Copies a constant expression, remapping function indices; no metering. */
+    void constExpr(Reader r, Out o) {
+      Body body = new Body(-1, false, r);
+      while (true) {
+        int kind = body.instruction(o);
+        if (kind == Body.END) {
+          return;
+        }
+      }
+    }
+
+    byte[] rewriteCode(Reader r) {
+      int n = r.count();
+      if (n != definedFuncTypes.length) {
+        throw malformed(r.pos, "the code section has " + n + " bodies for " + definedFuncTypes.length + " functions");
+      }
+      Out o = new Out();
+      o.u32(n + 1L);
+      for (int i = 0; i < n; i++) {
+        int at = r.pos;
+        int size = r.u32();
+        int end = r.pos + size;
+        if (size < 0 || end > r.end) {
+          throw malformed(at, "function body " + i + " is longer than the code section");
+        }
+        byte[] body = meterBody(new Reader(b, r.pos, end), funcImports + i, typeParams[definedFuncTypes[i]]);
+        o.u32(body.length);
+        o.write(body, 0, body.length);
+        r.pos = end;
+      }
+      byte[] helper = helperBody();
+      o.u32(helper.length);
+      o.write(helper, 0, helper.length);
+      return o.toByteArray();
+    }
+
+    byte[] helperBody() {
+      Out o = new Out();
+      o.u32(1);
+      o.u32(1);
+      o.write(I64); // local 0: the new counter
+      o.write(0x03);
+      o.write(0x40); // loop
+      o.write(0x23);
+      o.u32(counterIndex); // global.get $fuel
+      o.write(0x10);
+      o.u32(refuelIndex); // call refuel
+      o.write(0x22);
+      o.u32(0); // local.tee 0
+      o.write(0x23);
+      o.u32(counterIndex);
+      o.write(0x57); // i64.le_s: no progress?
+      o.write(0x04);
+      o.write(0x40);
+      o.write(0x00);
+      o.write(0x0B); // if unreachable end
+      o.write(0x20);
+      o.u32(0);
+      o.write(0x24);
+      o.u32(counterIndex); // global.set $fuel
+      o.write(0x23);
+      o.u32(counterIndex);
+      o.write(0x42);
+      o.s64(0);
+      o.write(0x53); // i64.lt_s
+      o.write(0x0D);
+      o.u32(0); // br_if 0
+      o.write(0x0B); // end loop
+      o.write(0x0B); // end function
+      return o.toByteArray();
+    }
+
+    byte[] meterBody(Reader r, int functionIndex, int params) {
+      int groups = r.count();
+      Out locals = new Out();
+      long total = params;
+      for (int g = 0; g < groups; g++) {
+        int at = r.pos;
+        long count = r.u32() & 0xFFFFFFFFL;
+        total += count;
+        if (total > 50_000) {
+          throw new MeteringException(
+              ErrorCode.LOAD_UNSUPPORTED, "function " + functionIndex + " has too many locals, at byte offset " + at);
+        }
+        locals.u32(count);
+        locals.write(valType(r));
+      }
+      Body body = new Body(functionIndex, true, r);
+      body.scratch = (int) total;
+      Out code = new Out();
+      body.meter(code);
+      if (r.pos != r.end) {
+        throw malformed(r.pos, "function " + functionIndex + " has bytes after its final end");
+      }
+      Out o = new Out();
+      o.u32(groups + (body.usedScratch ? 1L : 0L));
+      byte[] l = locals.toByteArray();
+      o.write(l, 0, l.length);
+      if (body.usedScratch) {
+        o.u32(1);
+        o.write(I32);
+      }
+      byte[] c = code.toByteArray();
+      o.write(c, 0, c.length);
+      return o.toByteArray();
+    }
+
+    /** Decodes, remaps and (for function bodies) meters one expression. */
+    private final class Body {
+      static final int NORMAL = 0;
+      static final int BOUNDARY = 1;
+      static final int OPEN = 2;
+      static final int END = 3;
+
+      final int functionIndex;
+      final boolean metered;
+      final Reader r;
+      int scratch;
+      boolean usedScratch;
+      long segmentCost;
+
+      Body(int functionIndex, boolean metered, Reader r) {
+        this.functionIndex = functionIndex;
+        this.metered = metered;
+        this.r = r;
+      }
+
+      void meter(Out code) {
+        int depth = 1;
+        Out seg = new Out();
+        while (true) {
+          if (r.pos >= r.end) {
+            throw malformed(r.pos, "function " + functionIndex + " ends without its final end");
+          }
+          int kind = instruction(seg);
+          if (kind == NORMAL) {
+            continue;
+          }
+          if (kind == OPEN) {
+            depth++;
+          } else if (kind == END) {
+            depth--;
+          }
+          charge(code, segmentCost);
+          byte[] s = seg.toByteArray();
+          code.write(s, 0, s.length);
+          seg.reset();
+          segmentCost = 0;
+          if (depth == 0) {
+            return;
+          }
+        }
+      }
+
+      void charge(Out o, long cost) {
+        if (cost == 0) {
+          return;
+        }
+        o.write(0x23);
+        o.u32(counterIndex);
+        o.write(0x42);
+        o.s64(cost);
+        o.write(0x7D); // i64.sub
+        o.write(0x24);
+        o.u32(counterIndex);
+        check(o);
+      }
+
+      void check(Out o) {
+        o.write(0x23);
+        o.u32(counterIndex);
+        o.write(0x42);
+        o.s64(0);
+        o.write(0x53); // i64.lt_s
+        o.write(0x04);
+        o.write(0x40);
+        o.write(0x10);
+        o.u32(helperIndex);
+        o.write(0x0B);
+      }
+
+      /** Charges {@code perUnit} times the i32 length operand on top of the stack, leaving the stack unchanged. */
+      void dynamic(Out o, long perUnit) {
+        if (!metered || perUnit == 0) {
+          return;
+        }
+        usedScratch = true;
+        o.write(0x21);
+        o.u32(scratch); // local.set $n
+        o.write(0x23);
+        o.u32(counterIndex);
+        o.write(0x20);
+        o.u32(scratch);
+        o.write(0xAD); // i64.extend_i32_u
+        o.write(0x42);
+        o.s64(perUnit);
+        o.write(0x7E); // i64.mul
+        o.write(0x7D); // i64.sub
+        o.write(0x24);
+        o.u32(counterIndex);
+        check(o);
+        o.write(0x20);
+        o.u32(scratch); // local.get $n
+      }
+
+      MeteringException unsupported(int at, String what) {
+        return new MeteringException(
+            ErrorCode.LOAD_UNSUPPORTED,
+            what
+                + " is not supported by the fuel meter"
+                + (functionIndex >= 0 ? ", in function " + functionIndex : ", in a constant expression")
+                + ", at byte offset "
+                + at);
+      }
+
+      void cost(InstructionClass c) {
+        segmentCost += model.cost(c);
+      }
+
+      void blockType(Out o) {
+        int at = r.pos;
+        int t = b[r.pos] & 0xFF;
+        if (t == 0x40 || t == 0x7F || t == 0x7E || t == 0x7D || t == 0x7C || t == 0x7B || t == 0x70 || t == 0x6F) {
+          r.pos++;
+          o.write(t);
+          return;
+        }
+        long idx = r.s33();
+        if (idx < 0) {
+          throw unsupported(at, String.format("block type 0x%02X", t));
+        }
+        if (idx >= typeCount) {
+          throw new MeteringException(
+              ErrorCode.LOAD_INVALID, "block type index " + idx + " is out of range, at byte offset " + at);
+        }
+        o.s64(idx);
+      }
+
+      void memarg(Out o, int at) {
+        long align = r.u32() & 0xFFFFFFFFL;
+        if ((align & 0x40) != 0) {
+          throw unsupported(at, "a memory index in a memarg (multi-memory)");
+        }
+        o.u32(align);
+        o.u64(r.u64());
+      }
+
+      void zeroIndex(Out o, int at, String what) {
+        int i = r.u32();
+        if (i != 0) {
+          throw unsupported(at, what + " on memory " + i + " (multi-memory)");
+        }
+        o.u32(0);
+      }
+
+      /** Copies one instruction into {@code o}, returning whether it ends a straight-line segment. */
+      int instruction(Out o) {
+        int at = r.pos;
+        int op = r.u8();
+        if (!metered) {
+          // constant expressions: copy with remapping, no control flow besides the final end
+          switch (op) {
+            case 0x0B:
+              o.write(op);
+              return END;
+            case 0x23:
+              o.write(op);
+              o.u32(global(r.u32(), at));
+              return NORMAL;
+            case 0x41:
+              o.write(op);
+              o.s64(r.s32());
+              return NORMAL;
+            case 0x42:
+              o.write(op);
+              o.s64(r.s64());
+              return NORMAL;
+            case 0x43:
+              o.write(op);
+              o.write(b, r.pos, 4);
+              r.pos += 4;
+              return NORMAL;
+            case 0x44:
+              o.write(op);
+              o.write(b, r.pos, 8);
+              r.pos += 8;
+              return NORMAL;
+            case 0xD0:
+              o.write(op);
+              o.write(refType(r));
+              return NORMAL;
+            case 0xD2:
+              o.write(op);
+              o.u32(func(r.u32(), at));
+              return NORMAL;
+            case 0x6A:
+            case 0x6B:
+            case 0x6C:
+            case 0x7C:
+            case 0x7D:
+            case 0x7E:
+              o.write(op); // extended constant expressions
+              return NORMAL;
+            case 0xFD:
+              int sub = r.u32();
+              if (sub != 12) {
+                throw unsupported(at, "SIMD opcode 0xFD " + sub + " in a constant expression");
+              }
+              o.write(op);
+              o.u32(sub);
+              o.write(b, r.pos, 16);
+              r.pos += 16;
+              return NORMAL;
+            default:
+              throw unsupported(at, String.format("opcode 0x%02X in a constant expression", op));
+          }
+        }
+        if (op >= 0x45 && op <= 0xC4) {
+          o.write(op);
+          cost(InstructionClass.NUMERIC);
+          return NORMAL;
+        }
+        if (op >= 0x28 && op <= 0x3E) {
+          o.write(op);
+          memarg(o, at);
+          cost(InstructionClass.MEMORY);
+          return NORMAL;
+        }
+        switch (op) {
+          case 0x00: // unreachable
+          case 0x0F: // return
+            o.write(op);
+            cost(InstructionClass.CONTROL);
+            return BOUNDARY;
+          case 0x01: // nop
+            o.write(op);
+            cost(InstructionClass.CONTROL);
+            return NORMAL;
+          case 0x02:
+          case 0x03:
+          case 0x04:
+            o.write(op);
+            blockType(o);
+            cost(InstructionClass.CONTROL);
+            return OPEN;
+          case 0x05: // else
+            o.write(op);
+            cost(InstructionClass.CONTROL);
+            return BOUNDARY;
+          case 0x0B:
+            o.write(op);
+            cost(InstructionClass.CONTROL);
+            return END;
+          case 0x0C:
+          case 0x0D:
+            o.write(op);
+            o.u32(r.u32());
+            cost(InstructionClass.CONTROL);
+            return BOUNDARY;
+          case 0x0E: {
+            o.write(op);
+            int n = r.count();
+            o.u32(n);
+            for (int i = 0; i <= n; i++) {
+              o.u32(r.u32());
+            }
+            cost(InstructionClass.CONTROL);
+            return BOUNDARY;
+          }
+          case 0x10:
+          case 0x12:
+            o.write(op);
+            o.u32(func(r.u32(), at));
+            cost(InstructionClass.CALL);
+            return BOUNDARY;
+          case 0x11:
+          case 0x13: {
+            o.write(op);
+            int t = r.u32();
+            if (t >= typeCount) {
+              throw new MeteringException(
+                  ErrorCode.LOAD_INVALID, "call_indirect type " + t + " is out of range, at byte offset " + at);
+            }
+            o.u32(t);
+            o.u32(r.u32());
+            cost(InstructionClass.CALL);
+            return BOUNDARY;
+          }
+          case 0x1A:
+          case 0x1B:
+            o.write(op);
+            cost(InstructionClass.VARIABLE);
+            return NORMAL;
+          case 0x1C: {
+            o.write(op);
+            int n = r.count();
+            o.u32(n);
+            for (int i = 0; i < n; i++) {
+              o.write(valType(r));
+            }
+            cost(InstructionClass.VARIABLE);
+            return NORMAL;
+          }
+          case 0x20:
+          case 0x21:
+          case 0x22: {
+            o.write(op);
+            long idx = r.u32() & 0xFFFFFFFFL;
+            if (idx >= scratch) {
+              throw new MeteringException(
+                  ErrorCode.LOAD_INVALID,
+                  "local index " + idx + " is out of range in function " + functionIndex + ", at byte offset " + at);
+            }
+            o.u32(idx);
+            cost(InstructionClass.VARIABLE);
+            return NORMAL;
+          }
+          case 0x23:
+          case 0x24:
+            o.write(op);
+            o.u32(global(r.u32(), at));
+            cost(InstructionClass.VARIABLE);
+            return NORMAL;
+          case 0x25:
+          case 0x26:
+            o.write(op);
+            o.u32(r.u32());
+            cost(InstructionClass.REFERENCE);
+            return NORMAL;
+          case 0x3F:
+            o.write(op);
+            zeroIndex(o, at, "memory.size");
+            cost(InstructionClass.MEMORY);
+            return NORMAL;
+          case 0x40:
+            dynamic(o, model.perPage());
+            o.write(op);
+            zeroIndex(o, at, "memory.grow");
+            cost(InstructionClass.MEMORY);
+            return NORMAL;
+          case 0x41:
+            o.write(op);
+            o.s64(r.s32());
+            cost(InstructionClass.NUMERIC);
+            return NORMAL;
+          case 0x42:
+            o.write(op);
+            o.s64(r.s64());
+            cost(InstructionClass.NUMERIC);
+            return NORMAL;
+          case 0x43:
+            o.write(op);
+            o.write(b, r.pos, 4);
+            r.pos += 4;
+            cost(InstructionClass.NUMERIC);
+            return NORMAL;
+          case 0x44:
+            o.write(op);
+            o.write(b, r.pos, 8);
+            r.pos += 8;
+            cost(InstructionClass.NUMERIC);
+            return NORMAL;
+          case 0xD0:
+            o.write(op);
+            o.write(refType(r));
+            cost(InstructionClass.REFERENCE);
+            return NORMAL;
+          case 0xD1:
+            o.write(op);
+            cost(InstructionClass.REFERENCE);
+            return NORMAL;
+          case 0xD2:
+            o.write(op);
+            o.u32(func(r.u32(), at));
+            cost(InstructionClass.REFERENCE);
+            return NORMAL;
+          case 0xFC:
+            return prefixFC(o, at);
+          case 0xFD:
+            return prefixFD(o, at);
+          case 0x06:
+          case 0x07:
+          case 0x08:
+          case 0x09:
+          case 0x0A:
+          case 0x18:
+          case 0x19:
+          case 0x1F:
+            throw unsupported(at, String.format("exception-handling opcode 0x%02X", op));
+          case 0xFB:
+            throw unsupported(at, "GC opcode prefix 0xFB");
+          case 0xFE:
+            throw unsupported(at, "threads/atomics opcode prefix 0xFE");
+          default:
+            throw unsupported(at, String.format("opcode 0x%02X", op));
+        }
+      }
+
+      int prefixFC(Out o, int at) {
+        int sub = r.u32();
+        if (sub <= 7) {
+          o.write(0xFC);
+          o.u32(sub);
+          cost(InstructionClass.NUMERIC);
+          return NORMAL;
+        }
+        switch (sub) {
+          case 8: { // memory.init data mem
+            int data = r.u32();
+            dynamic(o, model.perByte());
+            o.write(0xFC);
+            o.u32(sub);
+            o.u32(data);
+            zeroIndex(o, at, "memory.init");
+            cost(InstructionClass.MEMORY);
+            return NORMAL;
+          }
+          case 9: // data.drop
+            o.write(0xFC);
+            o.u32(sub);
+            o.u32(r.u32());
+            cost(InstructionClass.MEMORY);
+            return NORMAL;
+          case 10: // memory.copy dst src
+            dynamic(o, model.perByte());
+            o.write(0xFC);
+            o.u32(sub);
+            zeroIndex(o, at, "memory.copy");
+            zeroIndex(o, at, "memory.copy");
+            cost(InstructionClass.MEMORY);
+            return NORMAL;
+          case 11: // memory.fill
+            dynamic(o, model.perByte());
+            o.write(0xFC);
+            o.u32(sub);
+            zeroIndex(o, at, "memory.fill");
+            cost(InstructionClass.MEMORY);
+            return NORMAL;
+          case 12: // table.init elem table
+          case 14: // table.copy dst src
+            dynamic(o, model.perElement());
+            o.write(0xFC);
+            o.u32(sub);
+            o.u32(r.u32());
+            o.u32(r.u32());
+            cost(InstructionClass.REFERENCE);
+            return NORMAL;
+          case 13: // elem.drop
+          case 16: // table.size
+            o.write(0xFC);
+            o.u32(sub);
+            o.u32(r.u32());
+            cost(InstructionClass.REFERENCE);
+            return NORMAL;
+          case 15: // table.grow
+          case 17: // table.fill
+            dynamic(o, model.perElement());
+            o.write(0xFC);
+            o.u32(sub);
+            o.u32(r.u32());
+            cost(InstructionClass.REFERENCE);
+            return NORMAL;
+          default:
+            throw unsupported(at, "opcode 0xFC " + sub);
+        }
+      }
+
+      int prefixFD(Out o, int at) {
+        int sub = r.u32();
+        o.write(0xFD);
+        o.u32(sub);
+        cost(InstructionClass.SIMD);
+        if (sub <= 11 || sub == 92 || sub == 93) {
+          memarg(o, at);
+        } else if (sub == 12 || sub == 13) {
+          o.write(b, r.pos, 16);
+          r.pos += 16;
+        } else if (sub >= 21 && sub <= 34) {
+          o.write(r.u8());
+        } else if (sub >= 84 && sub <= 91) {
+          memarg(o, at);
+          o.write(r.u8());
+        } else if (sub > 255) {
+          throw unsupported(at, "SIMD opcode 0xFD " + sub + " (relaxed SIMD)");
+        }
+        return NORMAL;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private static final class Reader {
+    final byte[] b;
+    int pos;
+    final int end;
+
+    Reader(byte[] b, int pos, int end) {
+      this.b = b;
+      this.pos = pos;
+      this.end = end;
+    }
+
+    int u8() {
+      if (pos >= end) {
+        throw new MeteringException(ErrorCode.LOAD_MALFORMED, "unexpected end of data at byte offset " + pos);
+      }
+      return b[pos++] & 0xFF;
+    }
+
+    /** The length of a vector: a u32 no larger than the bytes left (every element takes at least one). */
+    int count() {
+      int at = pos;
+      int n = u32();
+      if (n < 0 || n > end - pos) {
+        throw new MeteringException(ErrorCode.LOAD_MALFORMED, "vector length " + n + " too long at byte offset " + at);
+      }
+      return n;
+    }
+
+    /** An unsigned LEB128 of at most 32 bits, returned as a (possibly negative) int. */
+    int u32() {
+      long v = leb(5, false);
+      if (v < 0 || v > 0xFFFFFFFFL) {
+        throw new MeteringException(ErrorCode.LOAD_MALFORMED, "u32 out of range at byte offset " + pos);
+      }
+      return (int) v;
+    }
+
+    long u64() {
+      return leb(10, false);
+    }
+
+    long s32() {
+      return (int) leb(5, true);
+    }
+
+    long s33() {
+      return leb(5, true);
+    }
+
+    long s64() {
+      return leb(10, true);
+    }
+
+    long leb(int maxBytes, boolean signed) {
+      long result = 0;
+      int shift = 0;
+      int start = pos;
+      while (true) {
+        if (pos - start >= maxBytes) {
+          throw new MeteringException(ErrorCode.LOAD_MALFORMED, "LEB128 too long at byte offset " + start);
+        }
+        int x = u8();
+        if (shift < 64) {
+          result |= (long) (x & 0x7F) << shift;
+        }
+        shift += 7;
+        if ((x & 0x80) == 0) {
+          if (signed && shift < 64 && (x & 0x40) != 0) {
+            result |= -1L << shift;
+          }
+          return result;
+        }
+      }
+    }
+
+    String name() {
+      int n = u32();
+      if (n < 0 || n > end - pos) {
+        throw new MeteringException(ErrorCode.LOAD_MALFORMED, "name longer than its section at byte offset " + pos);
+      }
+      String s = new String(b, pos, n, StandardCharsets.UTF_8);
+      pos += n;
+      return s;
+    }
+  }
+
+  private static final class Out extends ByteArrayOutputStream {
+    void u32(long v) {
+      do {
+        int x = (int) (v & 0x7F);
+        v >>>= 7;
+        write(v != 0 ? x | 0x80 : x);
+      } while (v != 0);
+    }
+
+    void u64(long v) {
+      u32(v);
+    }
+
+    void s64(long v) {
+      while (true) {
+        int x = (int) (v & 0x7F);
+        v >>= 7;
+        boolean done = (v == 0 && (x & 0x40) == 0) || (v == -1 && (x & 0x40) != 0);
+        write(done ? x : x | 0x80);
+        if (done) {
+          return;
+        }
+      }
+    }
+
+    void name(String s) {
+      byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+      u32(bytes.length);
+      write(bytes, 0, bytes.length);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.terrarium.host.quota;
+
+import dev.terrarium.api.FuelPolicy;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A tenant's side of the fuel ledger: its id, its policy (the host's grant) and the ledger that holds its bucket.
+ * The runtime keeps one per tenant ({@code host.tenant(id, policy)}), opens an {@link InstanceFuel} for each
+ * instance of the tenant's plugins and a {@link FuelMeter} for each call. Thread-safe.
+ */
+public final class FuelAccount {
+  /** The slice size to use when nothing else is configured: a million units, about a millisecond of work. */
+  public static final long DEFAULT_SLICE = 1_000_000L;
+
+  private final String tenantId;
+  private final FuelPolicy policy;
+  private final FuelLedger ledger;
+  private final AtomicLong used = new AtomicLong();
+  private final AtomicLong calls = new AtomicLong();
+
+  /**
+   * @param tenantId the tenant, not blank
+   * @param policy the tenant's policy: its bucket and the host's caps
+   * @param ledger where the tenant's bucket lives
+   */
+  public FuelAccount(String tenantId, FuelPolicy policy, FuelLedger ledger) {
+    Objects.requireNonNull(tenantId, "tenantId");
+    if (tenantId.isBlank()) {
+      throw new IllegalArgumentException("tenantId must not be blank");
+    }
+    this.tenantId = tenantId;
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.ledger = Objects.requireNonNull(ledger, "ledger");
+  }
+
+  /** Returns the tenant's id. */
+  public String tenantId() {
+    return tenantId;
+  }
+
+  /** Returns the tenant's policy (the host's grant, before any manifest narrows its caps). */
+  public FuelPolicy policy() {
+    return policy;
+  }
+
+  /** Returns the ledger that holds the tenant's bucket. */
+  public FuelLedger ledger() {
+    return ledger;
+  }
+
+  /**
+   * Returns the tenant's balance now, refill included; negative after an overrun. A failing ledger's exception
+   * propagates unchanged.
+   */
+  public long balance() {
+    return ledger.balance(tenantId, policy);
+  }
+
+  /** Returns the fuel used by calls settled through this account (on this host), for metrics. */
+  public long used() {
+    return used.get();
+  }
+
+  /** Returns the number of calls settled through this account (on this host). */
+  public long calls() {
+    return calls.get();
+  }
+
+  /** Opens the fuel view of a new instance whose manifest asks for no caps of its own. */
+  public InstanceFuel newInstance() {
+    return new InstanceFuel(this, policy);
+  }
+
+  /**
+   * Opens the fuel view of a new instance whose manifest asks for the given caps ({@code null}: none); for each
+   * cap the lower of the host's grant and the manifest's request wins.
+   */
+  public InstanceFuel newInstance(Long manifestPerCallCap, Long manifestPerInstanceCap) {
+    return new InstanceFuel(this, policy.withCapsAtMost(manifestPerCallCap, manifestPerInstanceCap));
+  }
+
+  /**
+   * Opens the fuel view of a new instance whose manifest carries a fuel policy ({@code null}: none). Only its caps
+   * apply: a manifest can lower what one plugin spends but not reshape its tenant's bucket.
+   */
+  public InstanceFuel newInstance(FuelPolicy manifest) {
+    if (manifest == null) {
+      return newInstance();
+    }
+    return newInstance(manifest.perCallCap(), manifest.perInstanceCap());
+  }
+
+  void recordSettled(long callUsed) {
+    used.addAndGet(callUsed);
+    calls.incrementAndGet();
+  }
+
+  @Override
+  public String toString() {
+    return "FuelAccount[" + tenantId + ", " + policy + "]";
+  }
+}

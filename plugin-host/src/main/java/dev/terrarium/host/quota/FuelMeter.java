@@ -1,0 +1,202 @@
+package dev.terrarium.host.quota;
+
+import dev.terrarium.api.FuelExhaustedException;
+import dev.terrarium.api.FuelExhaustedException.Reason;
+import dev.terrarium.api.FuelPolicy;
+
+/**
+ * The fuel accounting of one call. The call draws fuel from its tenant's ledger in slices, so that the ledger is
+ * touched once per slice rather than once per instruction; when the call ends, whatever is left of the last
+ * slice goes back, so the tenant is charged exactly the fuel the call used, whether it returned, trapped or was
+ * stopped.
+ *
+ * <p>The runtime's side, in terms of the guest's fuel counter (what is left of the fuel drawn so far):
+ *
+ * <pre>{@code
+ * FuelMeter meter = instanceFuel.startCall(pluginId, export, slice);
+ * counter = meter.takeSlice();                  // before entering the guest
+ * ... the injected refuel host function:  counter = meter.refuel(counter);
+ * ... after the call, in a finally block: long used = meter.settle(counter);
+ * }</pre>
+ *
+ * <p>Each slice is {@code min(sliceSize, what the per-call cap still allows, what the per-instance cap still
+ * allows)}, granted by the ledger in full or in part; when nothing can be drawn the meter throws {@link
+ * FuelExhaustedException} naming what ran out. A ledger that throws is reported the same way with reason {@code
+ * LEDGER_FAILURE}. One call runs on one thread at a time; a meter is not thread-safe.
+ */
+public final class FuelMeter {
+  private final InstanceFuel instance;
+  private final String pluginId;
+  private final String function;
+  private final long sliceSize;
+  /** Fuel granted to this call so far. */
+  private long drawn;
+  /** The guest's counter when the meter last heard of it. */
+  private long counter;
+  /** Fuel drawn by a refuel that then failed: the guest never received it, so settle returns it. */
+  private long undelivered;
+  private boolean settled;
+  private long used;
+
+  FuelMeter(InstanceFuel instance, String pluginId, String function, long sliceSize) {
+    this.instance = instance;
+    this.pluginId = pluginId;
+    this.function = function;
+    this.sliceSize = sliceSize;
+  }
+
+  /** Returns the slice size this call draws with. */
+  public long sliceSize() {
+    return sliceSize;
+  }
+
+  /** Returns the fuel granted to this call so far (before anything is returned). */
+  public long drawn() {
+    return drawn;
+  }
+
+  /**
+   * Returns the fuel the call has used: exact after {@link #settle}; before it, as of the last counter the meter
+   * saw (a slice drawn by {@link #takeSlice()} counts as unused until then).
+   */
+  public long used() {
+    return settled ? used : drawn - undelivered - counter;
+  }
+
+  /** Returns whether {@link #settle} has run. */
+  public boolean settled() {
+    return settled;
+  }
+
+  /**
+   * Draws the next slice, all of which the guest may use, and returns its size (at least 1), to be added to
+   * the guest's counter (which is 0 at the start of a call). Use it to start a call; inside the guest, use
+   * {@link #refuel}.
+   *
+   * @throws FuelExhaustedException when a cap is reached, the tenant's bucket is empty or the ledger fails
+   */
+  public long takeSlice() {
+    checkOpen();
+    long granted = draw(used());
+    drawn += granted;
+    counter += granted;
+    return granted;
+  }
+
+  /**
+   * Called from the refuel host function when the guest's counter has run down: draws slices until the counter
+   * is positive again and returns the new counter. {@code counter} is what the guest has left of the fuel drawn
+   * so far: 0 when it used the slice exactly, negative when it ran past the end (the next slice pays the
+   * overrun first), positive when it asks early for a costly block.
+   *
+   * @throws FuelExhaustedException when fuel runs out; the guest must be stopped and the call still settled
+   */
+  public long refuel(long counter) {
+    checkOpen();
+    checkCounter(counter);
+    this.counter = counter;
+    long usedSoFar = used();
+    long next = counter;
+    try {
+      do {
+        long granted = draw(usedSoFar);
+        drawn += granted;
+        next += granted;
+      } while (next <= 0);
+    } catch (FuelExhaustedException e) {
+      undelivered += next - counter;
+      throw e;
+    }
+    this.counter = next;
+    return next;
+  }
+
+  /**
+   * Ends the call: returns the unused remainder of the fuel drawn to the ledger (or, when {@code unused} is
+   * negative because the guest overran its last slice, charges the overrun), and returns what the call used,
+   * which is exactly what the tenant was charged. Call it exactly once, after every call, including one that
+   * trapped or ran out of fuel.
+   *
+   * @param unused the guest's counter at the end of the call: what is left of the fuel drawn
+   * @throws FuelExhaustedException with reason {@code LEDGER_FAILURE} when the ledger fails to take back the
+   *     remainder (the meter is settled anyway; the tenant has then been over-charged by the remainder, never
+   *     under-charged)
+   */
+  public long settle(long unused) {
+    checkOpen();
+    checkCounter(unused);
+    counter = unused;
+    used = drawn - undelivered - unused;
+    long back = unused + undelivered;
+    settled = true;
+    instance.release(back);
+    instance.recordSettled(used);
+    FuelAccount account = instance.account();
+    try {
+      if (back > 0) {
+        account.ledger().deposit(account.tenantId(), account.policy(), back);
+      } else if (back < 0) {
+        account.ledger().charge(account.tenantId(), account.policy(), -back);
+      }
+    } catch (RuntimeException e) {
+      throw exhausted(Reason.LEDGER_FAILURE, used, e);
+    }
+    return used;
+  }
+
+  private long draw(long usedSoFar) {
+    FuelPolicy policy = instance.policy();
+    long want = sliceSize;
+    Long perCall = policy.perCallCap();
+    if (perCall != null) {
+      want = Math.min(want, perCall - drawn);
+      if (want <= 0) {
+        throw exhausted(Reason.PER_CALL_CAP, usedSoFar, null);
+      }
+    }
+    want = instance.reserve(want);
+    if (want == 0) {
+      throw exhausted(Reason.PER_INSTANCE_CAP, usedSoFar, null);
+    }
+    FuelAccount account = instance.account();
+    long granted;
+    try {
+      granted = account.ledger().withdraw(account.tenantId(), account.policy(), want);
+    } catch (RuntimeException e) {
+      instance.release(want);
+      throw exhausted(Reason.LEDGER_FAILURE, usedSoFar, e);
+    }
+    if (granted < 0 || granted > want) {
+      instance.release(want);
+      IllegalStateException broken =
+          new IllegalStateException(
+              account.ledger().getClass().getName() + " granted " + granted + " units when " + want + " were wanted");
+      throw exhausted(Reason.LEDGER_FAILURE, usedSoFar, broken);
+    }
+    if (granted < want) {
+      instance.release(want - granted);
+    }
+    if (granted == 0) {
+      throw exhausted(Reason.LEDGER, usedSoFar, null);
+    }
+    return granted;
+  }
+
+  private FuelExhaustedException exhausted(Reason reason, long usedSoFar, Throwable cause) {
+    return new FuelExhaustedException(
+        pluginId, function, instance.account().tenantId(), reason, instance.policy(), usedSoFar, cause);
+  }
+
+  private void checkOpen() {
+    if (settled) {
+      throw new IllegalStateException("this call's fuel was already settled");
+    }
+  }
+
+  private void checkCounter(long value) {
+    if (value > counter) {
+      throw new IllegalArgumentException(
+          "the guest's fuel counter cannot grow between refuels: it was " + counter + ", now " + value);
+    }
+  }
+}

@@ -1,0 +1,229 @@
+package dev.terrarium.host.metering;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import run.endive.compiler.MachineFactoryCompiler;
+import run.endive.runtime.ExportFunction;
+import run.endive.runtime.HostFunction;
+import run.endive.runtime.ImportFunction;
+import run.endive.runtime.ImportValues;
+import run.endive.runtime.Instance;
+import run.endive.wasi.WasiExitException;
+import run.endive.wasi.WasiOptions;
+import run.endive.wasi.WasiPreview1;
+import run.endive.wasm.Parser;
+import run.endive.wasm.WasmModule;
+import run.endive.wasm.types.FunctionImport;
+import run.endive.wasm.types.FunctionType;
+import run.endive.wasm.types.MemoryLimits;
+import run.endive.wasm.types.ValType;
+
+/** Test support: runs original and metered modules on Endive, with a refuel host function drawing on a budget. */
+final class Meter {
+  private Meter() {}
+
+  /** Thrown by the test refuel function when the budget is spent. */
+  static final class OutOfFuel extends RuntimeException {
+    OutOfFuel() {
+      super("out of fuel");
+    }
+  }
+
+  /** Compiles WAT text with wabt's wat2wasm. */
+  static byte[] wat(Path dir, String source, String... flags) {
+    try {
+      Path in = Files.createTempFile(dir, "m", ".wat");
+      Path out = dir.resolve(in.getFileName() + ".wasm");
+      Files.writeString(in, source);
+      List<String> cmd = new ArrayList<>(List.of("wat2wasm"));
+      cmd.addAll(Arrays.asList(flags));
+      cmd.addAll(List.of(in.toString(), "-o", out.toString()));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException("wat2wasm failed: " + log);
+      }
+      return Files.readAllBytes(out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** One instance with its fuel account. */
+  static final class Run {
+    final boolean metered;
+    final long slice;
+    long budget;
+    long refuels;
+    Instance instance;
+    WasiPreview1 wasi;
+    final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    final List<String> log = new ArrayList<>();
+
+    Run(boolean metered, long slice, long budget) {
+      this.metered = metered;
+      this.slice = slice;
+      this.budget = budget;
+    }
+
+    /** Fuel consumed so far: slices handed out minus what is left in the counter. */
+    long consumed() {
+      int g = instance.globalCount() - 1;
+      return refuels * slice - instance.global(g).getValue();
+    }
+
+    Object call(String name, long... args) {
+      return outcome(() -> instance.export(name).apply(args));
+    }
+
+    ExportFunction export(String name) {
+      return instance.export(name);
+    }
+  }
+
+  interface Body {
+    long[] run() throws Throwable;
+  }
+
+  /** The result values as a list, or a string naming the failure kind. */
+  static Object outcome(Body body) {
+    try {
+      long[] r = body.run();
+      return r == null ? List.of() : Arrays.stream(r).boxed().toList();
+    } catch (Throwable t) {
+      return kind(t);
+    }
+  }
+
+  static String kind(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof OutOfFuel) {
+        return "out-of-fuel";
+      }
+      if (c instanceof StackOverflowError) {
+        return "stack-exhausted";
+      }
+      if (c instanceof WasiExitException e) {
+        return "exit:" + e.exitCode();
+      }
+      if (c instanceof OutOfMemoryError) {
+        return "oom";
+      }
+    }
+    String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    if (m.contains("stack") && (m.contains("exhaust") || m.contains("overflow"))) {
+      return "stack-exhausted";
+    }
+    if (m.contains("doesn't recognize instruction")) {
+      return "engine-lacks-instruction"; // Endive's interpreter lacks some SIMD instructions
+    }
+    // The interpreter and the compiler word some traps differently after the colon; keep the kind only.
+    String message = String.valueOf(t.getMessage());
+    int colon = message.indexOf(':');
+    return "trap:" + t.getClass().getSimpleName() + ":" + (colon < 0 ? message : message.substring(0, colon));
+  }
+
+  static Run instantiate(byte[] bytes, boolean metered, boolean compiled, long slice, long budget) {
+    return instantiate(bytes, metered, compiled, slice, budget, false, new byte[0]);
+  }
+
+  static Run instantiate(
+      byte[] bytes, boolean metered, boolean compiled, long slice, long budget, boolean withWasi, byte[] stdin) {
+    return instantiate(bytes, metered, compiled, slice, budget, withWasi, stdin, 0);
+  }
+
+  static Run instantiate(
+      byte[] bytes,
+      boolean metered,
+      boolean compiled,
+      long slice,
+      long budget,
+      boolean withWasi,
+      byte[] stdin,
+      int maxPages) {
+    Run run = new Run(metered, slice, budget);
+    byte[] code = metered ? FuelRewriter.rewrite(bytes, CostModel.defaults()) : bytes;
+    WasmModule m = Parser.parse(code);
+    List<ImportFunction> fns = new ArrayList<>();
+    List<String> wasiNames = new ArrayList<>();
+    var imports = m.importSection();
+    for (int i = 0; i < imports.importCount(); i++) {
+      if (!(imports.getImport(i) instanceof FunctionImport fi)) {
+        continue;
+      }
+      FunctionType type = m.typeSection().getType(fi.typeIndex());
+      if (fi.module().equals(FuelRewriter.IMPORT_MODULE)) {
+        fns.add(
+            new HostFunction(
+                fi.module(),
+                fi.name(),
+                type,
+                (inst, args) -> {
+                  if (run.budget < run.slice) {
+                    throw new OutOfFuel();
+                  }
+                  run.budget -= run.slice;
+                  run.refuels++;
+                  return new long[] {args[0] + run.slice};
+                }));
+      } else if (fi.module().equals("wasi_snapshot_preview1") && withWasi) {
+        wasiNames.add(fi.name());
+      } else {
+        int results = type.returns().size();
+        String name = fi.module() + "." + fi.name();
+        fns.add(
+            new HostFunction(
+                fi.module(),
+                fi.name(),
+                type,
+                (inst, args) -> {
+                  run.log.add(name + Arrays.toString(args));
+                  return new long[results];
+                }));
+      }
+    }
+    if (withWasi) {
+      run.wasi =
+          WasiPreview1.builder()
+              .withOptions(
+                  WasiOptions.builder()
+                      .withStdout(run.stdout, false)
+                      .withStdin(new ByteArrayInputStream(stdin), false)
+                      .withArguments(List.of("prog"))
+                      .build())
+              .build();
+      for (HostFunction f : run.wasi.toHostFunctions()) {
+        if (wasiNames.contains(f.name())) {
+          fns.add(f);
+        }
+      }
+    }
+    Instance.Builder builder =
+        Instance.builder(m).withImportValues(ImportValues.builder().withFunctions(fns).build()).withStart(!withWasi);
+    if (maxPages > 0) {
+      int initial = m.memorySection().map(ms -> ms.getMemory(0).limits().initialPages()).orElse(0);
+      builder.withMemoryLimits(new MemoryLimits(initial, maxPages));
+    }
+    if (compiled) {
+      builder.withMachineFactory(MachineFactoryCompiler.compile(m));
+    }
+    run.instance = builder.build();
+    return run;
+  }
+
+  static long[] args(Object... xs) {
+    return Arrays.stream(xs).mapToLong(x -> ((Number) Objects.requireNonNull(x)).longValue()).toArray();
+  }
+}

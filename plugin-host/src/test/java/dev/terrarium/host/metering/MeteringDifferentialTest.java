@@ -1,0 +1,162 @@
+package dev.terrarium.host.metering;
+
+import static dev.terrarium.host.metering.Meter.instantiate;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.terrarium.api.ErrorCode;
+import dev.terrarium.host.metering.Meter.Run;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.endive.wasm.Parser;
+import run.endive.wasm.WasmModule;
+import run.endive.wasm.types.Export;
+import run.endive.wasm.types.ExternalType;
+
+/**
+ * Differential test: random modules from binaryen's {@code wasm-opt -ttf} give the same results, traps, host calls
+ * and memory with and without metering (with ample fuel), and the same fuel under the interpreter and the compiler.
+ * {@code -Dmetering.fuzz.count=N} runs more modules, {@code -Dmetering.fuzz.seed=S} another series.
+ */
+@Tag("fuzz")
+class MeteringDifferentialTest {
+  private static final long SLICE = 1_000_000;
+  private static final long AMPLE = Long.MAX_VALUE / 4;
+  private static final List<String> FEATURES =
+      List.of(
+          "--enable-sign-ext",
+          "--enable-mutable-globals",
+          "--enable-nontrapping-float-to-int",
+          "--enable-bulk-memory",
+          "--enable-multivalue",
+          "--enable-simd",
+          "--enable-tail-call");
+
+  @TempDir Path dir;
+
+  @Test
+  void randomModulesBehaveTheSameMetered() throws Exception {
+    int count = Integer.getInteger("metering.fuzz.count", 25);
+    long seed = Long.getLong("metering.fuzz.seed", 20261121L);
+    int compared = 0;
+    int comparedCompiled = 0;
+    List<String> engineReasons = new ArrayList<>();
+    List<Integer> engineMismatches = new ArrayList<>();
+    int unsupported = 0;
+    int engineRejected = 0;
+    List<String> unsupportedReasons = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Random random = new Random(seed + i);
+      byte[] input = new byte[1_000 + random.nextInt(6_000)];
+      random.nextBytes(input);
+      Path in = dir.resolve("seed" + i + ".bin");
+      Path out = dir.resolve("m" + i + ".wasm");
+      Files.write(in, input);
+      List<String> cmd = new ArrayList<>(List.of("wasm-opt", "-ttf", in.toString(), "-o", out.toString()));
+      if (i % 2 == 1) {
+        cmd.addAll(FEATURES);
+      }
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as("wasm-opt: " + log).isZero();
+      byte[] bytes = Files.readAllBytes(out);
+
+      List<Object> expected;
+      try {
+        expected = script(instantiate(bytes, false, false, SLICE, AMPLE));
+      } catch (RuntimeException | StackOverflowError e) {
+        engineRejected++; // the engine itself cannot load or start this module
+        engineReasons.add(i + ": " + e);
+        continue;
+      }
+      byte[] metered;
+      try {
+        metered = FuelRewriter.rewrite(bytes, CostModel.defaults());
+      } catch (MeteringException e) {
+        assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.LOAD_UNSUPPORTED);
+        unsupported++;
+        unsupportedReasons.add(e.getMessage());
+        continue;
+      }
+      Parser.parse(metered);
+      validate(metered, dir.resolve("metered" + i + ".wasm"));
+      // A tiny odd slice under the interpreter: many refuels mid-function must not change anything.
+      Run interpreted = instantiate(bytes, true, false, 97, AMPLE);
+      assertThat(script(interpreted)).as("module %d interpreted", i).isEqualTo(expected);
+      compared++;
+      List<Object> expectedCompiled;
+      try {
+        expectedCompiled = script(instantiate(bytes, false, true, SLICE, AMPLE));
+      } catch (RuntimeException e) {
+        expectedCompiled = null; // Endive's compiler lacks a feature (e.g. SIMD); the interpreter comparison stands
+      }
+      if (expectedCompiled != null) {
+        if (!expectedCompiled.equals(expected)) {
+          // Endive's interpreter and compiler disagree on the original module; metering must not change either.
+          engineMismatches.add(i);
+        }
+        Run compiled = instantiate(bytes, true, true, SLICE, AMPLE);
+        assertThat(script(compiled)).as("module %d compiled", i).isEqualTo(expectedCompiled);
+        if (!expected.toString().contains("stack-exhausted") && expected.equals(expectedCompiled)) {
+          assertThat(interpreted.consumed()).as("module %d fuel", i).isEqualTo(compiled.consumed());
+        }
+        comparedCompiled++;
+      }
+    }
+    System.out.printf(
+        "metering differential: %d modules, %d compared (%d also compiled), %d unsupported by the meter %s,"
+            + " %d rejected by the engine %s; Endive's interpreter and compiler disagree on modules %s%n",
+        count,
+        compared,
+        comparedCompiled,
+        unsupported,
+        unsupportedReasons,
+        engineRejected,
+        engineReasons,
+        engineMismatches);
+    assertThat(compared).as("modules compared").isGreaterThanOrEqualTo(count * 3 / 4);
+  }
+
+  /** Validates with wabt's wasm-validate too (an independent validator). */
+  private static void validate(byte[] module, Path file) throws Exception {
+    Files.write(file, module);
+    Process p = new ProcessBuilder("wasm-validate", "--enable-all", file.toString()).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("wasm-validate: " + log).isZero();
+  }
+
+  /** Calls every parameterless function export in order; returns outcomes, host calls and a memory digest. */
+  private static List<Object> script(Run run) throws Exception {
+    WasmModule m = run.instance.module();
+    List<Object> out = new ArrayList<>();
+    for (int e = 0; e < m.exportSection().exportCount(); e++) {
+      Export export = m.exportSection().getExport(e);
+      if (export.exportType() != ExternalType.FUNCTION || !run.instance.exportType(export.name()).params().isEmpty()) {
+        continue;
+      }
+      out.add(export.name() + "=" + run.call(export.name()));
+    }
+    out.add(List.copyOf(run.log));
+    try {
+      var memory = run.instance.memory();
+      if (memory != null) {
+        byte[] all = memory.readBytes(0, memory.pages() * 65536);
+        out.add(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(all)));
+      }
+    } catch (RuntimeException ignored) {
+      out.add("no memory");
+    }
+    return out;
+  }
+}
