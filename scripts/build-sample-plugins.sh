@@ -191,10 +191,20 @@ stub_wasi_imports "$STAGE/greeter-rust.wasm"
 require_only_imports "$STAGE/greeter-rust.wasm" kv
 append_custom_section "$STAGE/greeter-rust.wasm" terrarium.manifest "$SRC/manifests/greeter-rust.json"
 
-validate "$STAGE/hello.wasm" "$STAGE/echo-shell.wasm" "$STAGE/sizer.wasm" \
-  "$STAGE/greeter-c.wasm" "$STAGE/greeter-rust.wasm"
+# 5. kernels.wasm: compute kernels for the fuel-metering benchmark (C, no libc calls, no entry point; it
+#    imports nothing at all)
+"$CLANG" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 -Wall -Wextra -Werror \
+  -nostartfiles -Wl,--no-entry -Wl,--strip-debug \
+  -o "$STAGE/kernels.wasm" "$SRC/c/kernels/kernels.c"
+if [ -n "$(wasm-objdump -x -j Import "$STAGE/kernels.wasm" 2>/dev/null | sed -n 's/^ - .* <- \(.*\)$/\1/p')" ]; then
+  die "kernels.wasm must import nothing"
+fi
+append_custom_section "$STAGE/kernels.wasm" terrarium.manifest "$SRC/manifests/kernels.json"
 
-# 5. test fixtures (WAT, no manifest)
+validate "$STAGE/hello.wasm" "$STAGE/echo-shell.wasm" "$STAGE/sizer.wasm" \
+  "$STAGE/greeter-c.wasm" "$STAGE/greeter-rust.wasm" "$STAGE/kernels.wasm"
+
+# 6. test fixtures (WAT, no manifest)
 for wat in "$SRC"/wat/fixtures/*.wat; do
   name=$(basename "$wat" .wat)
   wat2wasm "$wat" -o "$STAGE/fixtures/$name.wasm"

@@ -3,9 +3,11 @@ package dev.terrarium.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,5 +70,54 @@ class BenchmarkSetupTest {
     assertArrayEquals(new long[] {2}, b.terrarium());
     assertArrayEquals(new long[] {2}, b.terrariumWithTimeout());
     b.tearDown();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sha256_1mib", "sieve", "matmul", "fib", "quicksort"})
+  void metering(String kernel) {
+    for (String variant : new String[] {"unmetered", "metered"}) {
+      MeteringBenchmark b = new MeteringBenchmark();
+      b.kernel = kernel;
+      b.variant = variant;
+      b.setUp();
+      long[] expected = MeteringBenchmark.CALLS.get(kernel);
+      assertArrayEquals(new long[] {expected[expected.length - 1]}, b.run());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {MeteringBenchmark.KERNELS, Setups.SIZER})
+  void meteringRewrite(String module) {
+    MeteringRewriteBenchmark b = new MeteringRewriteBenchmark();
+    b.module = module;
+    b.setUp();
+    assertNotNull(b.rewrite());
+    assertNotNull(b.compile());
+    assertNotNull(b.compileMetered());
+  }
+
+  /**
+   * Issue 4 asks for metered modules at most 20% larger than the original. The rewriter does not meet that yet
+   * (kernels.wasm 1.86×, sizer.wasm 2.35×: see "Fuel metering (issue 4)" in docs/performance.md); enable this
+   * test when it does.
+   */
+  @Disabled("issue 4's size target is missed: metered modules are 1.9-2.4x the original (docs/performance.md)")
+  @ParameterizedTest
+  @ValueSource(strings = {MeteringBenchmark.KERNELS, Setups.SIZER})
+  void meteredModuleIsAtMostOneFifthLarger(String module) {
+    long[] sizes = MeteringRewriteBenchmark.sizes(module);
+    assertTrue(
+        sizes[1] <= sizes[0] * 1.2,
+        () -> module + ": " + sizes[0] + " bytes unmetered, " + sizes[1] + " metered");
+  }
+
+  /** Guards the sizes measured for docs/performance.md against getting worse (at most 2.5×) until then. */
+  @ParameterizedTest
+  @ValueSource(strings = {MeteringBenchmark.KERNELS, Setups.SIZER})
+  void meteredModuleSizeDoesNotRegress(String module) {
+    long[] sizes = MeteringRewriteBenchmark.sizes(module);
+    assertTrue(
+        sizes[1] > sizes[0] && sizes[1] <= sizes[0] * 2.5,
+        () -> module + ": " + sizes[0] + " bytes unmetered, " + sizes[1] + " metered");
   }
 }

@@ -6,7 +6,9 @@ import dev.terrarium.api.WasiCapability;
 import dev.terrarium.host.ExecutionMode;
 import dev.terrarium.host.ExportDescription;
 import dev.terrarium.host.GuestFunction;
+import dev.terrarium.api.FuelPolicy;
 import dev.terrarium.host.InstanceOptions;
+import dev.terrarium.host.Tenant;
 import dev.terrarium.host.Manifests;
 import dev.terrarium.host.ModuleDescription;
 import dev.terrarium.host.Mount;
@@ -112,6 +114,20 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--interpreter", description = "Interpret the module instead of compiling it to JVM bytecode.")
   private boolean interpreter;
 
+  @Option(
+      names = "--fuel",
+      paramLabel = "N",
+      description = "Meter the module's work and stop it (exit 70) once it has used N units of fuel (1 per"
+          + " instruction by default; see docs/metering.md).")
+  private Long fuel;
+
+  @Option(
+      names = "--print-fuel",
+      description = "Meter the module's work and print the fuel it used to standard error, as 'fuel used: N'.")
+  private boolean printFuel;
+
+  private Tenant tenant;
+
   @Parameters(index = "0", paramLabel = "MODULE", description = "The WebAssembly module (.wasm file).")
   private Path module;
 
@@ -134,12 +150,26 @@ final class RunCommand implements Callable<Integer> {
     String fileName = ModuleFiles.fileName(module);
     checkDirs();
     PluginLimits limits = limits();
+    if (fuel != null && fuel < 1) {
+      throw new UsageException("--fuel must be at least 1, was " + fuel);
+    }
     PluginHost.Builder builder =
         PluginHost.builder()
             .grants(CliPolicy.grants(dirs))
             .limits(limits)
             .executionMode(interpreter ? ExecutionMode.INTERPRETER : ExecutionMode.COMPILER);
+    boolean metered = fuel != null || printFuel;
+    if (metered) {
+      builder.meterFuel();
+    }
     try (PluginHost host = builder.build()) {
+      if (metered) {
+        FuelPolicy policy =
+            fuel == null
+                ? FuelPolicy.unlimited()
+                : FuelPolicy.builder().capacity(fuel).refill(0, Duration.ofDays(1)).build();
+        tenant = host.tenant("cli", policy);
+      }
       Plugin plugin = load(host, fileName, limits);
       if (verbose()) {
         describe(plugin);
@@ -149,6 +179,10 @@ final class RunCommand implements Callable<Integer> {
       }
       return invoke(plugin, fileName);
     } finally {
+      if (printFuel && tenant != null) {
+        io.flush();
+        io.note("fuel used: " + tenant.used());
+      }
       io.flush();
     }
   }
@@ -260,7 +294,7 @@ final class RunCommand implements Callable<Integer> {
                   : "Call one of its exports with --invoke NAME: " + String.join(", ", functions) + "."));
     }
     int code;
-    try (PluginInstance instance = plugin.instantiate(options(fileName, args))) {
+    try (PluginInstance instance = plugin.instantiate(tenant, options(fileName, args))) {
       code = instance.run();
     }
     io.flush();
@@ -275,7 +309,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int invoke(Plugin plugin, String fileName) {
-    try (PluginInstance instance = plugin.instantiate(options(fileName, List.of()))) {
+    try (PluginInstance instance = plugin.instantiate(tenant, options(fileName, List.of()))) {
       GuestFunction function = instance.function(invoke);
       long[] arguments = WasmValues.parseArguments(invoke, function.params(), args);
       long[] results = function.call(arguments);

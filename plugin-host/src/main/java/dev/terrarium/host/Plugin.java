@@ -89,6 +89,24 @@ public final class Plugin {
    * @throws dev.terrarium.api.PluginInstantiationException when the module cannot start within its limits
    */
   public PluginInstance instantiate(InstanceOptions options) {
+    return instantiate(null, options);
+  }
+
+  /**
+   * Creates a sandbox whose calls are charged to {@code tenant}'s fuel (required on a host that meters fuel).
+   *
+   * @throws IllegalArgumentException when a tenant is given on a host that does not meter fuel, or none on one
+   *     that does
+   */
+  public PluginInstance instantiate(Tenant tenant, InstanceOptions options) {
+    if (host.metersFuel() && tenant == null) {
+      throw new IllegalArgumentException(
+          "this host meters fuel: instantiate plugin '" + id() + "' for a tenant (host.tenant(id, policy))");
+    }
+    if (!host.metersFuel() && tenant != null) {
+      throw new IllegalArgumentException(
+          "this host does not meter fuel, so it cannot charge " + tenant + "; build it with meterFuel()");
+    }
     WasiConfig wasi = null;
     if (importsWasi) {
       List<String> args = new ArrayList<>();
@@ -123,7 +141,8 @@ public final class Plugin {
             limits.guestStackBytes() == null ? null : host.guestThreads().forStackSize(limits.guestStackBytes()),
             limits.guestStackBytes() == null
                 ? "the calling thread's stack"
-                : "a guest stack of " + limits.guestStackBytes() + " bytes");
+                : "a guest stack of " + limits.guestStackBytes() + " bytes",
+            tenant == null ? null : tenant.account().newInstance());
     return new PluginInstance(this, EngineInstance.create(artifact, spec));
   }
 

@@ -13,7 +13,13 @@ import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
 import dev.terrarium.api.WasmType;
 import dev.terrarium.api.ErrorCode;
+import dev.terrarium.api.FuelPolicy;
 import dev.terrarium.host.cache.ModuleCache;
+import dev.terrarium.host.metering.CostModel;
+import dev.terrarium.host.metering.FuelRewriter;
+import dev.terrarium.host.quota.FuelAccount;
+import dev.terrarium.host.quota.FuelLedger;
+import dev.terrarium.host.quota.InMemoryFuelLedger;
 import dev.terrarium.host.capability.CapabilityCheck;
 import dev.terrarium.host.engine.Engine;
 import dev.terrarium.host.engine.EngineArtifact;
@@ -69,6 +75,10 @@ public final class PluginHost implements AutoCloseable {
   private final Map<String, HostFunctionDefinition> hostFunctions;
   private final ModuleCache cache;
   private final Watchdog watchdog;
+  private final CostModel costModel;
+  private final FuelLedger ledger = new InMemoryFuelLedger();
+  private final java.util.concurrent.ConcurrentMap<String, Tenant> tenants =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final GuestThreads guestThreads;
 
   private PluginHost(Builder b) {
@@ -82,6 +92,7 @@ public final class PluginHost implements AutoCloseable {
     this.hostFunctions = Map.copyOf(b.hostFunctions);
     this.cache = new ModuleCache(b.cacheBytes);
     this.watchdog = new Watchdog("terrarium-watchdog");
+    this.costModel = b.costModel;
     this.guestThreads = new GuestThreads("terrarium-guest");
   }
 
@@ -113,6 +124,30 @@ public final class PluginHost implements AutoCloseable {
 
   GuestThreads guestThreads() {
     return guestThreads;
+  }
+
+  /** Returns whether this host meters fuel (see {@link Builder#meterFuel()}). */
+  public boolean metersFuel() {
+    return costModel != null;
+  }
+
+  /**
+   * Returns the tenant {@code id}, creating it with {@code policy} the first time.
+   *
+   * @throws IllegalArgumentException when the tenant exists with another policy
+   */
+  public Tenant tenant(String id, FuelPolicy policy) {
+    Objects.requireNonNull(id, "tenant id");
+    Objects.requireNonNull(policy, "policy");
+    if (id.isBlank()) {
+      throw new IllegalArgumentException("tenant id must not be blank");
+    }
+    Tenant t = tenants.computeIfAbsent(id, k -> new Tenant(new FuelAccount(k, policy, ledger)));
+    if (!t.policy().equals(policy)) {
+      throw new IllegalArgumentException(
+          "tenant '" + id + "' already exists with policy " + t.policy() + ", not " + policy);
+    }
+    return t;
   }
 
   /** Returns a snapshot of the compiled-module cache. */
@@ -213,7 +248,8 @@ public final class PluginHost implements AutoCloseable {
     if (given != null && given.sha256() != null && !given.sha256().equals(sha256)) {
       throw new HashMismatchException(givenId, given.sha256(), sha256);
     }
-    ModuleCache.Key key = new ModuleCache.Key(sha256, Engine.version(), mode);
+    ModuleCache.Key key =
+        new ModuleCache.Key(sha256, Engine.version(), mode, costModel == null ? "unmetered" : costModel.key());
     EngineArtifact artifact = cache.lookup(key);
     ParsedModule parsed = null;
     ModuleDescription description;
@@ -234,7 +270,19 @@ public final class PluginHost implements AutoCloseable {
     if (artifact == null) {
       ParsedModule toCompile = parsed;
       String id = manifest.id();
-      artifact = cache.computeIfAbsent(key, () -> toCompile.compile(id, mode));
+      if (costModel == null) {
+        artifact = cache.computeIfAbsent(key, () -> toCompile.compile(id, mode));
+      } else {
+        ModuleDescription original = description;
+        artifact =
+            cache.computeIfAbsent(
+                key,
+                () -> {
+                  byte[] metered = FuelRewriter.rewrite(bytes, costModel);
+                  return Engine.parse(id, metered, sha256)
+                      .compileMetered(id, mode, original);
+                });
+      }
     }
     return new Plugin(this, manifest, artifact, effective, effectiveLimits);
   }
@@ -330,8 +378,19 @@ public final class PluginHost implements AutoCloseable {
     private ExecutionMode mode = ExecutionMode.COMPILER;
     private long cacheBytes = DEFAULT_CACHE_BYTES;
     private final Map<String, HostFunctionDefinition> hostFunctions = new LinkedHashMap<>();
+    private CostModel costModel;
 
     private Builder() {}
+
+    /**
+     * Meters every plugin's work with fuel (the default cost model: 1 per instruction, see docs/metering.md):
+     * modules are rewritten at load time, and each instance must be created for a {@link Tenant}, whose
+     * ledger every call is charged exactly.
+     */
+    public Builder meterFuel() {
+      this.costModel = CostModel.defaults();
+      return this;
+    }
 
     /** Sets what plugins may use. Default: nothing. */
     public Builder grants(Grants newGrants) {

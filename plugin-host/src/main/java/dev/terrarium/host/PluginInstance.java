@@ -66,6 +66,15 @@ public final class PluginInstance implements AutoCloseable {
     return Bindings.proxy(type, new InstanceExports(this));
   }
 
+  /**
+   * Returns the fuel the last call (on a host that meters fuel) used, exactly as its tenant was charged; -1
+   * when no metered call ran. Every low-level call counts separately, including the {@code alloc} and
+   * {@code dealloc} calls a typed binding makes.
+   */
+  public long lastCallFuel() {
+    return engine.lastCallFuel();
+  }
+
   /** Returns the current memory size in 64 KiB pages (0 when the module has no memory). */
   public int memoryPages() {
     return engine.memoryPages();

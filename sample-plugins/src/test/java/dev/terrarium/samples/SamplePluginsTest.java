@@ -25,6 +25,7 @@ class SamplePluginsTest {
           "sizer.wasm",
           "greeter-c.wasm",
           "greeter-rust.wasm",
+          "kernels.wasm",
           "fixtures/add.wasm",
           "fixtures/loop.wasm",
           "fixtures/memory-bomb.wasm",
@@ -90,7 +91,8 @@ class SamplePluginsTest {
         "echo-shell.wasm | {\"id\":\"echo-shell\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"stdio\",\"env\",\"exit\"]}}",
         "sizer.wasm      | {\"id\":\"sizer\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"stdio\",\"files\",\"exit\"]}}",
         "greeter-c.wasm    | {\"id\":\"greeter-c\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
-        "greeter-rust.wasm | {\"id\":\"greeter-rust\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}"
+        "greeter-rust.wasm | {\"id\":\"greeter-rust\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
+        "kernels.wasm      | {\"id\":\"kernels\",\"version\":\"0.1.0\"}"
       })
   void realPluginsEmbedTheirManifestInATerrariumManifestCustomSection(
       String name, String expectedJson) {
@@ -132,6 +134,15 @@ class SamplePluginsTest {
             "memory", "alloc", "dealloc", "greet", "summarize", "echo", "echo_bytes", "echo_sample", "noop",
             "collect", "lookup", "store", "count")
         .doesNotContain("_start", "_initialize");
+  }
+
+  @Test
+  void kernelsImportNothingAndExportTheKernels() {
+    WasmSections module = WasmSections.parse(SamplePlugins.bytes("kernels.wasm"));
+
+    assertThat(module.imports()).isEmpty();
+    assertThat(module.exports())
+        .containsExactlyInAnyOrder("memory", "sha256_1mib", "sieve", "matmul", "fib", "quicksort");
   }
 
   @Test

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * The in-memory cache of compiled modules, keyed by (SHA-256, engine version, execution mode) and weighed by
+ * The in-memory cache of compiled modules, keyed by (SHA-256, engine version, execution mode, fuel cost model) and weighed by
  * the size of the module's binary. Compilation of one key happens at most once at a time; concurrent loads of
  * the same bytes wait for it and share the result.
  */
@@ -21,12 +21,14 @@ public final class ModuleCache {
    * @param sha256 the module's hash
    * @param engine the engine and its version
    * @param mode how it runs
+   * @param metering the fuel cost model's key, or {@code "unmetered"}
    */
-  public record Key(String sha256, String engine, ExecutionMode mode) {
+  public record Key(String sha256, String engine, ExecutionMode mode, String metering) {
     public Key {
       Objects.requireNonNull(sha256, "sha256");
       Objects.requireNonNull(engine, "engine");
       Objects.requireNonNull(mode, "mode");
+      Objects.requireNonNull(metering, "metering");
     }
   }
 

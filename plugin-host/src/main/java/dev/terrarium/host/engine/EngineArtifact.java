@@ -14,11 +14,20 @@ public final class EngineArtifact {
   final WasmModule module;
   final ModuleDescription description;
   final Function<Instance, Machine> machineFactory;
+  /** The index of the injected fuel counter global, or -1 when the module is not metered. */
+  final int fuelCounter;
 
-  EngineArtifact(WasmModule module, ModuleDescription description, Function<Instance, Machine> machineFactory) {
+  EngineArtifact(
+      WasmModule module, ModuleDescription description, Function<Instance, Machine> machineFactory, int fuelCounter) {
     this.module = module;
     this.description = description;
     this.machineFactory = machineFactory;
+    this.fuelCounter = fuelCounter;
+  }
+
+  /** Returns whether the module was rewritten to meter fuel. */
+  public boolean metered() {
+    return fuelCounter >= 0;
   }
 
   public ModuleDescription description() {

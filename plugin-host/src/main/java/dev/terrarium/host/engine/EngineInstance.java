@@ -20,6 +20,10 @@ import dev.terrarium.api.StackExhaustedException;
 import dev.terrarium.api.TrapKind;
 import dev.terrarium.api.WasmType;
 import dev.terrarium.api.abi.Allocator;
+import dev.terrarium.host.metering.FuelRewriter;
+import dev.terrarium.host.quota.FuelMeter;
+import dev.terrarium.host.quota.InstanceFuel;
+import run.endive.runtime.GlobalInstance;
 import dev.terrarium.host.ImportDescription;
 import dev.terrarium.host.ModuleDescription;
 import dev.terrarium.host.internal.Watchdog;
@@ -68,6 +72,37 @@ public final class EngineInstance implements AutoCloseable {
   private final ExecutorService guestExecutor;
   final ExecutorService guestExecutorRef;
   String unusable;
+  /** The fuel of a metered instance, or {@code null}. */
+  private final FuelState fuel;
+  private long lastCallFuel = -1;
+
+  /** A metered instance's fuel: its account, its counter global and the meter of the call in progress. */
+  static final class FuelState {
+    final InstanceFuel account;
+    final int counterIndex;
+    GlobalInstance counter;
+    FuelMeter current;
+
+    FuelState(InstanceFuel account, int counterIndex) {
+      this.account = account;
+      this.counterIndex = counterIndex;
+    }
+
+    /** The injected {@code terrarium_fuel.refuel(counter) -> counter} import. */
+    HostFunction refuelFunction() {
+      return new HostFunction(
+          FuelRewriter.IMPORT_MODULE,
+          FuelRewriter.IMPORT_NAME,
+          FunctionType.of(List.of(run.endive.wasm.types.ValType.I64), List.of(run.endive.wasm.types.ValType.I64)),
+          (instance, args) -> {
+            FuelMeter meter = current;
+            if (meter == null) {
+              throw new IllegalStateException("the guest ran metered code outside a call");
+            }
+            return new long[] {meter.refuel(args[0])};
+          });
+    }
+  }
 
   private EngineInstance(
       EngineArtifact artifact,
@@ -75,7 +110,9 @@ public final class EngineInstance implements AutoCloseable {
       Instance instance,
       GuardedMemory memory,
       WasiPreview1 wasi,
-      Watchdog.Slot slot) {
+      Watchdog.Slot slot,
+      FuelState fuel) {
+    this.fuel = fuel;
     this.pluginId = spec.pluginId();
     this.artifact = artifact;
     this.spec = spec;
@@ -110,7 +147,18 @@ public final class EngineInstance implements AutoCloseable {
     WasiPreview1 wasi = null;
     try {
       wasi = spec.wasi() == null ? null : newWasi(spec.wasi());
-      ImportValues imports = imports(spec, wasi);
+      FuelState fuel = null;
+      if (artifact.metered()) {
+        if (spec.fuel() == null) {
+          throw new PluginInstantiationException(
+              ErrorCode.INSTANTIATE_FAILED,
+              pluginId,
+              "the plugin is metered but the instance has no tenant to charge. Instantiate it for a tenant.",
+              null);
+        }
+        fuel = new FuelState(spec.fuel(), artifact.fuelCounter);
+      }
+      ImportValues imports = imports(spec, wasi, fuel);
       GuardedMemory[] memoryHolder = new GuardedMemory[1];
       int declaredMax = d.maximumMemoryPages().orElse(MemoryLimits.MAX_PAGES);
       MemoryLimits limits = new MemoryLimits(d.initialMemoryPages(), Math.min(declaredMax, limit));
@@ -130,7 +178,10 @@ public final class EngineInstance implements AutoCloseable {
       }
       Instance instance =
           guarded(spec, slot, () -> builder.build(), memoryHolder, "instantiation");
-      return new EngineInstance(artifact, spec, instance, memoryHolder[0], wasi, slot);
+      if (fuel != null) {
+        fuel.counter = instance.global(fuel.counterIndex);
+      }
+      return new EngineInstance(artifact, spec, instance, memoryHolder[0], wasi, slot, fuel);
     } catch (RuntimeException | Error e) {
       if (wasi != null) {
         wasi.close();
@@ -226,12 +277,18 @@ public final class EngineInstance implements AutoCloseable {
     return WasiPreview1.builder().withOptions(options.build()).build();
   }
 
-  private static ImportValues imports(InstanceSpec spec, WasiPreview1 wasi) {
+  private static ImportValues imports(InstanceSpec spec, WasiPreview1 wasi, FuelState fuel) {
     Links links = spec.links();
-    if (wasi == null) {
+    if (wasi == null && fuel == null) {
       return links.shared;
     }
     List<ImportFunction> functions = new ArrayList<>(links.hostFunctions);
+    if (fuel != null) {
+      functions.add(fuel.refuelFunction());
+    }
+    if (wasi == null) {
+      return ImportValues.builder().withFunctions(functions).build();
+    }
     int wanted = links.wasiNames.size();
     for (HostFunction f : wasi.toHostFunctions()) {
       if (links.wasiNames.contains(f.name())) {
@@ -429,8 +486,43 @@ public final class EngineInstance implements AutoCloseable {
     return new Resolved(instance.export(name), List.copyOf(params), List.copyOf(results));
   }
 
-  /** Calls an export (see {@link ExportCall#call}), translating every failure. */
+  /** Calls an export (see {@link ExportCall#call}), translating every failure, and charging fuel if metered. */
   long[] invoke(ExportFunction export, String name, long[] args) {
+    FuelState f = fuel;
+    if (f == null || f.current != null) {
+      // Unmetered, or re-entered from a host function: the outer call's meter keeps counting.
+      return invokeGuarded(export, name, args);
+    }
+    FuelMeter meter = f.account.startCall(pluginId, name);
+    f.current = meter;
+    f.counter.setValue(0);
+    RuntimeException failure = null;
+    try {
+      return invokeGuarded(export, name, args);
+    } catch (RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      f.current = null;
+      long unused = f.counter.getValue();
+      f.counter.setValue(0);
+      try {
+        lastCallFuel = meter.settle(unused);
+      } catch (RuntimeException settleFailure) {
+        if (failure == null) {
+          throw settleFailure;
+        }
+        failure.addSuppressed(settleFailure);
+      }
+    }
+  }
+
+  /** Returns the fuel the last metered call used, or -1 when none ran or the instance is not metered. */
+  public long lastCallFuel() {
+    return lastCallFuel;
+  }
+
+  private long[] invokeGuarded(ExportFunction export, String name, long[] args) {
     GuardedMemory m = memory;
     if (m != null && m.growRefused()) {
       m.resetRefusals();

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
  * @param timeout the per-call deadline, or {@code null}
  * @param guestExecutor the threads with a configured stack to run guest code on, or {@code null} for the caller's
  * @param stackDescription a human description of the guest stack, for messages
+ * @param fuel the instance's fuel account, or {@code null} when the module is not metered
  */
 public record InstanceSpec(
     String pluginId,
@@ -24,4 +25,5 @@ public record InstanceSpec(
     Watchdog watchdog,
     Duration timeout,
     ExecutorService guestExecutor,
-    String stackDescription) {}
+    String stackDescription,
+    dev.terrarium.host.quota.InstanceFuel fuel) {}

@@ -25,6 +25,24 @@ public final class ParsedModule {
 
   /** Compiles the module for {@code mode}: to JVM bytecode for the compiler, nothing for the interpreter. */
   public EngineArtifact compile(String pluginId, ExecutionMode mode) {
+    return compile(pluginId, mode, description, -1);
+  }
+
+  /**
+   * Compiles this module, which is the fuel-metered rewrite of a module described by {@code original}: the
+   * artifact describes the original (the injected import and global are Terrarium's, not the plugin's) and
+   * knows its fuel counter global.
+   */
+  public EngineArtifact compileMetered(String pluginId, ExecutionMode mode, ModuleDescription original) {
+    // The rewriter appends the counter after every other global: it is the last one.
+    int counter =
+        module.importSection().count(run.endive.wasm.types.ExternalType.GLOBAL)
+            + module.globalSection().globals().length
+            - 1;
+    return compile(pluginId, mode, original, counter);
+  }
+
+  private EngineArtifact compile(String pluginId, ExecutionMode mode, ModuleDescription described, int counter) {
     Function<Instance, Machine> factory = null;
     if (mode == ExecutionMode.COMPILER) {
       try {
@@ -36,6 +54,6 @@ public final class ParsedModule {
         throw Engine.unsupported(pluginId, "compiling the module to JVM bytecode failed", e);
       }
     }
-    return new EngineArtifact(module, description, factory);
+    return new EngineArtifact(module, described, factory, counter);
   }
 }

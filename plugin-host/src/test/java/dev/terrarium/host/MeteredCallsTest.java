@@ -1,0 +1,173 @@
+package dev.terrarium.host;
+
+import static dev.terrarium.host.Fixtures.fixture;
+import static dev.terrarium.host.Fixtures.manifest;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.terrarium.api.ErrorCode;
+import dev.terrarium.api.FuelExhaustedException;
+import dev.terrarium.api.FuelPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Fuel metering wired into calls: tenants are charged exactly what their calls used. */
+class MeteredCallsTest {
+  /** A bucket that never refills within a test. */
+  private static FuelPolicy budget(long units) {
+    return FuelPolicy.builder().capacity(units).refill(1, Duration.ofDays(365)).build();
+  }
+
+  private PluginHost host;
+
+  private PluginHost host(ExecutionMode mode) {
+    host = Fixtures.host(mode).meterFuel().build();
+    return host;
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (host != null) {
+      host.close();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void infiniteLoopIsStoppedByFuelWithoutAWatchdog(ExecutionMode mode) {
+    PluginHost h = host(mode);
+    Tenant small = h.tenant("small", budget(3_000_000));
+    Plugin loop = h.load(fixture("loop"), manifest("loop"));
+    assertThat(loop.limits().callTimeout()).isNull();
+    try (PluginInstance i = loop.instantiate(small, InstanceOptions.defaults())) {
+      assertThatThrownBy(() -> i.call("spin"))
+          .isInstanceOfSatisfying(
+              FuelExhaustedException.class,
+              e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.CALL_FUEL_EXHAUSTED);
+                assertThat(e.tenantId()).isEqualTo("small");
+              });
+      assertThat(i.usable()).isFalse();
+    }
+    assertThat(small.balance()).isLessThanOrEqualTo(0);
+    assertThat(small.used()).isGreaterThanOrEqualTo(3_000_000 - 1);
+    Tenant other = h.tenant("other", budget(1_000_000));
+    try (PluginInstance i = h.load(fixture("add"), manifest("add")).instantiate(other, InstanceOptions.defaults())) {
+      assertThat(i.call("add", 2, 3)).containsExactly(5);
+      assertThat(i.lastCallFuel()).isPositive();
+      assertThat(other.used()).isEqualTo(i.lastCallFuel());
+      assertThat(other.balance()).isEqualTo(1_000_000 - i.lastCallFuel());
+    }
+  }
+
+  @Test
+  void fuelIsDeterministicAcrossCallsAndEngines() {
+    long[] used = new long[2];
+    for (ExecutionMode mode : ExecutionMode.values()) {
+      try (PluginHost h = Fixtures.host(mode).meterFuel().build()) {
+        Tenant t = h.tenant("t", budget(10_000_000));
+        try (PluginInstance i =
+            h.load(fixture("recursion"), manifest("r")).instantiate(t, InstanceOptions.defaults())) {
+          i.call("noop");
+          long first = i.lastCallFuel();
+          i.call("noop");
+          assertThat(i.lastCallFuel()).isEqualTo(first);
+          used[mode.ordinal()] = first;
+        }
+      }
+    }
+    assertThat(used[0]).isEqualTo(used[1]);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void typedBindingsWorkOnMeteredPluginsAndEveryCallIsCharged(ExecutionMode mode) {
+    var store = new TypedBindingsTest.MemoryStore();
+    host =
+        PluginHost.builder()
+            .executionMode(mode)
+            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, store)
+            .meterFuel()
+            .build();
+    Tenant t = host.tenant("typed", budget(50_000_000));
+    for (String plugin : List.of("greeter-c.wasm", "greeter-rust.wasm")) {
+      try (PluginInstance i =
+          host.load(Fixtures.bytes(plugin)).instantiate(t, InstanceOptions.defaults())) {
+        var greeter = i.exports(dev.terrarium.samples.abi.Greeter.class);
+        assertThat(greeter.greet("Ana")).isEqualTo("Hello, Ana!");
+        assertThat(greeter.count(2, 5)).isEqualTo(store.counter.get());
+      }
+    }
+    assertThat(t.used()).isPositive();
+    assertThat(t.balance()).isEqualTo(50_000_000 - t.used());
+  }
+
+  @Test
+  void manyThreadsChargingOneTenantLoseNothing() throws Exception {
+    PluginHost h = host(ExecutionMode.COMPILER);
+    Tenant shared = h.tenant("shared", budget(Long.MAX_VALUE / 4));
+    Plugin add = h.load(fixture("add"), manifest("add"));
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Long>> futures = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  long sum = 0;
+                  try (PluginInstance i = add.instantiate(shared, InstanceOptions.defaults())) {
+                    for (int n = 0; n < 2_000; n++) {
+                      i.call("add", n, 1);
+                      sum += i.lastCallFuel();
+                    }
+                  }
+                  return sum;
+                }));
+      }
+      long total = 0;
+      for (Future<Long> f : futures) {
+        total += f.get();
+      }
+      assertThat(shared.used()).isEqualTo(total);
+      assertThat(shared.balance()).isEqualTo(Long.MAX_VALUE / 4 - total);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void instantiatingWithoutATenantOnAMeteringHostIsAClearError() {
+    PluginHost h = host(ExecutionMode.COMPILER);
+    Plugin add = h.load(fixture("add"), manifest("add"));
+    assertThatThrownBy(add::instantiate)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("this host meters fuel: instantiate plugin 'add' for a tenant");
+    try (PluginHost plain = PluginHost.builder().build()) {
+      Tenant stranger = h.tenant("x", budget(10));
+      Plugin p = plain.load(fixture("add"), manifest("add"));
+      assertThatThrownBy(() -> p.instantiate(stranger, InstanceOptions.defaults()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("does not meter fuel");
+    }
+  }
+
+  @Test
+  void meteredAndUnmeteredModulesAreCachedApart() {
+    try (PluginHost plain = PluginHost.builder().build()) {
+      plain.load(fixture("add"), manifest("add"));
+    }
+    PluginHost h = host(ExecutionMode.COMPILER);
+    h.load(fixture("add"), manifest("add"));
+    h.load(fixture("add"), manifest("add2"));
+    assertThat(h.cacheStats().compilations()).isEqualTo(1);
+    assertThat(h.load(fixture("add"), manifest("add")).description().imports()).isEmpty();
+  }
+}
