@@ -19,8 +19,8 @@ import java.util.Objects;
  * slices from the tenant's ledger and adds them; see {@code dev.terrarium.host.quota.FuelMeter#refuel}); it
  * calls again while the counter is still negative and traps ({@code unreachable}) if the host made no progress.
  * The host ends the guest by throwing from it when the ledger is empty. The counter is a mutable {@code i64}
- * global, initially 0, appended after the module's own globals ({@link #counterGlobalIndex}); it is not exported
- * and the guest's own code cannot name it. The host may read and write it through the engine (to hand out the
+ * global, initially 0, appended after the module's own globals (the last global of the rewritten module); it
+ * is not exported and the guest's own code cannot name it. The host may read and write it through the engine (to hand out the
  * first slice and settle after a call).
  */
 public final class FuelRewriter {
@@ -48,16 +48,6 @@ public final class FuelRewriter {
     } catch (IndexOutOfBoundsException e) {
       throw new MeteringException(ErrorCode.LOAD_MALFORMED, "the module is truncated or malformed: " + e.getMessage());
     }
-  }
-
-  /**
-   * Returns the index of the fuel counter global in a module returned by {@link #rewrite}: the last global.
-   * (Tests use this to read how much fuel is left; a host never needs it.)
-   */
-  public static int counterGlobalIndex(byte[] meteredModule) {
-    Rewriter r = new Rewriter(meteredModule, CostModel.defaults());
-    r.scan();
-    return r.importedGlobals + r.definedGlobals - 1;
   }
 
   // ---------------------------------------------------------------------------------------------------------
