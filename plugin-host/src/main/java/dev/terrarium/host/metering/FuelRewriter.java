@@ -617,7 +617,27 @@ public final class FuelRewriter {
       }
     }
 
+    /**
+     * Whether charges keep the new counter in an appended i64 local ({@code local.tee}) instead of reading the
+     * global again. Turned off for modules with tail calls: Endive's interpreter builds the frame of a function
+     * entered by {@code return_call} without its declared locals, so an added local would break such modules.
+     */
+    boolean useTemp = true;
+    /** Set when a code body contains {@code return_call} or {@code return_call_indirect}. */
+    boolean sawTailCall;
+
     byte[] rewriteCode(Reader r) {
+      int start = r.pos;
+      byte[] out = rewriteCodeOnce(r);
+      if (sawTailCall && useTemp) {
+        useTemp = false;
+        r.pos = start;
+        out = rewriteCodeOnce(r);
+      }
+      return out;
+    }
+
+    byte[] rewriteCodeOnce(Reader r) {
       int n = r.count();
       if (n != definedFuncTypes.length) {
         throw malformed(r.pos, "the code section has " + n + " bodies for " + definedFuncTypes.length + " functions");
@@ -701,12 +721,18 @@ public final class FuelRewriter {
         throw malformed(r.pos, "function " + functionIndex + " has bytes after its final end");
       }
       Out o = new Out();
-      o.u32(groups + (body.usedScratch ? 1L : 0L));
+      // Appended locals: the i32 length scratch at index `total`, the i64 counter copy at `total + 1`.
+      boolean scratchGroup = body.usedScratch || body.usedTemp;
+      o.u32(groups + (scratchGroup ? 1L : 0L) + (body.usedTemp ? 1L : 0L));
       byte[] l = locals.toByteArray();
       o.write(l, 0, l.length);
-      if (body.usedScratch) {
+      if (scratchGroup) {
         o.u32(1);
         o.write(I32);
+      }
+      if (body.usedTemp) {
+        o.u32(1);
+        o.write(I64);
       }
       byte[] c = code.toByteArray();
       o.write(c, 0, c.length);
@@ -725,6 +751,8 @@ public final class FuelRewriter {
       final Reader r;
       int scratch;
       boolean usedScratch;
+      /** Whether the i64 local {@code scratch + 1} (the charge's copy of the new counter) is used. */
+      boolean usedTemp;
       long segmentCost;
 
       Body(int functionIndex, boolean metered, Reader r) {
@@ -733,31 +761,115 @@ public final class FuelRewriter {
         this.r = r;
       }
 
+      // Kinds of open blocks, for the segmenting rules in meter().
+      static final int K_FUNCTION = 0;
+      static final int K_BLOCK = 1;
+      static final int K_LOOP = 2;
+      static final int K_IF = 3;
+
+      /** Opcode of the last instruction decoded by {@link #instruction}. */
+      int lastOp;
+      /** Relative label depths of the last {@code br}, {@code br_if} or {@code br_table} decoded. */
+      int[] labels = new int[4];
+      int labelCount;
+
+      /**
+       * Copies the body, charging each segment at its start. A segment ends only where control can arrive other
+       * than by falling through from the previous instruction (see docs/metering.md, "Charging"): after
+       * {@code loop} (the header is a branch target), {@code if} and {@code else} (the arms are entered
+       * conditionally), {@code br_if} (the fall-through is charged separately, so a taken branch never pays for
+       * it), the {@code end} of an {@code if} and of a {@code block} that some branch targets, and the
+       * unconditional transfers {@code br}, {@code br_table}, {@code return}, {@code unreachable},
+       * {@code return_call*}. It does not end after {@code block}, after a {@code loop}'s {@code end}, after
+       * the {@code end} of a block no branch targets, or after {@code call}/{@code call_indirect}: the code
+       * after a call is paid with the code before it. Code after an unconditional transfer, up to the
+       * {@code end} or {@code else} of the enclosing block, cannot run and is copied without charges.
+       */
       void meter(Out code) {
         int depth = 1;
+        int[] kinds = new int[16];
+        boolean[] targeted = new boolean[16];
+        kinds[0] = K_FUNCTION;
+        boolean dead = false;
+        int deadDepth = 0;
         Out seg = new Out();
         while (true) {
           if (r.pos >= r.end) {
             throw malformed(r.pos, "function " + functionIndex + " ends without its final end");
           }
+          long before = segmentCost;
+          labelCount = 0;
           int kind = instruction(seg);
+          if (dead) {
+            segmentCost = before; // unreachable code is not charged
+          }
+          for (int i = 0; i < labelCount; i++) {
+            int l = depth - 1 - labels[i];
+            if (l >= 0 && l < depth) {
+              targeted[l] = true;
+            }
+          }
           if (kind == NORMAL) {
             continue;
           }
+          boolean split;
           if (kind == OPEN) {
+            if (depth == kinds.length) {
+              kinds = Arrays.copyOf(kinds, depth * 2);
+              targeted = Arrays.copyOf(targeted, depth * 2);
+            }
+            int k = lastOp == 0x02 ? K_BLOCK : lastOp == 0x03 ? K_LOOP : K_IF;
+            kinds[depth] = k;
+            targeted[depth] = false;
             depth++;
+            split = !dead && k != K_BLOCK;
           } else if (kind == END) {
             depth--;
+            if (depth == 0) {
+              flush(code, seg);
+              return;
+            }
+            int k = kinds[depth];
+            if (dead) {
+              split = depth < deadDepth;
+              if (split) {
+                dead = false; // reached by branches (or not at all): instrument it as reachable
+              }
+            } else {
+              split = k == K_IF || (k == K_BLOCK && targeted[depth]);
+            }
+          } else if (lastOp == 0x05) { // else
+            if (dead) {
+              split = depth == deadDepth;
+              if (split) {
+                dead = false;
+              }
+            } else {
+              split = true;
+            }
+          } else if (lastOp == 0x10 || lastOp == 0x11) { // call, call_indirect: the continuation is paid with it
+            split = false;
+          } else if (lastOp == 0x0D) { // br_if
+            split = !dead;
+          } else { // br, br_table, return, unreachable, return_call, return_call_indirect
+            split = !dead;
+            if (!dead) {
+              dead = true;
+              deadDepth = depth;
+            }
           }
-          charge(code, segmentCost);
-          byte[] s = seg.toByteArray();
-          code.write(s, 0, s.length);
-          seg.reset();
-          segmentCost = 0;
-          if (depth == 0) {
-            return;
+          if (split) {
+            flush(code, seg);
           }
         }
+      }
+
+      void flush(Out code, Out seg) {
+        charge(code, segmentCost);
+        byte[] s = seg.toByteArray();
+        code.write(s, 0, s.length);
+        seg.reset();
+        segmentCost = 0;
       }
 
       void charge(Out o, long cost) {
@@ -769,9 +881,27 @@ public final class FuelRewriter {
         o.write(0x42);
         o.s64(cost);
         o.write(0x7D); // i64.sub
+        if (!useTemp) {
+          o.write(0x24);
+          o.u32(counterIndex);
+          check(o);
+          return;
+        }
+        usedTemp = true;
+        o.write(0x22);
+        o.u32(scratch + 1L); // local.tee $t: the check reads the new counter from a local, not the global
         o.write(0x24);
         o.u32(counterIndex);
-        check(o);
+        o.write(0x20);
+        o.u32(scratch + 1L); // local.get $t
+        o.write(0x42);
+        o.s64(0);
+        o.write(0x53); // i64.lt_s
+        o.write(0x04);
+        o.write(0x40);
+        o.write(0x10);
+        o.u32(helperIndex);
+        o.write(0x0B);
       }
 
       void check(Out o) {
@@ -821,6 +951,13 @@ public final class FuelRewriter {
                 + at);
       }
 
+      void label(int l) {
+        if (labelCount == labels.length) {
+          labels = Arrays.copyOf(labels, labelCount * 2);
+        }
+        labels[labelCount++] = l;
+      }
+
       void cost(InstructionClass c) {
         segmentCost += model.cost(c);
       }
@@ -865,6 +1002,7 @@ public final class FuelRewriter {
       int instruction(Out o) {
         int at = r.pos;
         int op = r.u8();
+        lastOp = op;
         if (!metered) {
           // constant expressions: copy with remapping, no control flow besides the final end
           switch (op) {
@@ -960,29 +1098,36 @@ public final class FuelRewriter {
             cost(InstructionClass.CONTROL);
             return END;
           case 0x0C:
-          case 0x0D:
+          case 0x0D: {
             o.write(op);
-            o.u32(r.u32());
+            int l = r.u32();
+            o.u32(l);
+            label(l);
             cost(InstructionClass.CONTROL);
             return BOUNDARY;
+          }
           case 0x0E: {
             o.write(op);
             int n = r.count();
             o.u32(n);
             for (int i = 0; i <= n; i++) {
-              o.u32(r.u32());
+              int l = r.u32();
+              o.u32(l);
+              label(l);
             }
             cost(InstructionClass.CONTROL);
             return BOUNDARY;
           }
           case 0x10:
           case 0x12:
+            sawTailCall |= op == 0x12;
             o.write(op);
             o.u32(func(r.u32(), at));
             cost(InstructionClass.CALL);
             return BOUNDARY;
           case 0x11:
           case 0x13: {
+            sawTailCall |= op == 0x13;
             o.write(op);
             int t = r.u32();
             if (t >= typeCount) {
