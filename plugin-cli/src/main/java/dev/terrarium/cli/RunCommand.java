@@ -10,7 +10,6 @@ import dev.terrarium.api.FuelPolicy;
 import dev.terrarium.host.InstanceOptions;
 import dev.terrarium.host.Tenant;
 import dev.terrarium.host.Manifests;
-import dev.terrarium.host.ModuleDescription;
 import dev.terrarium.host.Mount;
 import dev.terrarium.host.Plugin;
 import dev.terrarium.host.PluginHost;
@@ -226,15 +225,15 @@ final class RunCommand implements Callable<Integer> {
       return host.load(module);
     }
     byte[] bytes = ModuleFiles.read(module, limits.maxModuleBytes());
-    ModuleDescription description = PluginHost.inspect(bytes);
-    if (description.embeddedManifest().isPresent()) {
-      note(() -> "manifest: embedded in " + fileName + " (custom section " + PluginManifest.CUSTOM_SECTION + ")");
-      return host.load(bytes);
-    }
     PluginManifest synthesized = CliPolicy.synthesizedManifest(fileName, dirs);
-    note(() -> "manifest: none found (no --manifest, no " + beside.getFileName() + ", none embedded);"
-        + " running with everything the CLI grants as '" + synthesized.id() + "'");
-    return host.load(bytes, synthesized);
+    Plugin plugin = host.loadWithDefaultManifest(bytes, synthesized);
+    if (plugin.manifest() == synthesized) {
+      note(() -> "manifest: none found (no --manifest, no " + beside.getFileName() + ", none embedded);"
+          + " running with everything the CLI grants as '" + synthesized.id() + "'");
+    } else {
+      note(() -> "manifest: embedded in " + fileName + " (custom section " + PluginManifest.CUSTOM_SECTION + ")");
+    }
+    return plugin;
   }
 
   private void describe(Plugin plugin) {

@@ -160,12 +160,20 @@ public final class PluginHost implements AutoCloseable {
    * module without one gets an anonymous manifest that requests nothing.
    */
   public Plugin load(byte[] module) {
-    return load(module, null, null);
+    return load(module, null, null, null);
+  }
+
+  /**
+   * Loads a plugin with the manifest embedded in the module or, when it embeds none, with {@code
+   * whenNoneEmbedded} (whose pinned hash, if any, is checked like any other). The module is parsed once.
+   */
+  public Plugin loadWithDefaultManifest(byte[] module, PluginManifest whenNoneEmbedded) {
+    return load(module, null, null, Objects.requireNonNull(whenNoneEmbedded, "whenNoneEmbedded"));
   }
 
   /** Loads a plugin with the given manifest (which wins over any embedded one). */
   public Plugin load(byte[] module, PluginManifest manifest) {
-    return load(module, Objects.requireNonNull(manifest, "manifest"), null);
+    return load(module, Objects.requireNonNull(manifest, "manifest"), null, null);
   }
 
   /**
@@ -178,12 +186,13 @@ public final class PluginHost implements AutoCloseable {
     if (Files.isRegularFile(beside)) {
       manifest = Manifests.read(beside);
     }
-    return load(readFile(module), manifest, module.getFileName().toString());
+    return load(readFile(module), manifest, module.getFileName().toString(), null);
   }
 
   /** Loads a plugin from a file with the given manifest. */
   public Plugin load(Path module, PluginManifest manifest) {
-    return load(readFile(module), Objects.requireNonNull(manifest, "manifest"), module.getFileName().toString());
+    return load(
+        readFile(module), Objects.requireNonNull(manifest, "manifest"), module.getFileName().toString(), null);
   }
 
   /**
@@ -209,7 +218,7 @@ public final class PluginHost implements AutoCloseable {
       throw new PluginLoadException(
           ErrorCode.LOAD_IO, manifest == null ? null : manifest.id(), "reading the module failed: " + e + ".", e);
     }
-    return load(out.toByteArray(), manifest, null);
+    return load(out.toByteArray(), manifest, null, null);
   }
 
   /** Returns the manifest path that {@link #load(Path)} looks for beside {@code module}. */
@@ -238,7 +247,7 @@ public final class PluginHost implements AutoCloseable {
     }
   }
 
-  private Plugin load(byte[] bytes, PluginManifest given, String fileName) {
+  private Plugin load(byte[] bytes, PluginManifest given, String fileName, PluginManifest fallback) {
     Objects.requireNonNull(bytes, "module");
     String givenId = given == null ? null : given.id();
     if (limits.maxModuleBytes() != null && bytes.length > limits.maxModuleBytes()) {
@@ -259,7 +268,7 @@ public final class PluginHost implements AutoCloseable {
     } else {
       description = artifact.description();
     }
-    PluginManifest manifest = given != null ? given : embeddedOrAnonymous(description, fileName);
+    PluginManifest manifest = given != null ? given : embeddedOrFallback(description, fileName, fallback);
     PluginLimits effectiveLimits = limits.narrowedBy(manifest.limits());
     if (effectiveLimits.maxModuleBytes() != null && bytes.length > effectiveLimits.maxModuleBytes()) {
       throw new ModuleTooLargeException(manifest.id(), bytes.length, effectiveLimits.maxModuleBytes());
@@ -287,7 +296,8 @@ public final class PluginHost implements AutoCloseable {
     return new Plugin(this, manifest, artifact, effective, effectiveLimits);
   }
 
-  private PluginManifest embeddedOrAnonymous(ModuleDescription description, String fileName) {
+  private PluginManifest embeddedOrFallback(
+      ModuleDescription description, String fileName, PluginManifest fallback) {
     if (description.embeddedManifest().isPresent()) {
       PluginManifest m = Manifests.parse(description.embeddedManifest().get(), "the module's custom section");
       if (m.sha256() != null) {
@@ -298,6 +308,12 @@ public final class PluginHost implements AutoCloseable {
             null);
       }
       return m;
+    }
+    if (fallback != null) {
+      if (fallback.sha256() != null && !fallback.sha256().equals(description.sha256())) {
+        throw new HashMismatchException(fallback.id(), fallback.sha256(), description.sha256());
+      }
+      return fallback;
     }
     return PluginManifest.of(anonymousId(description.sha256(), fileName), "0.0.0");
   }

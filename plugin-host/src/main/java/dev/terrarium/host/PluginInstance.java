@@ -39,8 +39,6 @@ public final class PluginInstance implements AutoCloseable {
    * dev.terrarium.api.WasmType} describes, and returns its results.
    */
   public long[] call(String name, long... args) {
-    Objects.requireNonNull(name, "export name must not be null");
-    Objects.requireNonNull(args, "arguments must not be null (pass none for a function without parameters)");
     return function(name).call(args);
   }
 

@@ -274,6 +274,22 @@ class LoadingTest {
   }
 
   @Test
+  void loadWithDefaultManifest_prefersTheEmbeddedOneAndChecksAPinnedFallback() {
+    PluginManifest fallback =
+        manifest("fallback", Capabilities.builder().wasi(WasiCapability.STDIO).build());
+    assertThat(host.loadWithDefaultManifest(Fixtures.bytes("echo-shell.wasm"), fallback).id())
+        .isEqualTo("echo-shell");
+    Plugin hello = host.loadWithDefaultManifest(fixture("wasi-hello"), fallback);
+    assertThat(hello.manifest()).isSameAs(fallback);
+    assertThat(hello.grants().wasi()).containsExactly(WasiCapability.STDIO);
+    assertThatThrownBy(
+            () -> host.loadWithDefaultManifest(fixture("wasi-hello"), fallback.withSha256("1".repeat(64))))
+        .isInstanceOf(HashMismatchException.class)
+        .hasMessageContaining("the manifest pins " + "1".repeat(64));
+    assertHealthy(host);
+  }
+
+  @Test
   void load_readsTheManifestBesideTheModule(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("greeter.wasm");
     Files.write(file, fixture("wasi-hello"));

@@ -11,7 +11,6 @@ import dev.terrarium.api.GuestTrapException;
 import dev.terrarium.api.HostCallContext;
 import dev.terrarium.api.HostFunctionDefinition;
 import dev.terrarium.api.HostFunctionException;
-import dev.terrarium.api.InstanceUnusableException;
 import dev.terrarium.api.MemoryLimitException;
 import dev.terrarium.api.PluginCallException;
 import dev.terrarium.api.PluginException;
@@ -28,7 +27,6 @@ import dev.terrarium.host.ImportDescription;
 import dev.terrarium.host.ModuleDescription;
 import dev.terrarium.host.internal.Watchdog;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,7 +47,6 @@ import run.endive.wasi.WasiOptions;
 import run.endive.wasi.WasiPreview1;
 import run.endive.wasm.UninstantiableException;
 import run.endive.wasm.UnlinkableException;
-import run.endive.wasm.types.ExternalType;
 import run.endive.wasm.types.FunctionType;
 import run.endive.wasm.types.MemoryLimits;
 
@@ -69,8 +66,7 @@ public final class EngineInstance implements AutoCloseable {
   private final GuardedMemory memory;
   private final WasiPreview1 wasi;
   private final Watchdog.Slot slot;
-  private final ExecutorService guestExecutor;
-  final ExecutorService guestExecutorRef;
+  final ExecutorService guestExecutor;
   String unusable;
   /** The fuel of a metered instance, or {@code null}. */
   private final FuelState fuel;
@@ -121,7 +117,6 @@ public final class EngineInstance implements AutoCloseable {
     this.wasi = wasi;
     this.slot = slot;
     this.guestExecutor = spec.guestExecutor();
-    this.guestExecutorRef = guestExecutor;
   }
 
   /**
@@ -392,10 +387,7 @@ public final class EngineInstance implements AutoCloseable {
 
     @Override
     public GuestMemory memory() {
-      if (instance.memory() == null) {
-        throw new AbiViolationException(pluginId, "the module has no memory");
-      }
-      return new EngineGuestMemory(pluginId, instance.memory());
+      return guestMemory(pluginId, instance);
     }
 
     @Override
@@ -505,7 +497,6 @@ public final class EngineInstance implements AutoCloseable {
     } finally {
       f.current = null;
       long unused = f.counter.getValue();
-      f.counter.setValue(0);
       try {
         lastCallFuel = meter.settle(unused);
       } catch (RuntimeException settleFailure) {
@@ -557,7 +548,7 @@ public final class EngineInstance implements AutoCloseable {
     PluginCallException e =
         translate(pluginId, function, t, timedOut, slot, memory, spec.stackDescription());
     if (!e.instanceUsable()) {
-      unusable = "was broken by an earlier failure (" + e.code() + ")";
+      markBroken(e.code());
     }
     return e;
   }
@@ -602,13 +593,6 @@ public final class EngineInstance implements AutoCloseable {
       // The engine turns the JVM's StackOverflowError into this, under the compiler and the interpreter.
       return new StackExhaustedException(pluginId, function, stack, t);
     }
-    if (t instanceof TrapException || t instanceof UninstantiableException) {
-      TrapKind kind = Traps.classify(message);
-      if (memory != null && memory.growRefused()) {
-        return new MemoryLimitException(pluginId, function, memory.limitPages(), kind + ": " + message, t);
-      }
-      return new GuestTrapException(pluginId, function, kind, message, t);
-    }
     if (t instanceof OutOfMemoryError) {
       return new MemoryLimitException(
           pluginId,
@@ -617,14 +601,13 @@ public final class EngineInstance implements AutoCloseable {
           "the JVM ran out of heap while the guest ran (" + message + "); lower maxMemoryPages or give the JVM more heap",
           t);
     }
-    if (t instanceof ArithmeticException) {
-      return new GuestTrapException(pluginId, function, Traps.classify(message), message, t);
-    }
     TrapKind kind = Traps.classify(message);
     if (memory != null && memory.growRefused()) {
-      return new MemoryLimitException(pluginId, function, memory.limitPages(), message, t);
+      return new MemoryLimitException(pluginId, function, memory.limitPages(), kind + ": " + message, t);
     }
-    return new GuestTrapException(pluginId, function, kind, "the engine failed: " + t, t);
+    boolean trap =
+        t instanceof TrapException || t instanceof UninstantiableException || t instanceof ArithmeticException;
+    return new GuestTrapException(pluginId, function, kind, trap ? message : "the engine failed: " + t, t);
   }
 
   /**
@@ -652,6 +635,10 @@ public final class EngineInstance implements AutoCloseable {
 
   /** Returns a bounds-checked view of the instance's memory. */
   public GuestMemory memory() {
+    return guestMemory(pluginId, instance);
+  }
+
+  private static GuestMemory guestMemory(String pluginId, Instance instance) {
     if (instance.memory() == null) {
       throw new AbiViolationException(pluginId, "the module has no memory");
     }
@@ -688,7 +675,4 @@ public final class EngineInstance implements AutoCloseable {
     }
   }
 
-  static boolean isFunction(ExternalType type) {
-    return type == ExternalType.FUNCTION;
-  }
 }

@@ -35,7 +35,7 @@ public class ExportCall {
     this.params = r.params();
     this.results = r.results();
     this.arity = r.params().size();
-    this.guestExecutor = owner.guestExecutorRef;
+    this.guestExecutor = owner.guestExecutor;
   }
 
   public final String name() {
