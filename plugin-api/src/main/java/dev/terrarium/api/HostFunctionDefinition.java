@@ -25,6 +25,10 @@ public record HostFunctionDefinition(
       throw new IllegalArgumentException(
           "host module '" + module + "' is reserved for WASI; choose another module name");
     }
+    if (module.startsWith("terrarium_")) {
+      throw new IllegalArgumentException(
+          "host module '" + module + "' is reserved for Terrarium's own imports (fuel); choose another module name");
+    }
     params = List.copyOf(params);
     results = List.copyOf(results);
   }
