@@ -11,6 +11,9 @@ module dev.terrarium.host {
   requires com.github.benmanes.caffeine;
   requires com.fasterxml.jackson.databind;
   requires com.fasterxml.jackson.datatype.jsr310;
+  requires java.management;
 
   exports dev.terrarium.host;
+  exports dev.terrarium.host.fs;
+  exports dev.terrarium.host.wasi;
 }

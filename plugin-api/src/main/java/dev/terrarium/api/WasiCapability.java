@@ -5,8 +5,9 @@ import java.util.Locale;
 
 /**
  * Groups of WASI preview 1 functions that a host can grant and a manifest can request. A module that imports a
- * WASI function whose group is not in the effective set fails to load. Sockets form no group: they are never
- * granted.
+ * WASI function whose group is not in the effective set fails to load. The socket functions belong to
+ * {@code stdio}: they act only on descriptors the host hands over, and Terrarium hands over no socket, so they
+ * always fail with an errno.
  */
 public enum WasiCapability {
   /** {@code args_get}, {@code args_sizes_get}. */
@@ -15,7 +16,10 @@ public enum WasiCapability {
   /** {@code environ_get}, {@code environ_sizes_get}. */
   @JsonProperty("env")
   ENV,
-  /** Reading and writing already-open descriptors: stdin, stdout, stderr ({@code fd_read}, {@code fd_write}, ...). */
+  /**
+   * Reading and writing already-open descriptors: stdin, stdout, stderr ({@code fd_read}, {@code fd_write}, ...),
+   * and the socket functions, which always fail.
+   */
   @JsonProperty("stdio")
   STDIO,
   /** {@code clock_time_get}, {@code clock_res_get}. */

@@ -18,8 +18,9 @@ import java.util.Set;
  *   <li>WASI {@code args}, {@code stdio}, {@code clocks}, {@code random}, {@code poll} and {@code exit}, always;
  *   <li>{@code env}, always, but the environment holds only the {@code --env} variables;
  *   <li>{@code files}: the functions are linked always (programs built with wasi-libc import them even when they
- *       touch no file), but the guest sees directories only where {@code --dir} maps them; without {@code --dir} it
- *       has no preopened directory and so no path to open;
+ *       touch no file), but the guest sees directories only where {@code --dir} maps them or
+ *       {@code --mount-memory} puts an in-memory file system; without them it has no pre-opened directory and so
+ *       no path to open;
  *   <li>no host modules (the CLI defines no host functions).
  * </ul>
  *
@@ -41,23 +42,26 @@ final class CliPolicy {
 
   private CliPolicy() {}
 
-  /** Returns the CLI's grants with the {@code --dir} mappings mounted read-write. */
+  /** Returns the CLI's grants with the {@code --dir} mappings mounted in their modes. */
   static Grants grants(List<DirMapping> dirs) {
     Grants.Builder b = Grants.builder().wasi(WASI.toArray(new WasiCapability[0]));
     for (DirMapping d : dirs) {
-      b.mount(d.guestPath(), d.hostPath(), MountMode.READ_WRITE);
+      b.mount(d.guestPath(), d.hostPath(), d.mode());
     }
     return b.build();
   }
 
   /**
    * Returns the manifest for a module that has none: it requests every WASI group the CLI grants and the mapped
-   * directories, read-write. Its id is derived from the file name, its version is {@code 0.0.0}.
+   * directories in their modes. Its id is derived from the file name, its version is {@code 0.0.0}.
    */
-  static PluginManifest synthesizedManifest(String fileName, List<DirMapping> dirs) {
+  static PluginManifest synthesizedManifest(String fileName, List<DirMapping> dirs, List<String> memoryMounts) {
     Capabilities.Builder caps = Capabilities.builder().wasi(WASI.toArray(new WasiCapability[0]));
     for (DirMapping d : dirs) {
-      caps.mount(d.guestPath(), MountMode.READ_WRITE);
+      caps.mount(d.guestPath(), d.mode());
+    }
+    for (String m : memoryMounts) {
+      caps.mount(m, MountMode.READ_WRITE);
     }
     return new PluginManifest(idFor(fileName), "0.0.0", null, caps.build(), null);
   }

@@ -1,5 +1,6 @@
 package dev.terrarium.cli;
 
+import dev.terrarium.api.MountMode;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -7,13 +8,15 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * A {@code --dir HOST::GUEST} option: the existing host directory {@code HOST} is seen by the guest at the absolute
- * path {@code GUEST}. The last {@code ::} separates the two, so a host path may itself contain {@code ::}.
+ * A {@code --dir HOST::GUEST[:ro|:rw]} option: the existing host directory {@code HOST} is seen by the guest at the
+ * absolute path {@code GUEST}, read-write unless {@code :ro} follows. The last {@code ::} separates the two, so a
+ * host path may itself contain {@code ::}.
  *
  * @param hostPath the host directory, made absolute
  * @param guestPath where the guest sees it, e.g. {@code /data}
+ * @param mode read-only or read-write
  */
-record DirMapping(Path hostPath, String guestPath) {
+record DirMapping(Path hostPath, String guestPath, MountMode mode) {
   static final String SEPARATOR = "::";
 
   /** Converts option values, naming what is wrong. */
@@ -32,6 +35,13 @@ record DirMapping(Path hostPath, String guestPath) {
     }
     String host = value.substring(0, at);
     String guest = value.substring(at + SEPARATOR.length());
+    MountMode mode = MountMode.READ_WRITE;
+    if (guest.endsWith(":ro")) {
+      mode = MountMode.READ_ONLY;
+      guest = guest.substring(0, guest.length() - 3);
+    } else if (guest.endsWith(":rw")) {
+      guest = guest.substring(0, guest.length() - 3);
+    }
     if (host.isEmpty()) {
       throw new TypeConversionException("'" + value + "' names no host directory before '::'");
     }
@@ -49,11 +59,11 @@ record DirMapping(Path hostPath, String guestPath) {
       throw new TypeConversionException(
           "'" + value + "': the host directory '" + host + "' does not exist or is not a directory");
     }
-    return new DirMapping(hostPath.toAbsolutePath().normalize(), guest);
+    return new DirMapping(hostPath.toAbsolutePath().normalize(), guest, mode);
   }
 
   @Override
   public String toString() {
-    return hostPath + SEPARATOR + guestPath;
+    return hostPath + SEPARATOR + guestPath + (mode == MountMode.READ_ONLY ? ":ro" : ":rw");
   }
 }

@@ -1,5 +1,6 @@
 package dev.terrarium.cli;
 
+import dev.terrarium.api.MountMode;
 import dev.terrarium.api.PluginLimits;
 import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
@@ -14,6 +15,7 @@ import dev.terrarium.host.Mount;
 import dev.terrarium.host.Plugin;
 import dev.terrarium.host.PluginHost;
 import dev.terrarium.host.PluginInstance;
+import dev.terrarium.host.fs.MemoryFileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +61,7 @@ import picocli.CommandLine.ParentCommand;
       "Examples:",
       "  terrarium run wasi-hello.wasm",
       "  terrarium run --dir ./data::/data sizer.wasm /data",
+      "  terrarium run --dir ./shared::/shared:ro --mount-memory /tmp --trace app.wasm",
       "  terrarium run --invoke add add.wasm 1 2"
     })
 final class RunCommand implements Callable<Integer> {
@@ -79,8 +82,31 @@ final class RunCommand implements Callable<Integer> {
       names = "--dir",
       paramLabel = "HOST::GUEST",
       converter = DirMapping.Converter.class,
-      description = "Map the host directory HOST to the absolute guest path GUEST, read-write. Repeatable.")
+      description = "Map the host directory HOST to the absolute guest path GUEST, read-write, or read-only with"
+          + " the suffix :ro (HOST::GUEST:ro). The guest cannot leave it by .., absolute paths or symbolic links."
+          + " Repeatable.")
   private List<DirMapping> dirs = new ArrayList<>();
+
+  @Option(
+      names = "--mount-memory",
+      paramLabel = "GUEST",
+      description = "Give the guest an empty in-memory file system, read-write, at the absolute path GUEST; it"
+          + " vanishes when the run ends. Repeatable.")
+  private List<String> memoryMounts = new ArrayList<>();
+
+  @Option(
+      names = "--trace",
+      description = "Print every WASI call of the module to standard error as it returns: function, arguments,"
+          + " errno and duration.")
+  private boolean trace;
+
+  @Option(
+      names = "--random-seed",
+      paramLabel = "N",
+      description = "Make random_get deterministic: the same N gives the same bytes. Default: SecureRandom.")
+  private Long randomSeed;
+
+  private final List<MemoryFileSystem> memoryFileSystems = new ArrayList<>();
 
   @Option(
       names = "--env",
@@ -183,6 +209,7 @@ final class RunCommand implements Callable<Integer> {
         io.note("fuel used: " + tenant.used());
       }
       io.flush();
+      memoryFileSystems.forEach(MemoryFileSystem::close);
     }
   }
 
@@ -191,6 +218,14 @@ final class RunCommand implements Callable<Integer> {
     for (DirMapping d : dirs) {
       if (!seen.add(d.guestPath())) {
         throw new UsageException("--dir: the guest path " + d.guestPath() + " is mapped more than once");
+      }
+    }
+    for (String m : memoryMounts) {
+      if (!m.startsWith("/")) {
+        throw new UsageException("--mount-memory: the guest path '" + m + "' must be absolute, e.g. /tmp");
+      }
+      if (!seen.add(m)) {
+        throw new UsageException("--mount-memory: the guest path " + m + " is mapped more than once");
       }
     }
   }
@@ -225,7 +260,7 @@ final class RunCommand implements Callable<Integer> {
       return host.load(module);
     }
     byte[] bytes = ModuleFiles.read(module, limits.maxModuleBytes());
-    PluginManifest synthesized = CliPolicy.synthesizedManifest(fileName, dirs);
+    PluginManifest synthesized = CliPolicy.synthesizedManifest(fileName, dirs, memoryMounts);
     Plugin plugin = host.loadWithDefaultManifest(bytes, synthesized);
     if (plugin.manifest() == synthesized) {
       note(() -> "manifest: none found (no --manifest, no " + beside.getFileName() + ", none embedded);"
@@ -273,6 +308,17 @@ final class RunCommand implements Callable<Integer> {
             .stderr(io.err());
     for (EnvVar v : env) {
       b.env(v.name(), v.value());
+    }
+    for (String m : memoryMounts) {
+      MemoryFileSystem fs = MemoryFileSystem.builder().build();
+      memoryFileSystems.add(fs);
+      b.mount(m, fs.root(), MountMode.READ_WRITE);
+    }
+    if (trace) {
+      b.wasiTrace(call -> io.note("[wasi] " + call));
+    }
+    if (randomSeed != null) {
+      b.randomSeed(randomSeed);
     }
     return b.build();
   }

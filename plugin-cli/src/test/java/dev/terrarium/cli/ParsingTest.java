@@ -87,6 +87,6 @@ class ParsingTest {
   @CsvSource({"sizer.wasm, sizer", "My Tool.wasm, my-tool", "_x.wasm, module-_x", ".wasm, module", "a.b, a.b"})
   void synthesizedId_isDerivedFromTheFileName(String fileName, String id) {
     assertThat(CliPolicy.idFor(fileName)).isEqualTo(id);
-    assertThat(CliPolicy.synthesizedManifest(fileName, List.of()).id()).isEqualTo(id);
+    assertThat(CliPolicy.synthesizedManifest(fileName, List.of(), List.of()).id()).isEqualTo(id);
   }
 }

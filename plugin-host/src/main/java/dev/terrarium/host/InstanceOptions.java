@@ -1,5 +1,9 @@
 package dev.terrarium.host;
 
+import dev.terrarium.api.MountMode;
+import dev.terrarium.host.fs.DirectoryNode;
+import dev.terrarium.host.wasi.WasiCall;
+import java.util.function.Consumer;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -9,9 +13,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Per-instance WASI inputs: arguments, environment and standard streams. They matter only to plugins whose
- * effective capabilities let them read them. By default an instance gets no arguments, an empty environment,
- * empty standard input, and its output is discarded. Streams given here are never closed by Terrarium.
+ * Per-instance WASI inputs: arguments, environment, standard streams, directories, randomness and tracing. They
+ * matter only to plugins whose effective capabilities let them use them (directories need the {@code files}
+ * group). By default an instance gets no arguments, an empty environment, empty standard input, no directories
+ * beyond the host's granted mounts, {@code SecureRandom}, no trace, and its output is discarded. Streams given
+ * here are never closed by Terrarium.
  */
 public final class InstanceOptions {
   private static final InstanceOptions DEFAULTS = builder().build();
@@ -22,6 +28,28 @@ public final class InstanceOptions {
   private final InputStream stdin;
   private final OutputStream stdout;
   private final OutputStream stderr;
+  private final List<VirtualMount> mounts;
+  private final Long randomSeed;
+  private final Consumer<WasiCall> wasiTrace;
+
+  /**
+   * A directory of any {@link DirectoryNode} (a tenant's in-memory file system, an overlay, host-provided files)
+   * that the guest finds pre-opened at {@code guestPath}.
+   *
+   * @param guestPath where the guest sees it; absolute, e.g. {@code /data}
+   * @param directory what it holds
+   * @param mode read-only or read-write; a manifest may lower it, never raise it
+   */
+  public record VirtualMount(String guestPath, DirectoryNode directory, MountMode mode) {
+    public VirtualMount {
+      Objects.requireNonNull(guestPath, "guestPath");
+      Objects.requireNonNull(directory, "directory");
+      Objects.requireNonNull(mode, "mode");
+      if (!guestPath.startsWith("/")) {
+        throw new IllegalArgumentException("mount guest path must be absolute, was '" + guestPath + "'");
+      }
+    }
+  }
 
   private InstanceOptions(Builder b) {
     this.programName = b.programName;
@@ -30,6 +58,9 @@ public final class InstanceOptions {
     this.stdin = b.stdin;
     this.stdout = b.stdout;
     this.stderr = b.stderr;
+    this.mounts = List.copyOf(b.mounts.values());
+    this.randomSeed = b.randomSeed;
+    this.wasiTrace = b.wasiTrace;
   }
 
   /** Options with nothing set. */
@@ -66,6 +97,21 @@ public final class InstanceOptions {
     return stderr;
   }
 
+  /** The directories this instance gets besides the host's granted mounts, in order. */
+  public List<VirtualMount> mounts() {
+    return mounts;
+  }
+
+  /** The seed of a deterministic {@code random_get}, or {@code null} for {@code SecureRandom}. */
+  public Long randomSeed() {
+    return randomSeed;
+  }
+
+  /** Receives every WASI call of the instance, or {@code null}. */
+  public Consumer<WasiCall> wasiTrace() {
+    return wasiTrace;
+  }
+
   /** Builds {@link InstanceOptions}. */
   public static final class Builder {
     private String programName;
@@ -74,6 +120,9 @@ public final class InstanceOptions {
     private InputStream stdin = InputStream.nullInputStream();
     private OutputStream stdout = OutputStream.nullOutputStream();
     private OutputStream stderr = OutputStream.nullOutputStream();
+    private final Map<String, VirtualMount> mounts = new LinkedHashMap<>();
+    private Long randomSeed;
+    private Consumer<WasiCall> wasiTrace;
 
     private Builder() {}
 
@@ -119,6 +168,34 @@ public final class InstanceOptions {
 
     public Builder stderr(OutputStream err) {
       this.stderr = Objects.requireNonNull(err, "stderr");
+      return this;
+    }
+
+    /**
+     * Pre-opens {@code directory} at {@code guestPath}.
+     *
+     * @throws IllegalArgumentException when the path is not absolute or is already mounted
+     */
+    public Builder mount(String guestPath, DirectoryNode directory, MountMode mode) {
+      VirtualMount m = new VirtualMount(guestPath, directory, mode);
+      if (mounts.putIfAbsent(guestPath, m) != null) {
+        throw new IllegalArgumentException("'" + guestPath + "' is mounted twice");
+      }
+      return this;
+    }
+
+    /** Makes {@code random_get} deterministic: the same seed gives the same bytes. */
+    public Builder randomSeed(long seed) {
+      this.randomSeed = seed;
+      return this;
+    }
+
+    /**
+     * Sends every WASI call (function, arguments, errno, duration) to {@code trace}, on the calling thread, as
+     * it returns.
+     */
+    public Builder wasiTrace(Consumer<WasiCall> trace) {
+      this.wasiTrace = Objects.requireNonNull(trace, "trace");
       return this;
     }
 

@@ -1,20 +1,22 @@
 package dev.terrarium.host;
 
+import dev.terrarium.api.MountMode;
+import dev.terrarium.api.MountRequest;
 import dev.terrarium.api.PluginLimits;
 import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
+import dev.terrarium.host.capability.WasiGroups;
 import dev.terrarium.host.engine.EngineArtifact;
 import dev.terrarium.host.engine.EngineInstance;
 import dev.terrarium.host.engine.InstanceSpec;
-import dev.terrarium.host.engine.WasiConfig;
-import java.io.FilterOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import dev.terrarium.host.fs.HostDirectory;
+import dev.terrarium.host.fs.ProvidedFiles;
+import dev.terrarium.host.wasi.WasiSetup;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A loaded plugin: a checked, compiled module with its manifest and the capabilities and limits in effect.
@@ -28,6 +30,8 @@ public final class Plugin {
   private final PluginLimits limits;
   private final boolean importsWasi;
   private final EngineInstance.Links links;
+  /** The host's granted mounts, opened once: they are the same for every instance. */
+  private final List<WasiSetup.Preopen> grantedPreopens;
 
   Plugin(PluginHost host, PluginManifest manifest, EngineArtifact artifact, Grants grants, PluginLimits limits) {
     this.host = host;
@@ -36,8 +40,17 @@ public final class Plugin {
     this.grants = grants;
     this.limits = limits;
     this.importsWasi =
-        artifact.description().imports().stream().anyMatch(i -> i.module().equals("wasi_snapshot_preview1"));
+        artifact.description().imports().stream().anyMatch(i -> WasiGroups.isWasiModule(i.module()));
     this.links = EngineInstance.Links.resolve(manifest.id(), artifact, host.hostFunctions());
+    List<WasiSetup.Preopen> preopens = new ArrayList<>();
+    if (importsWasi && grants.wasi().contains(WasiCapability.FILES)) {
+      for (Mount m : grants.mounts()) {
+        preopens.add(
+            new WasiSetup.Preopen(
+                m.guestPath(), HostDirectory.of(m.hostPath(), m.mode()), m.mode() == MountMode.READ_ONLY));
+      }
+    }
+    this.grantedPreopens = List.copyOf(preopens);
   }
 
   public String id() {
@@ -107,28 +120,7 @@ public final class Plugin {
       throw new IllegalArgumentException(
           "this host does not meter fuel, so it cannot charge " + tenant + "; build it with meterFuel()");
     }
-    WasiConfig wasi = null;
-    if (importsWasi) {
-      List<String> args = new ArrayList<>();
-      args.add(options.programName() == null ? id() : options.programName());
-      args.addAll(options.args());
-      Map<String, String> env =
-          grants.wasi().contains(WasiCapability.ENV) ? options.env() : Map.of();
-      Map<String, java.nio.file.Path> dirs = new LinkedHashMap<>();
-      if (grants.wasi().contains(WasiCapability.FILES)) {
-        for (Mount m : grants.mounts()) {
-          dirs.put(m.guestPath(), m.hostPath());
-        }
-      }
-      wasi =
-          new WasiConfig(
-              args,
-              env,
-              new KeepOpenInput(options.stdin()),
-              new KeepOpenOutput(options.stdout()),
-              new KeepOpenOutput(options.stderr()),
-              dirs);
-    }
+    WasiSetup wasi = importsWasi ? wasiSetup(options) : null;
     int memoryLimit = limits.maxMemoryPages() == null ? PluginLimits.MAX_PAGES : limits.maxMemoryPages();
     InstanceSpec spec =
         new InstanceSpec(
@@ -146,35 +138,44 @@ public final class Plugin {
     return new PluginInstance(this, EngineInstance.create(artifact, spec));
   }
 
+  private WasiSetup wasiSetup(InstanceOptions options) {
+    List<String> args = new ArrayList<>();
+    args.add(options.programName() == null ? id() : options.programName());
+    args.addAll(options.args());
+    Map<String, String> env = grants.wasi().contains(WasiCapability.ENV) ? options.env() : Map.of();
+    List<WasiSetup.Preopen> preopens = grantedPreopens;
+    if (grants.wasi().contains(WasiCapability.FILES) && !options.mounts().isEmpty()) {
+      preopens = new ArrayList<>(grantedPreopens);
+      Set<String> taken = new HashSet<>();
+      grantedPreopens.forEach(p -> taken.add(p.guestPath()));
+      for (InstanceOptions.VirtualMount m : options.mounts()) {
+        if (!taken.add(m.guestPath())) {
+          throw new IllegalArgumentException(
+              "'" + m.guestPath() + "' is already a mount the host grants plugin '" + id() + "'; choose another"
+                  + " guest path");
+        }
+        MountMode mode = m.mode();
+        for (MountRequest r : manifest.capabilities().mounts()) {
+          if (r.guestPath().equals(m.guestPath())) {
+            mode = mode.narrow(r.mode());
+          }
+        }
+        preopens.add(new WasiSetup.Preopen(m.guestPath(), m.directory(), mode == MountMode.READ_ONLY));
+      }
+    }
+    return new WasiSetup(
+        args,
+        env,
+        ProvidedFiles.input(options.stdin()),
+        ProvidedFiles.output(options.stdout()),
+        ProvidedFiles.output(options.stderr()),
+        preopens,
+        options.randomSeed(),
+        options.wasiTrace());
+  }
+
   @Override
   public String toString() {
     return "Plugin[" + id() + "@" + version() + ", sha256=" + sha256().substring(0, 12) + "...]";
-  }
-
-  /** Shields a caller's output stream from being closed by the guest's WASI. */
-  private static final class KeepOpenOutput extends FilterOutputStream {
-    KeepOpenOutput(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
-    }
-  }
-
-  /** Shields a caller's input stream from being closed by the guest's WASI. */
-  private static final class KeepOpenInput extends java.io.FilterInputStream {
-    KeepOpenInput(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -345,15 +345,6 @@ public final class PluginHost implements AutoCloseable {
       }
       for (Mount m : grants.mounts()) {
         MountMode mode = requested.containsKey(m.guestPath()) ? m.mode().narrow(requested.get(m.guestPath())) : m.mode();
-        if (mode == MountMode.READ_ONLY) {
-          throw new PluginLoadException(
-              ErrorCode.LOAD_UNSUPPORTED,
-              manifest.id(),
-              "the mount " + m.guestPath() + " is read-only, but this version runs file access through the"
-                  + " engine's WASI, which cannot enforce read-only mounts. Mount it read-write, or drop the"
-                  + " files capability; read-only mounts arrive with Terrarium's virtual file system.",
-              null);
-        }
         mounts.add(m.withMode(mode));
       }
     }

@@ -23,6 +23,19 @@ public final class PluginInstance implements AutoCloseable {
     return plugin;
   }
 
+  /**
+   * Returns the host's hold on the instance's WASI descriptors.
+   *
+   * @throws IllegalStateException when the plugin imports no WASI function
+   */
+  public WasiDescriptors wasi() {
+    var wasi = engine.wasi();
+    if (wasi == null) {
+      throw new IllegalStateException("plugin '" + plugin.id() + "' imports no WASI function, so it has no descriptors");
+    }
+    return new WasiDescriptors(wasi);
+  }
+
   /** Returns the exported function {@code name}, to call it repeatedly without looking it up again. */
   public GuestFunction function(String name) {
     Objects.requireNonNull(name, "export name must not be null");

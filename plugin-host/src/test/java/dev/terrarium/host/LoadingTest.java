@@ -142,7 +142,7 @@ class LoadingTest {
                       org.assertj.core.groups.Tuple.tuple("wasi_snapshot_preview1", "sock_accept"),
                       org.assertj.core.groups.Tuple.tuple("env", "secret_key"),
                       org.assertj.core.groups.Tuple.tuple("host", "hello"));
-              assertThat(e.denied().get(0).remedy()).contains("sockets are never granted");
+              assertThat(e.denied().get(0).remedy()).contains("WASI capability \"stdio\"");
               assertThat(e.denied().get(1).remedy())
                   .isEqualTo("needs host module \"env\": grant it in the host and request it in the manifest");
               assertThat(e.denied().get(2).remedy())

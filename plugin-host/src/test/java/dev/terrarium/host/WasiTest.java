@@ -9,7 +9,6 @@ import dev.terrarium.api.Capabilities;
 import dev.terrarium.api.GuestExitException;
 import dev.terrarium.api.InstanceUnusableException;
 import dev.terrarium.api.MountMode;
-import dev.terrarium.api.PluginLoadException;
 import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
 import dev.terrarium.api.WasmType;
@@ -136,13 +135,18 @@ class WasiTest {
     }
   }
 
-  @Test
-  void load_refusesReadOnlyMountsUntilTheyCanBeEnforced(@TempDir Path dir) {
-    try (PluginHost host = fileHost(ExecutionMode.COMPILER, dir, MountMode.READ_ONLY)) {
-      assertThatThrownBy(() -> host.load(Fixtures.bytes("sizer.wasm")))
-          .isInstanceOf(PluginLoadException.class)
-          .hasMessageContaining("[Terrarium/LOAD_UNSUPPORTED]")
-          .hasMessageContaining("the mount /data is read-only");
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void sizer_listsAReadOnlyMount(ExecutionMode mode, @TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("only.txt"), "12345");
+    try (PluginHost host = fileHost(mode, dir, MountMode.READ_ONLY)) {
+      Plugin sizer = host.load(Fixtures.bytes("sizer.wasm"));
+      assertThat(sizer.grants().mounts()).extracting(Mount::mode).containsExactly(MountMode.READ_ONLY);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (PluginInstance i = sizer.instantiate(InstanceOptions.builder().args("/data").stdout(out).build())) {
+        assertThat(i.run()).isZero();
+      }
+      assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("5\tonly.txt\n");
     }
   }
 

@@ -42,14 +42,12 @@ public final class CapabilityCheck {
                 "plugins cannot import a " + imp.kind() + "; define and export it in the module instead"));
         continue;
       }
-      if (WasiGroups.MODULE.equals(imp.module())) {
+      if (WasiGroups.isWasiModule(imp.module())) {
         WasiCapability group = WasiGroups.groupOf(imp.name());
-        if (group == null) {
-          String why =
-              WasiGroups.isSocket(imp.name())
-                  ? "WASI sockets are never granted to plugins"
-                  : "not a WASI preview 1 function Terrarium knows";
-          denied.add(new DeniedImport(imp.module(), imp.name(), imp.kind(), why));
+        if (group == null || (imp.name().equals("sock_accept") && imp.module().equals(WasiGroups.UNSTABLE))) {
+          denied.add(
+              new DeniedImport(
+                  imp.module(), imp.name(), imp.kind(), "not a function of " + imp.module() + " Terrarium knows"));
         } else {
           boolean granted = hostGrants.wasi().contains(group);
           boolean asked = requested.wasi().contains(group);
@@ -66,7 +64,8 @@ public final class CapabilityCheck {
                 imp.module(),
                 imp.name(),
                 imp.kind(),
-                "only WASI preview 1 (wasi_snapshot_preview1) is supported; rebuild the plugin for it"));
+                "only WASI preview 1 (wasi_snapshot_preview1, or the older wasi_unstable) is supported;"
+                    + " rebuild the plugin for it"));
         continue;
       }
       String remedy =

@@ -2,13 +2,15 @@ package dev.terrarium.host.capability;
 
 import dev.terrarium.api.WasiCapability;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Which capability group each WASI preview 1 function belongs to. */
 public final class WasiGroups {
   /** The WASI preview 1 import module. */
   public static final String MODULE = "wasi_snapshot_preview1";
+
+  /** The older WASI snapshot 0 module, whose functions share the preview 1 names and groups. */
+  public static final String UNSTABLE = "wasi_unstable";
 
   private static final Map<String, WasiCapability> GROUPS = new HashMap<>();
 
@@ -30,7 +32,13 @@ public final class WasiGroups {
         "fd_tell",
         "fd_sync",
         "fd_datasync",
-        "fd_filestat_get");
+        "fd_filestat_get",
+        // Sockets link with stdio: they act only on descriptors the host hands over, and Terrarium never
+        // hands over a socket, so every call returns ENOTSOCK or EBADF.
+        "sock_accept",
+        "sock_recv",
+        "sock_send",
+        "sock_shutdown");
     put(
         WasiCapability.FILES,
         "fd_prestat_get",
@@ -56,8 +64,6 @@ public final class WasiGroups {
         "path_unlink_file");
   }
 
-  private static final List<String> SOCKETS = List.of("sock_accept", "sock_recv", "sock_send", "sock_shutdown");
-
   private WasiGroups() {}
 
   private static void put(WasiCapability group, String... names) {
@@ -66,13 +72,13 @@ public final class WasiGroups {
     }
   }
 
+  /** Returns whether {@code module} is one of the WASI modules Terrarium implements. */
+  public static boolean isWasiModule(String module) {
+    return MODULE.equals(module) || UNSTABLE.equals(module);
+  }
+
   /** Returns the group of a WASI preview 1 function, or {@code null} when it belongs to none. */
   public static WasiCapability groupOf(String function) {
     return GROUPS.get(function);
-  }
-
-  /** Returns whether the function is one of WASI's socket functions, which are never granted. */
-  public static boolean isSocket(String function) {
-    return SOCKETS.contains(function);
   }
 }

@@ -42,9 +42,8 @@ import run.endive.runtime.ImportValues;
 import run.endive.runtime.Instance;
 import run.endive.runtime.TrapException;
 import run.endive.runtime.WasmInterruptedException;
-import run.endive.wasi.WasiExitException;
-import run.endive.wasi.WasiOptions;
-import run.endive.wasi.WasiPreview1;
+import dev.terrarium.host.wasi.Wasi;
+import dev.terrarium.host.wasi.WasiFunctions;
 import run.endive.wasm.UninstantiableException;
 import run.endive.wasm.UnlinkableException;
 import run.endive.wasm.types.FunctionType;
@@ -57,14 +56,12 @@ import run.endive.wasm.types.MemoryLimits;
  */
 public final class EngineInstance implements AutoCloseable {
   private static final long[] NO_VALUES = new long[0];
-  private static final String WASI_MODULE = "wasi_snapshot_preview1";
-
   private final String pluginId;
   private final EngineArtifact artifact;
   private final InstanceSpec spec;
   private final Instance instance;
   private final GuardedMemory memory;
-  private final WasiPreview1 wasi;
+  private final Wasi wasi;
   private final Watchdog.Slot slot;
   final ExecutorService guestExecutor;
   String unusable;
@@ -105,7 +102,7 @@ public final class EngineInstance implements AutoCloseable {
       InstanceSpec spec,
       Instance instance,
       GuardedMemory memory,
-      WasiPreview1 wasi,
+      Wasi wasi,
       Watchdog.Slot slot,
       FuelState fuel) {
     this.fuel = fuel;
@@ -139,9 +136,9 @@ public final class EngineInstance implements AutoCloseable {
           null);
     }
     Watchdog.Slot slot = spec.timeout() == null ? null : spec.watchdog().register(spec.timeout());
-    WasiPreview1 wasi = null;
+    Wasi wasi = null;
     try {
-      wasi = spec.wasi() == null ? null : newWasi(spec.wasi());
+      wasi = spec.wasi() == null ? null : new Wasi(spec.wasi());
       FuelState fuel = null;
       if (artifact.metered()) {
         if (spec.fuel() == null) {
@@ -260,19 +257,7 @@ public final class EngineInstance implements AutoCloseable {
     }
   }
 
-  private static WasiPreview1 newWasi(WasiConfig config) {
-    WasiOptions.Builder options =
-        WasiOptions.builder()
-            .withArguments(config.args())
-            .withStdin(config.stdin(), false)
-            .withStdout(config.stdout(), false)
-            .withStderr(config.stderr(), false);
-    config.env().forEach(options::withEnvironment);
-    config.directories().forEach(options::withDirectory);
-    return WasiPreview1.builder().withOptions(options.build()).build();
-  }
-
-  private static ImportValues imports(InstanceSpec spec, WasiPreview1 wasi, FuelState fuel) {
+  private static ImportValues imports(InstanceSpec spec, Wasi wasi, FuelState fuel) {
     Links links = spec.links();
     if (wasi == null && fuel == null) {
       return links.shared;
@@ -281,35 +266,52 @@ public final class EngineInstance implements AutoCloseable {
     if (fuel != null) {
       functions.add(fuel.refuelFunction());
     }
-    if (wasi == null) {
-      return ImportValues.builder().withFunctions(functions).build();
-    }
-    int wanted = links.wasiNames.size();
-    for (HostFunction f : wasi.toHostFunctions()) {
-      if (links.wasiNames.contains(f.name())) {
-        functions.add(f);
-        wanted--;
+    if (wasi != null) {
+      WasiBinding binding = new WasiBinding(wasi);
+      for (WasiFunctions.Function f : links.wasiFunctions) {
+        functions.add(binding.bind(f));
       }
     }
-    if (wanted != 0) {
-      throw new PluginInstantiationException(
-          ErrorCode.INSTANTIATE_FAILED,
-          spec.pluginId(),
-          "the engine lacks some of the WASI functions " + links.wasiNames + ". Rebuild the plugin without them.",
-          null);
-    }
     return ImportValues.builder().withFunctions(functions).build();
+  }
+
+  /** Terrarium's WASI bound to one instance, over its memory (found at the first call). */
+  private static final class WasiBinding {
+    private final Wasi wasi;
+    private EngineWasiMemory memory;
+
+    WasiBinding(Wasi wasi) {
+      this.wasi = wasi;
+    }
+
+    HostFunction bind(WasiFunctions.Function f) {
+      FunctionType type =
+          FunctionType.of(
+              f.params().stream().map(Engine::toValType).toList(),
+              f.results().stream().map(Engine::toValType).toList());
+      return new HostFunction(f.module(), f.name(), type, (instance, args) -> f.call(wasi, memory(instance), args));
+    }
+
+    private EngineWasiMemory memory(Instance instance) {
+      EngineWasiMemory m = memory;
+      if (m == null) {
+        // A module without memory (one that only calls proc_exit, say) gets an empty one: every access faults.
+        m = new EngineWasiMemory(instance.memory());
+        memory = m;
+      }
+      return m;
+    }
   }
 
   /** A plugin's imports, resolved once and shared by its instances: adapted host functions, WASI names. */
   public static final class Links {
     final List<ImportFunction> hostFunctions;
-    final Set<String> wasiNames;
+    final List<WasiFunctions.Function> wasiFunctions;
     final ImportValues shared;
 
-    private Links(List<ImportFunction> hostFunctions, Set<String> wasiNames) {
+    private Links(List<ImportFunction> hostFunctions, List<WasiFunctions.Function> wasiFunctions) {
       this.hostFunctions = List.copyOf(hostFunctions);
-      this.wasiNames = Set.copyOf(wasiNames);
+      this.wasiFunctions = List.copyOf(wasiFunctions);
       this.shared = ImportValues.builder().withFunctions(this.hostFunctions).build();
     }
 
@@ -317,14 +319,19 @@ public final class EngineInstance implements AutoCloseable {
     public static Links resolve(
         String pluginId, EngineArtifact artifact, Map<String, HostFunctionDefinition> definitions) {
       List<ImportFunction> host = new ArrayList<>();
-      Set<String> wasi = new java.util.HashSet<>();
+      List<WasiFunctions.Function> wasi = new ArrayList<>();
       Set<String> added = new java.util.HashSet<>();
       for (ImportDescription imp : artifact.description.imports()) {
         if (!imp.isFunction() || !added.add(imp.module() + "\0" + imp.name())) {
           continue;
         }
-        if (WASI_MODULE.equals(imp.module())) {
-          wasi.add(imp.name());
+        if (WasiFunctions.isWasi(imp.module())) {
+          WasiFunctions.Function f = WasiFunctions.lookup(imp.module(), imp.name());
+          if (f == null) {
+            throw new PluginInstantiationException(
+                ErrorCode.INSTANTIATE_FAILED, pluginId, "no WASI function " + imp + ".", null);
+          }
+          wasi.add(f);
         } else {
           HostFunctionDefinition def = definitions.get(imp.module() + "." + imp.name());
           if (def == null) {
@@ -571,8 +578,8 @@ public final class EngineInstance implements AutoCloseable {
         }
         return new HostFunctionException(pluginId, function, hf.hostFunction, hf.getCause());
       }
-      if (c instanceof WasiExitException exit) {
-        return new GuestExitException(pluginId, function, exit.exitCode());
+      if (c instanceof Wasi.Exit exit) {
+        return new GuestExitException(pluginId, function, exit.code());
       }
       if (c.getCause() == c) {
         break;
@@ -629,6 +636,11 @@ public final class EngineInstance implements AutoCloseable {
   }
 
   /** Returns the memory size in pages, or 0 when the module has no memory. */
+  /** Returns the instance's WASI, or {@code null} when it imports none. */
+  public Wasi wasi() {
+    return wasi;
+  }
+
   public int memoryPages() {
     return instance.memory() == null ? 0 : instance.memory().pages();
   }

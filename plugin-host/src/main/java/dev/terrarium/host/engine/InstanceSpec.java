@@ -10,7 +10,7 @@ import java.util.concurrent.ExecutorService;
  * @param pluginId the plugin's id, for messages
  * @param memoryLimitPages the most pages its memory may have
  * @param links its imports, resolved once per plugin
- * @param wasi its WASI wiring, or {@code null} when it imports no WASI function
+ * @param wasi what its WASI starts with, or {@code null} when it imports no WASI function
  * @param watchdog the host's watchdog, used when {@code timeout} is set
  * @param timeout the per-call deadline, or {@code null}
  * @param guestExecutor the threads with a configured stack to run guest code on, or {@code null} for the caller's
@@ -21,7 +21,7 @@ public record InstanceSpec(
     String pluginId,
     int memoryLimitPages,
     EngineInstance.Links links,
-    WasiConfig wasi,
+    dev.terrarium.host.wasi.WasiSetup wasi,
     Watchdog watchdog,
     Duration timeout,
     ExecutorService guestExecutor,

@@ -31,6 +31,14 @@ public interface OpenFile extends AutoCloseable {
   /** Sets the size; see {@link FileNode#truncate(long)}. */
   void truncate(long size);
 
+  /**
+   * Returns how many bytes a read could return now without blocking, or -1 when that is unknown (a poll then
+   * treats the file as readable). Regular files need not override this.
+   */
+  default long available() {
+    return -1;
+  }
+
   /** Flushes what was written to where it is kept. */
   void sync();
 
