@@ -3,7 +3,7 @@
 
 Usage: see scripts/wasi-testsuite.sh and docs/wasi-conformance.md. Standard library only.
 
-The runtime is called as `RUNTIME run [--env NAME=VALUE]... [--dir HOST::GUEST]... MODULE [ARGS...]`,
+The runtime is called as `RUNTIME run [OPTIONS] [--env NAME=VALUE]... [--dir HOST::GUEST]... MODULE [ARGS...]`,
 the syntax of `bin/terrarium run` (and of `wasmtime run`). Each test gets a fresh copy of its
 directory in a temporary directory, so the suite checkout is never written to.
 
@@ -180,7 +180,7 @@ def run_test(runtime, test, timeout, keep):
         return result
     work = Path(tempfile.mkdtemp(prefix=f"wasi-testsuite-{test.name}-"))
     try:
-        argv = list(runtime) + ["run"]
+        argv = list(runtime)
         for name, value in test.env.items():
             argv += ["--env", f"{name}={value}"]
         for mapping in copy_dirs(test, work):
@@ -273,6 +273,8 @@ def parse_args(argv):
                         help="the runtime command, split like a shell word list; default $TERRARIUM, else"
                              " bin/terrarium. It is called as RUNTIME run [--env N=V] [--dir HOST::GUEST]"
                              " MODULE [ARGS]")
+    parser.add_argument("--run-options", metavar="OPTIONS", default="",
+                        help="more options for the runtime, put right after `run` (e.g. '--interpreter')")
     parser.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
     parser.add_argument("--filter", metavar="REGEX", help="run only the tests whose LANG/NAME matches REGEX")
     parser.add_argument("--timeout", type=float, default=60.0,
@@ -295,6 +297,7 @@ def main(argv):
     runtime = shlex.split(options.runtime)
     if not runtime:
         raise HarnessError("the runtime command is empty")
+    runtime += ["run"] + shlex.split(options.run_options)
     selected = re.compile(options.filter) if options.filter else None
 
     results = []

@@ -3,11 +3,12 @@
 # (kept outside this repository) through `bin/terrarium run` and prints PASS/FAIL per test and
 # `passed N of M`. See docs/wasi-conformance.md.
 #
-#   scripts/wasi-testsuite.sh [SUITE] [--json FILE] [--filter REGEX] [--timeout SECONDS] [--keep] [-v]
+#   scripts/wasi-testsuite.sh [SUITE] [--json FILE] [--filter REGEX] [--run-options OPTIONS]
+#                             [--timeout SECONDS] [--keep] [-v]
 #
 # SUITE is a checkout of the suite's prod/testsuite-base branch (or set WASI_TESTSUITE).
 # TERRARIUM names the runtime command (default: this repository's bin/terrarium); the script calls
-# `$TERRARIUM run [--env N=V]... [--dir HOST::GUEST]... MODULE ARGS...`, so e.g. TERRARIUM=wasmtime
+# `$TERRARIUM run [OPTIONS] [--env N=V]... [--dir HOST::GUEST]... MODULE ARGS...`, so e.g. TERRARIUM=wasmtime
 # measures wasmtime. Failing tests do not fail the script: it exits non-zero only when it could not
 # measure (2: usage, 3: no suite, runtime not startable, unreadable spec).
 set -euo pipefail
