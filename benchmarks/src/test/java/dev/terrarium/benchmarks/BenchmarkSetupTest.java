@@ -53,6 +53,15 @@ class BenchmarkSetupTest {
   }
 
   @Test
+  void wasi() throws Exception {
+    WasiBenchmark b = new WasiBenchmark();
+    b.setUp();
+    assertArrayEquals(new long[] {0}, b.terrariumWrite1());
+    assertArrayEquals(new long[] {(long) WasiBenchmark.CALLS * WasiBenchmark.FILE_BYTES}, b.terrariumRead64k());
+    b.tearDown();
+  }
+
+  @Test
   void exportCall() {
     ExportCallBenchmark b = new ExportCallBenchmark();
     b.setUp();

@@ -106,20 +106,22 @@ public final class Plugin {
   }
 
   /**
-   * Creates a sandbox whose calls are charged to {@code tenant}'s fuel (required on a host that meters fuel).
+   * Creates a sandbox for {@code tenant}: on a host that meters fuel (where a tenant is required), its calls are
+   * charged to the tenant's fuel.
    *
-   * @throws IllegalArgumentException when a tenant is given on a host that does not meter fuel, or none on one
-   *     that does
+   * @throws IllegalArgumentException when no tenant is given on a host that meters fuel, or the tenant belongs
+   *     to another host
    */
   public PluginInstance instantiate(Tenant tenant, InstanceOptions options) {
+    if (tenant != null && !host.owns(tenant)) {
+      throw new IllegalArgumentException(
+          tenant + " belongs to another PluginHost; get the tenant from the host that loaded plugin '" + id() + "'");
+    }
     if (host.metersFuel() && tenant == null) {
       throw new IllegalArgumentException(
           "this host meters fuel: instantiate plugin '" + id() + "' for a tenant (host.tenant(id, policy))");
     }
-    if (!host.metersFuel() && tenant != null) {
-      throw new IllegalArgumentException(
-          "this host does not meter fuel, so it cannot charge " + tenant + "; build it with meterFuel()");
-    }
+
     WasiSetup wasi = importsWasi ? wasiSetup(options) : null;
     int memoryLimit = limits.maxMemoryPages() == null ? PluginLimits.MAX_PAGES : limits.maxMemoryPages();
     InstanceSpec spec =
@@ -134,7 +136,7 @@ public final class Plugin {
             limits.guestStackBytes() == null
                 ? "the calling thread's stack"
                 : "a guest stack of " + limits.guestStackBytes() + " bytes",
-            tenant == null ? null : tenant.account().newInstance());
+            tenant == null || !host.metersFuel() ? null : tenant.account().newInstance());
     return new PluginInstance(this, EngineInstance.create(artifact, spec));
   }
 

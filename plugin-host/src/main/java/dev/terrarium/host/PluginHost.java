@@ -76,6 +76,8 @@ public final class PluginHost implements AutoCloseable {
   private final ModuleCache cache;
   private final Watchdog watchdog;
   private final CostModel costModel;
+  private final long tenantMaxBytes;
+  private final long tenantMaxEntries;
   private final FuelLedger ledger = new InMemoryFuelLedger();
   private final java.util.concurrent.ConcurrentMap<String, Tenant> tenants =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -93,6 +95,8 @@ public final class PluginHost implements AutoCloseable {
     this.cache = new ModuleCache(b.cacheBytes);
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
+    this.tenantMaxBytes = b.tenantMaxBytes;
+    this.tenantMaxEntries = b.tenantMaxEntries;
     this.guestThreads = new GuestThreads("terrarium-guest");
   }
 
@@ -131,6 +135,20 @@ public final class PluginHost implements AutoCloseable {
     return costModel != null;
   }
 
+  boolean owns(Tenant tenant) {
+    return tenants.get(tenant.id()) == tenant;
+  }
+
+  /**
+   * Returns the tenant {@code id}, creating it with unlimited fuel the first time: for a host that does not
+   * meter fuel, where a tenant is the owner of a {@linkplain Tenant#fileSystem() file system}.
+   *
+   * @throws IllegalArgumentException when the tenant exists with another policy
+   */
+  public Tenant tenant(String id) {
+    return tenant(id, FuelPolicy.unlimited());
+  }
+
   /**
    * Returns the tenant {@code id}, creating it with {@code policy} the first time.
    *
@@ -142,7 +160,9 @@ public final class PluginHost implements AutoCloseable {
     if (id.isBlank()) {
       throw new IllegalArgumentException("tenant id must not be blank");
     }
-    Tenant t = tenants.computeIfAbsent(id, k -> new Tenant(new FuelAccount(k, policy, ledger)));
+    Tenant t =
+        tenants.computeIfAbsent(
+            id, k -> new Tenant(new FuelAccount(k, policy, ledger), tenantMaxBytes, tenantMaxEntries));
     if (!t.policy().equals(policy)) {
       throw new IllegalArgumentException(
           "tenant '" + id + "' already exists with policy " + t.policy() + ", not " + policy);
@@ -376,6 +396,7 @@ public final class PluginHost implements AutoCloseable {
     watchdog.close();
     guestThreads.close();
     cache.invalidateAll();
+    tenants.values().forEach(Tenant::closeFileSystem);
   }
 
   /** Builds a {@link PluginHost}; each setter validates its value and names it when it is bad. */
@@ -386,8 +407,26 @@ public final class PluginHost implements AutoCloseable {
     private long cacheBytes = DEFAULT_CACHE_BYTES;
     private final Map<String, HostFunctionDefinition> hostFunctions = new LinkedHashMap<>();
     private CostModel costModel;
+    private long tenantMaxBytes = Long.MAX_VALUE;
+    private long tenantMaxEntries = Long.MAX_VALUE;
 
     private Builder() {}
+
+    /**
+     * Bounds each tenant's in-memory file system ({@link Tenant#fileSystem()}): at most {@code maxBytes} of file
+     * content and {@code maxEntries} names. A write past either fails in the guest with {@code EDQUOT}.
+     *
+     * @throws IllegalArgumentException when either is negative
+     */
+    public Builder tenantFileSystemQuota(long maxBytes, long maxEntries) {
+      if (maxBytes < 0 || maxEntries < 0) {
+        throw new IllegalArgumentException(
+            "tenant file-system quota must not be negative, was " + maxBytes + " bytes, " + maxEntries + " entries");
+      }
+      this.tenantMaxBytes = maxBytes;
+      this.tenantMaxEntries = maxEntries;
+      return this;
+    }
 
     /**
      * Meters every plugin's work with fuel (the default cost model: 1 per instruction, see docs/metering.md):

@@ -155,7 +155,12 @@ class MeteredCallsTest {
       Plugin p = plain.load(fixture("add"), manifest("add"));
       assertThatThrownBy(() -> p.instantiate(stranger, InstanceOptions.defaults()))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("does not meter fuel");
+          .hasMessageContaining("Tenant[x] belongs to another PluginHost");
+      // A tenant of the plain host owns a file system but is charged no fuel.
+      try (PluginInstance i = p.instantiate(plain.tenant("x"), InstanceOptions.defaults())) {
+        assertThat(i.call("add", 1, 2)).containsExactly(3);
+        assertThat(i.lastCallFuel()).isEqualTo(-1);
+      }
     }
   }
 

@@ -786,8 +786,18 @@ public final class Wasi implements AutoCloseable {
       throw fail(Errno.INVAL);
     }
     long now = (flags & (FST_ATIM_NOW | FST_MTIM_NOW)) != 0 ? now(0) : 0;
-    Long a = (flags & FST_ATIM) != 0 ? atim : (flags & FST_ATIM_NOW) != 0 ? now : null;
-    Long mm = (flags & FST_MTIM) != 0 ? mtim : (flags & FST_MTIM_NOW) != 0 ? now : null;
+    Long a = null;
+    if ((flags & FST_ATIM) != 0) {
+      a = atim;
+    } else if ((flags & FST_ATIM_NOW) != 0) {
+      a = now;
+    }
+    Long mm = null;
+    if ((flags & FST_MTIM) != 0) {
+      mm = mtim;
+    } else if ((flags & FST_MTIM_NOW) != 0) {
+      mm = now;
+    }
     return new Long[] {a, mm};
   }
 
@@ -1011,12 +1021,12 @@ public final class Wasi implements AutoCloseable {
       if ((oflags & OFLAG_TRUNC) != 0) {
         throw fail(Errno.ISDIR);
       }
-      if ((base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) != 0
-          && (oflags & OFLAG_DIRECTORY) == 0
-          && (base & Rights.FD_READ) == 0) {
+      if ((base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) != 0) {
         throw fail(Errno.ISDIR);
       }
-      Location loc = r.nodeLocation() != null ? r.nodeLocation() : new Location(d, r.at());
+      // A directory descriptor is a root of its own: paths from it cannot climb above it (as openat2 with
+      // RESOLVE_BENEATH), whatever was above it when it was opened.
+      Location loc = new Location(d, null);
       Descriptor nd =
           new Descriptor(
               Descriptor.DIRECTORY,
