@@ -559,6 +559,16 @@ fn check_links(d: &Path, dir_fd: u32, rel: &str) -> Check {
     require(step("read through the link", fs::read(d.join("sym")))? == b"target!", || "wrong content through the link".into())?;
     let lmd = step("fs::symlink_metadata", fs::symlink_metadata(d.join("sym")))?;
     require(lmd.file_type().is_symlink(), || "symlink_metadata does not see a symlink".into())?;
+    let mut listed = None;
+    for entry in step("fs::read_dir", fs::read_dir(d))? {
+        let entry = step("entry", entry)?;
+        if entry.file_name() == "sym" {
+            listed = Some(step("file_type", entry.file_type())?);
+        }
+    }
+    require(listed.map_or(false, |t| t.is_symlink()), || {
+        format!("read_dir: expected sym with d_type SYMBOLIC_LINK, got {:?}", listed)
+    })?;
     let followed = path_stat(dir_fd, true, &format!("{}/sym", rel)).map_err(|e| Failure(format!("path_filestat_get(follow): {}", errno_name(e))))?;
     let unfollowed = path_stat(dir_fd, false, &format!("{}/sym", rel)).map_err(|e| Failure(format!("path_filestat_get: {}", errno_name(e))))?;
     require(followed.filetype == FILETYPE_REGULAR_FILE && unfollowed.filetype == FILETYPE_SYMBOLIC_LINK, || {
@@ -674,7 +684,9 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
     let mut entries = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        entries.push((entry.path(), entry.file_type()?.is_dir()));
+        let path = entry.path();
+        let is_dir = fs::symlink_metadata(&path)?.is_dir();
+        entries.push((path, is_dir));
     }
     for (path, is_dir) in entries {
         if is_dir {
