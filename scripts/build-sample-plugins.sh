@@ -201,10 +201,30 @@ if [ -n "$(wasm-objdump -x -j Import "$STAGE/kernels.wasm" 2>/dev/null | sed -n 
 fi
 append_custom_section "$STAGE/kernels.wasm" terrarium.manifest "$SRC/manifests/kernels.json"
 
-validate "$STAGE/hello.wasm" "$STAGE/echo-shell.wasm" "$STAGE/sizer.wasm" \
-  "$STAGE/greeter-c.wasm" "$STAGE/greeter-rust.wasm" "$STAGE/kernels.wasm"
+# 6. WASI preview 1 conformance probes and the tenant-isolation program (src/main/c/wasi/ and
+#    src/main/rust/wasi_check.rs; each file's header says what it expects from its host). The socket
+#    functions live in wasi-sockets.wasm alone, because a host may refuse to load a module importing them.
+for prog in wasi_check:wasi-check-c wasi_sockets:wasi-sockets wasi_tenant:wasi-tenant; do
+  "$CLANG" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 -Wall -Wextra -Werror \
+    -Wl,--strip-debug \
+    -o "$STAGE/${prog#*:}.wasm" "$SRC/c/wasi/${prog%%:*}.c"
+  append_custom_section "$STAGE/${prog#*:}.wasm" terrarium.manifest "$SRC/manifests/${prog#*:}.json"
+done
+"$RUSTC" --edition 2021 --crate-name wasi_check --crate-type bin --target wasm32-wasi \
+  -C opt-level=2 -C strip=debuginfo \
+  -o "$STAGE/wasi-check-rust.wasm" "$SRC/rust/wasi_check.rs"
+require_manifest_section "$STAGE/wasi-check-rust.wasm"
+for f in wasi-check-c wasi-check-rust wasi-tenant; do
+  if wasm-objdump -x -j Import "$STAGE/$f.wasm" | grep -q 'wasi_snapshot_preview1\.sock_'; then
+    die "$f.wasm must not import the WASI socket functions (they belong in wasi-sockets.wasm)"
+  fi
+done
 
-# 6. test fixtures (WAT, no manifest)
+validate "$STAGE/hello.wasm" "$STAGE/echo-shell.wasm" "$STAGE/sizer.wasm" \
+  "$STAGE/greeter-c.wasm" "$STAGE/greeter-rust.wasm" "$STAGE/kernels.wasm" \
+  "$STAGE/wasi-check-c.wasm" "$STAGE/wasi-check-rust.wasm" "$STAGE/wasi-sockets.wasm" "$STAGE/wasi-tenant.wasm"
+
+# 7. test fixtures (WAT, no manifest)
 for wat in "$SRC"/wat/fixtures/*.wat; do
   name=$(basename "$wat" .wat)
   wat2wasm "$wat" -o "$STAGE/fixtures/$name.wasm"

@@ -26,6 +26,10 @@ class SamplePluginsTest {
           "greeter-c.wasm",
           "greeter-rust.wasm",
           "kernels.wasm",
+          "wasi-check-c.wasm",
+          "wasi-check-rust.wasm",
+          "wasi-sockets.wasm",
+          "wasi-tenant.wasm",
           "fixtures/add.wasm",
           "fixtures/loop.wasm",
           "fixtures/memory-bomb.wasm",
@@ -95,7 +99,11 @@ class SamplePluginsTest {
         "sizer.wasm      | {\"id\":\"sizer\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"stdio\",\"files\",\"exit\"]}}",
         "greeter-c.wasm    | {\"id\":\"greeter-c\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
         "greeter-rust.wasm | {\"id\":\"greeter-rust\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
-        "kernels.wasm      | {\"id\":\"kernels\",\"version\":\"0.1.0\"}"
+        "kernels.wasm      | {\"id\":\"kernels\",\"version\":\"0.1.0\"}",
+        "wasi-check-c.wasm    | {\"id\":\"wasi-check-c\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"env\",\"stdio\",\"clocks\",\"random\",\"poll\",\"files\",\"exit\"]}}",
+        "wasi-check-rust.wasm | {\"id\":\"wasi-check-rust\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"env\",\"stdio\",\"clocks\",\"random\",\"poll\",\"files\",\"exit\"]}}",
+        "wasi-sockets.wasm    | {\"id\":\"wasi-sockets\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"stdio\",\"exit\"]}}",
+        "wasi-tenant.wasm     | {\"id\":\"wasi-tenant\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"stdio\",\"poll\",\"files\",\"exit\"]}}"
       })
   void realPluginsEmbedTheirManifestInATerrariumManifestCustomSection(
       String name, String expectedJson) {
@@ -154,6 +162,10 @@ class SamplePluginsTest {
         List.of(
             "echo-shell.wasm",
             "sizer.wasm",
+            "wasi-check-c.wasm",
+            "wasi-check-rust.wasm",
+            "wasi-sockets.wasm",
+            "wasi-tenant.wasm",
             "fixtures/wasi-hello.wasm",
             "fixtures/exit-code.wasm")) {
       WasmSections module = WasmSections.parse(SamplePlugins.bytes(name));
@@ -164,6 +176,25 @@ class SamplePluginsTest {
           .isNotEmpty()
           .allMatch(i -> i.startsWith("wasi_snapshot_preview1."));
     }
+  }
+
+  /**
+   * The C probe imports every WASI preview 1 function but proc_raise and the sockets, which only
+   * wasi-sockets.wasm imports (a host may refuse to load a module that does).
+   */
+  @Test
+  void wasiProbesTogetherImportEveryPreview1FunctionAndOnlyWasiSocketsImportsSockets() {
+    List<String> sockets =
+        List.of("sock_accept", "sock_recv", "sock_send", "sock_shutdown").stream()
+            .map(f -> "wasi_snapshot_preview1." + f)
+            .toList();
+    List<String> checkC = WasmSections.parse(SamplePlugins.bytes("wasi-check-c.wasm")).imports();
+    List<String> checkRust = WasmSections.parse(SamplePlugins.bytes("wasi-check-rust.wasm")).imports();
+    List<String> socketsModule = WasmSections.parse(SamplePlugins.bytes("wasi-sockets.wasm")).imports();
+
+    assertThat(checkC).hasSize(41).doesNotContainAnyElementsOf(sockets);
+    assertThat(checkRust).doesNotContainAnyElementsOf(sockets);
+    assertThat(socketsModule).containsAll(sockets);
   }
 
   @ParameterizedTest
