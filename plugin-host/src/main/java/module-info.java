@@ -1,6 +1,7 @@
 /**
- * Terrarium's runtime. Only {@code dev.terrarium.host} and {@code dev.terrarium.host.fs} are API; the engine, capability, cache and internal
- * packages are implementation, and only {@code dev.terrarium.host.engine} touches Endive.
+ * Terrarium's runtime. Only {@code dev.terrarium.host} and {@code dev.terrarium.host.fs} (virtual file systems) are
+ * API; the engine, capability, cache and internal packages are implementation, and only
+ * {@code dev.terrarium.host.engine} touches Endive.
  */
 module dev.terrarium.host {
   requires transitive dev.terrarium.api;

@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * plugin runs. Such changes bypass the accounting: call {@link #recount()} afterwards to count them. A tree
  * bigger than the quota is allowed this way; the plugin then cannot grow it until it frees enough.
  *
- * <p>Thread-safe. Every node of it reports the same {@link #device()}; inodes are the store's file keys.
+ * <p>Thread-safe. Every node of it reports the same {@link #device()}; inodes are the store's file keys. Times have
+ * nanosecond resolution; a node's change time is when it was created (the store keeps no other).
  */
 public final class MemoryFileSystem implements AutoCloseable {
   private static final int BLOCK_SIZE = 8192;

@@ -123,13 +123,13 @@ final class OverlayDirectory extends OverlayNode implements DirectoryNode {
     Node inUpper = fs.upperAt(child);
     if (inUpper != null) {
       DirectoryNode upperDir = (DirectoryNode) fs.upperAt(path);
+      NodeStat gone = inUpper.stat();
       if (directory) {
         upperDir.removeDirectory(name);
       } else {
-        NodeStat gone = inUpper.stat();
         upperDir.removeFile(name);
-        fs.forgetCopy(gone);
       }
+      fs.forgetCopy(gone);
     }
     if (inLower) {
       fs.whiteOut(child);
@@ -179,7 +179,7 @@ final class OverlayDirectory extends OverlayNode implements DirectoryNode {
           DirectoryNode upperFrom = fs.ensureUpperDir(path);
           DirectoryNode upperTo = fs.ensureUpperDir(target.path);
           Node replaced = fs.upperAt(destination);
-          NodeStat replacedStat = replaced instanceof FileNode ? replaced.stat() : null;
+          NodeStat replacedStat = replaced == null ? null : replaced.stat();
           upperFrom.rename(name, upperTo, targetName);
           if (replacedStat != null) {
             fs.forgetCopy(replacedStat);

@@ -25,7 +25,7 @@ final class OverlayFs {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   /** Paths ("a/b") whose lower entry, and everything below it, is hidden. */
   private final Set<String> whiteouts = new HashSet<>();
-  /** Upper inode of a copied-up file → {lower device, lower inode}, the identity it keeps. */
+  /** Upper inode of a copied-up file or directory → {lower device, lower inode}, the identity it keeps. */
   private final Map<Long, long[]> copiedUp = new HashMap<>();
 
   OverlayFs(DirectoryNode lower, DirectoryNode upper) {
@@ -223,7 +223,9 @@ final class OverlayFs {
         if (!(l instanceof DirectoryNode)) {
           throw new FsException(l == null ? FsError.NOENT : FsError.NOTDIR, "/" + key(prefix));
         }
-        next = dir.createDirectory(name);
+        DirectoryNode made = dir.createDirectory(name);
+        keepIdentity(made.stat(), l.stat());
+        next = made;
       } else if (!(next instanceof DirectoryNode)) {
         throw new FsException(FsError.NOTDIR, "/" + key(path.subList(0, i + 1)));
       }
@@ -265,10 +267,7 @@ final class OverlayFs {
     try {
       copyContent((FileNode) l, copy);
       copy.setTimes(ls.accessTime(), ls.modifyTime());
-      NodeStat cs = copy.stat();
-      synchronized (copiedUp) {
-        copiedUp.put(cs.inode(), new long[] {ls.device(), ls.inode()});
-      }
+      keepIdentity(copy.stat(), ls);
     } catch (RuntimeException e) {
       try {
         parent.removeFile(name);
@@ -308,9 +307,16 @@ final class OverlayFs {
     }
   }
 
-  /** Forgets the kept identity of an upper file that lost its last name. */
+  /** Makes the upper copy {@code copy} report the identity of {@code original}. */
+  private void keepIdentity(NodeStat copy, NodeStat original) {
+    synchronized (copiedUp) {
+      copiedUp.put(copy.inode(), new long[] {original.device(), original.inode()});
+    }
+  }
+
+  /** Forgets the kept identity of an upper node that lost its last name. */
   void forgetCopy(NodeStat upperStat) {
-    if (upperStat.linkCount() <= 1) {
+    if (upperStat.type() == NodeType.DIRECTORY || upperStat.linkCount() <= 1) {
       synchronized (copiedUp) {
         copiedUp.remove(upperStat.inode());
       }

@@ -28,11 +28,6 @@ abstract class DirectoryContract {
   /** A new, empty, writable root. */
   abstract DirectoryNode newRoot() throws Exception;
 
-  /** Whether times keep all nine decimals (a host disk may round). */
-  boolean nanosecondTimes() {
-    return true;
-  }
-
   @BeforeEach
   void setUp() throws Exception {
     root = newRoot();
@@ -295,13 +290,8 @@ abstract class DirectoryContract {
     long mtime = 1_500_000_000_987_654_321L;
     f.setTimes(atime, mtime);
     NodeStat s = f.stat();
-    if (nanosecondTimes()) {
-      assertThat(s.accessTime()).isEqualTo(atime);
-      assertThat(s.modifyTime()).isEqualTo(mtime);
-    } else {
-      assertThat(s.accessTime()).isBetween(atime - 1_000, atime);
-      assertThat(s.modifyTime()).isBetween(mtime - 1_000, mtime);
-    }
+    assertThat(s.accessTime()).isEqualTo(atime);
+    assertThat(s.modifyTime()).isEqualTo(mtime);
     f.setTimes(null, mtime + 1_000_000_000L);
     assertThat(f.stat().accessTime()).isEqualTo(s.accessTime());
     assertThat(f.stat().modifyTime()).isEqualTo(s.modifyTime() + 1_000_000_000L);

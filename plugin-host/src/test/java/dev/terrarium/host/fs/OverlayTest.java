@@ -119,6 +119,16 @@ class OverlayTest {
   }
 
   @Test
+  void aLowerDirectory_keepsItsInode_whenCopiedUp() {
+    long before = dir(overlay, "dir").stat().inode();
+    dir(overlay, "dir").createFile("new");
+    assertThat(dir(overlay, "dir").stat().inode()).isEqualTo(before);
+    assertThat(overlay.entries()).filteredOn(e -> e.name().equals("dir"))
+        .extracting(DirEntry::inode)
+        .containsExactly(before);
+  }
+
+  @Test
   void setTimes_onALowerFile_copiesItUp() throws IOException {
     FileNode a = file(overlay, "a.txt");
     a.setTimes(1_000_000_001L, 2_000_000_002L);
