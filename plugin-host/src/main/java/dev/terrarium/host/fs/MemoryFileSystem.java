@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * plugin runs. Such changes bypass the accounting: call {@link #recount()} afterwards to count them. A tree
  * bigger than the quota is allowed this way; the plugin then cannot grow it until it frees enough.
  *
+ * <p>Symbolic links may hold any target, absolute ones included: nothing lies outside a memory file system, and the
+ * file system never follows a link (the WASI layer resolves them within the mount).
+ *
  * <p>Thread-safe. Every node of it reports the same {@link #device()}; inodes are the store's file keys. Times have
  * nanosecond resolution; a node's change time is when it was created (the store keeps no other).
  */

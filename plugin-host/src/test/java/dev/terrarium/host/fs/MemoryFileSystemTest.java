@@ -192,6 +192,17 @@ class MemoryFileSystemTest {
   }
 
   @Test
+  void symlinks_mayHoldAnyTarget_sinceNothingLiesOutside() {
+    try (MemoryFileSystem fs = MemoryFileSystem.create()) {
+      fs.root().createSymlink("abs", "/etc/passwd");
+      fs.root().createSymlink("up", "../../x");
+      assertThat(((SymlinkNode) fs.root().lookup("abs")).target()).isEqualTo("/etc/passwd");
+      assertThat(((SymlinkNode) fs.root().lookup("up")).target()).isEqualTo("../../x");
+      assertFails(FsError.NOENT, () -> fs.root().createSymlink("empty", ""));
+    }
+  }
+
+  @Test
   void eachFileSystem_hasItsOwnDevice() {
     try (MemoryFileSystem a = MemoryFileSystem.create();
         MemoryFileSystem b = MemoryFileSystem.create()) {
