@@ -1,14 +1,17 @@
 /**
- * Terrarium's runtime. Only {@code dev.terrarium.host} is API; the engine, capability, cache and internal
- * packages are implementation, and only {@code dev.terrarium.host.engine} touches Endive.
+ * Terrarium's runtime. {@code dev.terrarium.host}, {@code dev.terrarium.host.fs} (virtual file systems) and the
+ * public types of {@code dev.terrarium.host.wasi} (errno, trace records, descriptor listings) are API; the
+ * engine, capability, cache and internal packages are implementation, and only {@code dev.terrarium.host.engine}
+ * touches Endive.
  */
 module dev.terrarium.host {
   requires transitive dev.terrarium.api;
   requires run.endive.runtime;
   requires run.endive.wasm;
   requires run.endive.compiler;
-  requires run.endive.wasi;
+  requires run.endive.wasi; // tests compare with Endive's WASI; main code no longer uses it
   requires com.github.benmanes.caffeine;
+  requires com.google.common.jimfs;
   requires com.fasterxml.jackson.databind;
   requires com.fasterxml.jackson.datatype.jsr310;
   requires java.management;
