@@ -91,17 +91,20 @@ final class PathDirectory extends PathNode implements DirectoryNode {
     if (!sameFs(existing)) {
       throw new FsException(FsError.XDEV, "a hard link must stay within one file system");
     }
-    if (!(existing instanceof PathFile file)) {
-      throw new FsException(FsError.PERM, "only a regular file can have another hard link");
+    // A link to a symbolic link links the link itself, as linkat without AT_SYMLINK_FOLLOW does (the host's
+    // link(2) on Linux; Jimfs cannot, and refuses).
+    if (!(existing instanceof PathFile) && !(existing instanceof PathSymlink)) {
+      throw new FsException(FsError.PERM, "only a regular file or a symbolic link can have another hard link");
     }
+    PathNode node = (PathNode) existing;
     fs.change(
         () -> {
-          fs.checkInside(file.parent());
-          PathFs.Attrs a = fs.attrs(file.path);
-          if (a.type() != NodeType.REGULAR_FILE) {
-            throw new FsException(FsError.PERM, "only a regular file can have another hard link");
+          fs.checkInside(node.parent());
+          PathFs.Attrs a = fs.attrs(node.path);
+          if (a.type() != NodeType.REGULAR_FILE && a.type() != NodeType.SYMBOLIC_LINK) {
+            throw new FsException(FsError.PERM, "only a regular file or a symbolic link can have another hard link");
           }
-          create(() -> Files.createLink(child, file.path));
+          create(() -> Files.createLink(child, node.path));
           return null;
         });
   }

@@ -139,7 +139,7 @@ final class PathFs {
           device != null ? device : number(a.get("dev")),
           ino,
           number(a.get("nlink")),
-          number(a.get("size")),
+          type == NodeType.SYMBOLIC_LINK ? linkSize(path) : number(a.get("size")),
           nanos(a.get("lastAccessTime")),
           mtime,
           ctime == null ? mtime : nanos(ctime));
@@ -153,10 +153,15 @@ final class PathFs {
         device != null ? device : fallbackDevice(),
         key != null ? key.hashCode() & 0xffff_ffffL : path.toString().hashCode() & 0xffff_ffffL,
         1,
-        b.size(),
+        type == NodeType.SYMBOLIC_LINK ? linkSize(path) : b.size(),
         nanos(b.lastAccessTime()),
         mtime,
         mtime);
+  }
+
+  /** A link's size is the length of its target, as POSIX {@code lstat} reports it (Jimfs reports 0). */
+  private static long linkSize(Path link) throws IOException {
+    return Files.readSymbolicLink(link).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
   }
 
   private synchronized long fallbackDevice() {

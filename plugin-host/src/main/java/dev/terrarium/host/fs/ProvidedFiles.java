@@ -388,11 +388,16 @@ public final class ProvidedFiles {
           });
     }
 
+    /**
+     * What the stream says it has, or -1 (unknown) when it says nothing: {@code available()} cannot tell an
+     * empty pipe from the end of the stream, and a poll must not wait forever at the end.
+     */
     @Override
     public long available() {
       try {
         synchronized (in) {
-          return in.available();
+          int n = in.available();
+          return n > 0 ? n : -1;
         }
       } catch (java.io.IOException e) {
         return -1;
