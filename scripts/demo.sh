@@ -21,6 +21,11 @@ echo "==> bin/terrarium run --dir $work::/data $samples/sizer.wasm /data   (C, w
 bin/terrarium run --dir "$work::/data" "$samples/sizer.wasm" /data
 
 echo
+echo "==> bin/terrarium run --dir $work::/data:ro --mount-memory /home --trace $samples/wasi-tenant.wasm /home demo"
+echo "    (a read-only host directory, an in-memory file system, every WASI call traced to stderr)"
+bin/terrarium run --dir "$work::/data:ro" --mount-memory /home --trace "$samples/wasi-tenant.wasm" /home demo
+
+echo
 echo "==> printf 'one\\ntwo\\n' | bin/terrarium run $samples/echo-shell.wasm   (Rust, std)"
 printf 'one\ntwo\n' | bin/terrarium run "$samples/echo-shell.wasm"
 

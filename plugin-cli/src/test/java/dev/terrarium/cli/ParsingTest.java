@@ -77,6 +77,19 @@ class ParsingTest {
   }
 
   @Test
+  void dir_takesAModeSuffix(@TempDir Path dir) {
+    assertThat(DirMapping.parse(dir + "::/data").mode()).isEqualTo(dev.terrarium.api.MountMode.READ_WRITE);
+    assertThat(DirMapping.parse(dir + "::/data:rw").mode()).isEqualTo(dev.terrarium.api.MountMode.READ_WRITE);
+    DirMapping ro = DirMapping.parse(dir + "::/data:ro");
+    assertThat(ro.mode()).isEqualTo(dev.terrarium.api.MountMode.READ_ONLY);
+    assertThat(ro.guestPath()).isEqualTo("/data");
+    assertThat(ro.toString()).endsWith("::/data:ro");
+    assertThatThrownBy(() -> DirMapping.parse(dir + "::data:ro"))
+        .isInstanceOf(TypeConversionException.class)
+        .hasMessageContaining("must be absolute");
+  }
+
+  @Test
   void env_keepsEverythingAfterTheFirstEquals() {
     assertThat(EnvVar.parse("A=b=c")).isEqualTo(new EnvVar("A", "b=c"));
     assertThat(EnvVar.parse("EMPTY=")).isEqualTo(new EnvVar("EMPTY", ""));

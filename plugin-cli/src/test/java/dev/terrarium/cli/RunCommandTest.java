@@ -51,6 +51,57 @@ class RunCommandTest {
   }
 
   @Test
+  void run_readOnlyDir_canBeReadButNotWritten() throws IOException {
+    Path data = Files.createDirectory(dir.resolve("ro"));
+    Files.writeString(data.resolve("hello.txt"), "hello\n");
+    Path sandbox = Files.createDirectory(dir.resolve("sandbox"));
+
+    CliResult r =
+        terrarium(
+            "run", "--dir", data + "::/ro:ro", "--dir", sandbox + "::/sandbox", "--env", "WASI_CHECK=1",
+            copy("wasi-check-c.wasm"), "/sandbox");
+
+    assertThat(r.out().lines().filter(l -> !l.startsWith("ok "))).as(r.err()).isEmpty();
+    assertThat(r.out()).contains("ok ro.");
+    assertThat(r.status()).isZero();
+    assertThat(data.toFile().list()).containsExactly("hello.txt");
+    assertThat(Files.readString(data.resolve("hello.txt"))).isEqualTo("hello\n");
+  }
+
+  @Test
+  void run_mountMemory_givesAnEmptyWritableFileSystemThatVanishes() {
+    CliResult r = terrarium("run", "--mount-memory", "/home", copy("wasi-tenant.wasm"), "/home", "me");
+
+    assertThat(r.err()).isEmpty();
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).isEqualTo("file owner.txt\nowner me\n");
+    assertThat(dir.toFile().list()).containsExactly("wasi-tenant.wasm");
+  }
+
+  @Test
+  void run_mountMemory_needsAnAbsolutePathMappedOnce() throws IOException {
+    CliResult relative = terrarium("run", "--mount-memory", "home", copy("wasi-tenant.wasm"), "/home", "me");
+    assertThat(relative.status()).isEqualTo(ExitCodes.USAGE);
+    assertThat(relative.err()).contains("--mount-memory: the guest path 'home' must be absolute");
+
+    Path data = Files.createDirectory(dir.resolve("data"));
+    CliResult twice =
+        terrarium("run", "--dir", data + "::/home", "--mount-memory", "/home", copy("wasi-tenant.wasm"), "/home", "x");
+    assertThat(twice.status()).isEqualTo(ExitCodes.USAGE);
+    assertThat(twice.err()).contains("--mount-memory: the guest path /home is mapped more than once");
+  }
+
+  @Test
+  void run_trace_printsEveryWasiCallToStderr() {
+    CliResult r = terrarium("run", "--trace", copy("fixtures/wasi-hello.wasm"));
+
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).isEqualTo("hello from wasi\n");
+    assertThat(r.errLines()).hasSize(1);
+    assertThat(r.err()).startsWith("terrarium: [wasi] fd_write(1, 0, 1, 8) -> SUCCESS [");
+  }
+
+  @Test
   void run_sizerWithoutDir_seesNoDirectoryAndExitsOne() {
     CliResult r = terrarium("run", copy("sizer.wasm"), "/data");
 

@@ -225,7 +225,11 @@ public final class ProvidedFiles {
       if (!write) {
         throw new FsException(FsError.BADF, "not open for writing");
       }
-      return Errors.io(() -> open.write(src, position));
+      try {
+        return open.write(src, position); // the stream open files map their own failures
+      } catch (RuntimeException e) {
+        throw Errors.map(e);
+      }
     }
 
     @Override
@@ -423,18 +427,24 @@ public final class ProvidedFiles {
 
     @Override
     public int write(ByteBuffer src, long position) {
-      return Errors.io(
-          () -> {
-            byte[] bytes = new byte[src.remaining()];
-            src.get(bytes);
-            synchronized (out) {
-              out.write(bytes);
-              if (flushEachWrite) {
-                out.flush();
-              }
-            }
-            return bytes.length;
-          });
+      // No lock of ours: a stream shared by several instances must be thread-safe, as PrintStream is.
+      int n = src.remaining();
+      try {
+        if (src.hasArray()) {
+          out.write(src.array(), src.arrayOffset() + src.position(), n);
+          src.position(src.position() + n);
+        } else {
+          byte[] bytes = new byte[n];
+          src.get(bytes);
+          out.write(bytes);
+        }
+        if (flushEachWrite) {
+          out.flush();
+        }
+      } catch (java.io.IOException e) {
+        throw Errors.map(e);
+      }
+      return n;
     }
 
     @Override

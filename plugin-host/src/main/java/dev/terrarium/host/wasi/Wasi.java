@@ -235,7 +235,7 @@ public final class Wasi implements AutoCloseable {
 
   private int run(WasiFunctions.Function function, WasiMemory memory, long[] a) {
     try {
-      return function.body().call(this, memory, a);
+      return function.body.call(this, memory, a);
     } catch (Errno.WasiError e) {
       return e.errno.code();
     } catch (FsException e) {

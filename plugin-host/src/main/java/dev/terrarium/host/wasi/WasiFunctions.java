@@ -26,22 +26,53 @@ public final class WasiFunctions {
     int call(Wasi wasi, WasiMemory memory, long[] a);
   }
 
-  /**
-   * One WASI function.
-   *
-   * @param module its import module
-   * @param name its name
-   * @param params its parameter types
-   * @param results its result types (one {@code i32} errno, or none for {@code proc_exit})
-   */
-  public record Function(String module, String name, List<WasmType> params, List<WasmType> results, Body body) {
+  /** One WASI function: its import module and name, its wasm signature, and its body. Immutable. */
+  public static final class Function {
+    private final String module;
+    private final String name;
+    private final List<WasmType> params;
+    private final List<WasmType> results;
+    private final boolean hasResult;
+    final Body body;
+
+    Function(String module, String name, List<WasmType> params, List<WasmType> results, Body body) {
+      this.module = module;
+      this.name = name;
+      this.params = List.copyOf(params);
+      this.results = List.copyOf(results);
+      this.hasResult = !results.isEmpty();
+      this.body = body;
+    }
+
+    public String module() {
+      return module;
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public List<WasmType> params() {
+      return params;
+    }
+
+    /** One {@code i32} errno, or nothing for {@code proc_exit}. */
+    public List<WasmType> results() {
+      return results;
+    }
+
     boolean hasResult() {
-      return !results.isEmpty();
+      return hasResult;
     }
 
     /** Runs it for {@code wasi} and returns its results. */
     public long[] call(Wasi wasi, WasiMemory memory, long[] args) {
       return wasi.invoke(this, memory, args);
+    }
+
+    @Override
+    public String toString() {
+      return module + "." + name;
     }
   }
 
