@@ -31,7 +31,8 @@ public final class PluginInstance implements AutoCloseable {
   public WasiDescriptors wasi() {
     var wasi = engine.wasi();
     if (wasi == null) {
-      throw new IllegalStateException("plugin '" + plugin.id() + "' imports no WASI function, so it has no descriptors");
+      throw new IllegalStateException(
+          "plugin '" + plugin.id() + "' imports no WASI function, so it has no descriptors");
     }
     return new WasiDescriptors(wasi);
   }

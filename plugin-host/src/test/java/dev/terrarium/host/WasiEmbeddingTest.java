@@ -25,6 +25,18 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Terrarium's own WASI as an embedding host sees it: old binaries, hostile pointers, trace, descriptors. */
 class WasiEmbeddingTest {
+  private static final Capabilities HOSTILE_CAPS =
+      Capabilities.builder()
+          .wasi(
+              WasiCapability.STDIO,
+              WasiCapability.EXIT,
+              WasiCapability.RANDOM,
+              WasiCapability.POLL,
+              WasiCapability.ARGS,
+              WasiCapability.CLOCKS)
+          .build();
+  private static final Capabilities FILES_TOO =
+      Capabilities.builder().wasi(WasiCapability.STDIO, WasiCapability.EXIT, WasiCapability.FILES).build();
   private static final Capabilities STDIO_EXIT =
       Capabilities.builder().wasi(WasiCapability.STDIO, WasiCapability.EXIT).build();
 
@@ -68,8 +80,7 @@ class WasiEmbeddingTest {
   @EnumSource(ExecutionMode.class)
   void hostilePointers_getAnErrnoAndTheInstanceLives(ExecutionMode mode) {
     try (PluginHost host = allWasi(mode)) {
-      Plugin p = host.load(fixture("wasi-hostile"), manifest("hostile", caps(WasiCapability.STDIO, WasiCapability.EXIT, WasiCapability.RANDOM,
-          WasiCapability.ARGS, WasiCapability.CLOCKS)));
+      Plugin p = host.load(fixture("wasi-hostile"), manifest("hostile", HOSTILE_CAPS));
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       try (PluginInstance i = p.instantiate(InstanceOptions.builder().stdout(out).build())) {
         assertThat(i.call("iovs_past_end")[0]).isEqualTo(Errno.FAULT.code());
@@ -80,6 +91,7 @@ class WasiEmbeddingTest {
         assertThat(i.call("bad_clock")[0]).isEqualTo(Errno.INVAL.code());
         assertThat(i.call("close_unknown")[0]).isEqualTo(Errno.BADF.code());
         assertThat(i.call("socket_on_stdin")[0]).isEqualTo(Errno.NOTSOCK.code());
+        assertThat(i.call("poll_too_many")[0]).isEqualTo(Errno.INVAL.code());
         assertThat(out.size()).as("nothing was written by the refused calls").isZero();
         assertThat(i.call("write_ok")[0]).isZero();
       }
@@ -91,8 +103,7 @@ class WasiEmbeddingTest {
   @Test
   void randomSeed_makesRandomGetDeterministic() {
     try (PluginHost host = allWasi(ExecutionMode.COMPILER)) {
-      Plugin p = host.load(fixture("wasi-hostile"), manifest("random", caps(WasiCapability.STDIO, WasiCapability.EXIT, WasiCapability.RANDOM,
-          WasiCapability.ARGS, WasiCapability.CLOCKS)));
+      Plugin p = host.load(fixture("wasi-hostile"), manifest("random", HOSTILE_CAPS));
       byte[] a = random16(p, InstanceOptions.builder().randomSeed(42).build());
       byte[] b = random16(p, InstanceOptions.builder().randomSeed(42).build());
       byte[] c = random16(p, InstanceOptions.builder().randomSeed(43).build());
@@ -130,10 +141,31 @@ class WasiEmbeddingTest {
   }
 
   @Test
+  void trace_aConsumerThatThrowsFailsTheCallAsAHostFunctionAndTheHostGoesOn() {
+    try (PluginHost host = allWasi(ExecutionMode.COMPILER)) {
+      Plugin old = host.load(fixture("wasi-unstable"), manifest("old", STDIO_EXIT));
+      try (PluginInstance i =
+          old.instantiate(
+              InstanceOptions.builder()
+                  .wasiTrace(
+                      call -> {
+                        throw new IllegalStateException("trace store is full");
+                      })
+                  .build())) {
+        assertThatThrownBy(i::run)
+            .isInstanceOf(dev.terrarium.api.HostFunctionException.class)
+            .hasMessageContaining("wasi_unstable.fd_write")
+            .hasRootCauseMessage("trace store is full");
+      }
+      assertHealthy(host);
+    }
+  }
+
+  @Test
   void descriptors_openReplaceAndList() {
     try (PluginHost host = allWasi(ExecutionMode.COMPILER);
         MemoryFileSystem fs = MemoryFileSystem.builder().build()) {
-      Plugin p = host.load(fixture("wasi-unstable"), manifest("old", caps(WasiCapability.STDIO, WasiCapability.EXIT, WasiCapability.FILES)));
+      Plugin p = host.load(fixture("wasi-unstable"), manifest("old", FILES_TOO));
       ByteArrayOutputStream first = new ByteArrayOutputStream();
       ByteArrayOutputStream second = new ByteArrayOutputStream();
       try (PluginInstance i =
@@ -187,7 +219,7 @@ class WasiEmbeddingTest {
                         .build())
                 .build();
         MemoryFileSystem fs = MemoryFileSystem.builder().build()) {
-      Plugin p = host.load(fixture("wasi-unstable"), manifest("old", caps(WasiCapability.STDIO, WasiCapability.EXIT, WasiCapability.FILES)));
+      Plugin p = host.load(fixture("wasi-unstable"), manifest("old", FILES_TOO));
       assertThatThrownBy(
               () -> p.instantiate(InstanceOptions.builder().mount("/data", fs.root(), MountMode.READ_WRITE).build()))
           .isInstanceOf(IllegalArgumentException.class)
@@ -207,10 +239,6 @@ class WasiEmbeddingTest {
 
   private static PluginHost allWasi(ExecutionMode mode) {
     return PluginHost.builder().executionMode(mode).grants(Grants.builder().allWasi().build()).build();
-  }
-
-  private static Capabilities caps(WasiCapability... groups) {
-    return Capabilities.builder().wasi(groups).build();
   }
 
   private static void assertHealthy(PluginHost host) {

@@ -289,7 +289,22 @@ public final class EngineInstance implements AutoCloseable {
           FunctionType.of(
               f.params().stream().map(Engine::toValType).toList(),
               f.results().stream().map(Engine::toValType).toList());
-      return new HostFunction(f.module(), f.name(), type, (instance, args) -> f.call(wasi, memory(instance), args));
+      String qualified = f.toString();
+      return new HostFunction(
+          f.module(),
+          f.name(),
+          type,
+          (instance, args) -> {
+            try {
+              return f.call(wasi, memory(instance), args);
+            } catch (Wasi.Exit exit) {
+              throw exit;
+            } catch (RuntimeException e) {
+              // Not an errno: a fault of the host's (a trace consumer that throws, a file system bug). It ends
+              // the call as a host-function failure, never as an engine error.
+              throw new HostFailure(qualified, e);
+            }
+          });
     }
 
     private EngineWasiMemory memory(Instance instance) {

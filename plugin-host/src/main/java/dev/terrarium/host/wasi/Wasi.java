@@ -61,6 +61,8 @@ public final class Wasi implements AutoCloseable {
   private static final int MAX_SYMLINKS = 40;
   private static final int MAX_NAME_BYTES = 255;
   private static final int MAX_DESCRIPTORS = 1 << 16;
+  /** The most subscriptions one poll_oneoff may have, so that a guest cannot make the host allocate much. */
+  private static final int MAX_SUBSCRIPTIONS = 4096;
   private static final int CHUNK = 64 * 1024;
 
   private static final long MONOTONIC_ORIGIN = System.nanoTime() - 1;
@@ -883,7 +885,7 @@ public final class Wasi implements AutoCloseable {
   // ---- paths --------------------------------------------------------------------------------------------
 
   /** Where a path led: the directory holding its last component, that name and the node it names. */
-  private record Resolved(Location at, String name, Node node, Location nodeLocation, boolean trailingSlash) {}
+  private record Resolved(Location at, String name, Node node, boolean trailingSlash) {}
 
   private static List<String> components(String path) {
     List<String> out = new ArrayList<>();
@@ -921,7 +923,7 @@ public final class Wasi implements AutoCloseable {
           loc = loc.parent();
         }
         if (last) {
-          return new Resolved(loc, null, loc.directory(), loc, true);
+          return new Resolved(loc, null, loc.directory(), true);
         }
         continue;
       }
@@ -931,7 +933,7 @@ public final class Wasi implements AutoCloseable {
       Node n = loc.directory().lookup(c);
       if (n == null) {
         if (last) {
-          return new Resolved(loc, c, null, null, trailing);
+          return new Resolved(loc, c, null, trailing);
         }
         throw fail(Errno.NOENT);
       }
@@ -959,7 +961,7 @@ public final class Wasi implements AutoCloseable {
         continue;
       }
       if (last) {
-        return new Resolved(loc, c, n, n instanceof DirectoryNode d ? new Location(d, loc) : null, trailing);
+        return new Resolved(loc, c, n, trailing);
       }
       if (n instanceof DirectoryNode d) {
         loc = new Location(d, loc);
@@ -1239,7 +1241,7 @@ public final class Wasi implements AutoCloseable {
   // ---- poll ---------------------------------------------------------------------------------------------
 
   int pollOneoff(WasiMemory m, int in, int out, int count, int neventsPtr, boolean unstable) {
-    if (count <= 0) {
+    if (count <= 0 || count > MAX_SUBSCRIPTIONS) {
       throw fail(Errno.INVAL);
     }
     int size = unstable ? 56 : 48;
