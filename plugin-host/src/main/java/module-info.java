@@ -19,4 +19,5 @@ module dev.terrarium.host {
   exports dev.terrarium.host;
   exports dev.terrarium.host.fs;
   exports dev.terrarium.host.wasi;
+  exports dev.terrarium.host.metering;
 }

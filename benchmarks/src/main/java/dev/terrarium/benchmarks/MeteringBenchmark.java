@@ -75,7 +75,8 @@ public class MeteringBenchmark {
   @Param({"sha256_1mib", "sieve", "matmul", "fib", "quicksort"})
   public String kernel;
 
-  @Param({"unmetered", "metered"})
+  /** {@code metered}: exact accounting (the default); {@code fast}: {@code CostModel.Accounting.FAST}. */
+  @Param({"unmetered", "metered", "fast"})
   public String variant;
 
   private ExportFunction function;
@@ -93,7 +94,11 @@ public class MeteringBenchmark {
 
     byte[] bytes = Setups.bytes(KERNELS);
     ExportFunction unmetered = instantiate(bytes, false).export(kernel);
-    ExportFunction metered = instantiate(FuelRewriter.rewrite(bytes, CostModel.defaults()), true).export(kernel);
+    CostModel model =
+        "fast".equals(variant)
+            ? CostModel.builder().accounting(CostModel.Accounting.FAST).build()
+            : CostModel.defaults();
+    ExportFunction metered = instantiate(FuelRewriter.rewrite(bytes, model), true).export(kernel);
     long[] plain = unmetered.apply(args);
     long refuelsBefore = refuels;
     long[] paid = metered.apply(args);
@@ -101,7 +106,7 @@ public class MeteringBenchmark {
     Setups.expect(paid, plain);
     Setups.expect(refuels > refuelsBefore, "the metered kernel never refuelled");
 
-    function = "metered".equals(variant) ? metered : unmetered;
+    function = "unmetered".equals(variant) ? unmetered : metered;
     Setups.expect(function.apply(args), expected);
   }
 

@@ -84,7 +84,7 @@ class BenchmarkSetupTest {
   @ParameterizedTest
   @ValueSource(strings = {"sha256_1mib", "sieve", "matmul", "fib", "quicksort"})
   void metering(String kernel) {
-    for (String variant : new String[] {"unmetered", "metered"}) {
+    for (String variant : new String[] {"unmetered", "metered", "fast"}) {
       MeteringBenchmark b = new MeteringBenchmark();
       b.kernel = kernel;
       b.variant = variant;

@@ -136,7 +136,8 @@ public final class Plugin {
             limits.guestStackBytes() == null
                 ? "the calling thread's stack"
                 : "a guest stack of " + limits.guestStackBytes() + " bytes",
-            tenant == null || !host.metersFuel() ? null : tenant.account().newInstance());
+            tenant == null || !host.metersFuel() ? null : tenant.account().newInstance(),
+            host.fastFuel());
     return new PluginInstance(this, EngineInstance.create(artifact, spec));
   }
 

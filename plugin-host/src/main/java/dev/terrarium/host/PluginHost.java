@@ -130,6 +130,11 @@ public final class PluginHost implements AutoCloseable {
     return guestThreads;
   }
 
+  /** Whether this host meters with {@link CostModel.Accounting#FAST}. */
+  boolean fastFuel() {
+    return costModel != null && costModel.accounting() == CostModel.Accounting.FAST;
+  }
+
   /** Returns whether this host meters fuel (see {@link Builder#meterFuel()}). */
   public boolean metersFuel() {
     return costModel != null;
@@ -435,6 +440,15 @@ public final class PluginHost implements AutoCloseable {
      */
     public Builder meterFuel() {
       this.costModel = CostModel.defaults();
+      return this;
+    }
+
+    /**
+     * Meters every plugin's work with fuel under {@code model}: its costs, and its {@linkplain
+     * CostModel.Accounting accounting} ({@code FAST} trades exact charging of calls that trap for speed).
+     */
+    public Builder meterFuel(CostModel model) {
+      this.costModel = Objects.requireNonNull(model, "model");
       return this;
     }
 

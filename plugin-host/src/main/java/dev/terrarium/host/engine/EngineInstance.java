@@ -518,7 +518,12 @@ public final class EngineInstance implements AutoCloseable {
       throw e;
     } finally {
       f.current = null;
-      long unused = f.counter.getValue();
+      // Under FAST accounting a metered function keeps its counter in a local and stores it in the global only
+      // at calls, returns and refuels. A call that failed inside a host call (proc_exit, a host function, fuel
+      // running out) ended at such a store, so the global is exact; one that trapped, overflowed its stack or
+      // was stopped did not, and what it spent since its last store is unknown: it is charged all the fuel it
+      // drew, never less than it used.
+      long unused = spec.fastFuel() && failure != null && !endedAtAHostCall(failure) ? 0 : f.counter.getValue();
       try {
         lastCallFuel = meter.settle(unused);
       } catch (RuntimeException settleFailure) {
@@ -528,6 +533,13 @@ public final class EngineInstance implements AutoCloseable {
         failure.addSuppressed(settleFailure);
       }
     }
+  }
+
+  private static boolean endedAtAHostCall(RuntimeException failure) {
+    return failure instanceof GuestExitException
+        || failure instanceof HostFunctionException
+        || failure instanceof dev.terrarium.api.FuelExhaustedException
+        || failure instanceof dev.terrarium.api.AbiViolationException;
   }
 
   /** Returns the fuel the last metered call used, or -1 when none ran or the instance is not metered. */

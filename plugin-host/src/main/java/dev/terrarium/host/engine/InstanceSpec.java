@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutorService;
  * @param guestExecutor the threads with a configured stack to run guest code on, or {@code null} for the caller's
  * @param stackDescription a human description of the guest stack, for messages
  * @param fuel the instance's fuel account, or {@code null} when the module is not metered
+ * @param fastFuel whether the module was metered with {@code Accounting.FAST}: a call that traps or is stopped is
+ *     then charged all the fuel it drew
  */
 public record InstanceSpec(
     String pluginId,
@@ -26,4 +28,5 @@ public record InstanceSpec(
     Duration timeout,
     ExecutorService guestExecutor,
     String stackDescription,
-    dev.terrarium.host.quota.InstanceFuel fuel) {}
+    dev.terrarium.host.quota.InstanceFuel fuel,
+    boolean fastFuel) {}

@@ -96,6 +96,8 @@ public final class FuelRewriter {
     int oldFunctionCount;
     int refuelIndex;
     int helperIndex;
+    /** The appended {@code (i64) -> i64} function that stores a function's local counter and refuels. */
+    int localHelperIndex;
     int counterIndex;
     int refuelType;
     int helperType;
@@ -193,6 +195,7 @@ public final class FuelRewriter {
       oldFunctionCount = funcImports + definedFuncTypes.length;
       refuelIndex = funcImports;
       helperIndex = oldFunctionCount + 1;
+      localHelperIndex = oldFunctionCount + 2;
       counterIndex = importedGlobals + definedGlobals;
       refuelType = typeCount;
       helperType = typeCount + 1;
@@ -500,11 +503,12 @@ public final class FuelRewriter {
     byte[] rewriteFunctions(Reader r) {
       int n = r.count();
       Out o = new Out();
-      o.u32(n + 1L);
+      o.u32(n + 2L);
       for (int i = 0; i < n; i++) {
         o.u32(r.u32());
       }
       o.u32(helperType);
+      o.u32(refuelType); // the local helper: (i64) -> i64, as refuel
       return o.toByteArray();
     }
 
@@ -643,7 +647,7 @@ public final class FuelRewriter {
         throw malformed(r.pos, "the code section has " + n + " bodies for " + definedFuncTypes.length + " functions");
       }
       Out o = new Out();
-      o.u32(n + 1L);
+      o.u32(n + 2L);
       for (int i = 0; i < n; i++) {
         int at = r.pos;
         int size = r.u32();
@@ -659,6 +663,25 @@ public final class FuelRewriter {
       byte[] helper = helperBody();
       o.u32(helper.length);
       o.write(helper, 0, helper.length);
+      byte[] local = localHelperBody();
+      o.u32(local.length);
+      o.write(local, 0, local.length);
+      return o.toByteArray();
+    }
+
+    /** {@code (counter) -> counter}: stores a function's local counter in the global, refuels, returns it. */
+    byte[] localHelperBody() {
+      Out o = new Out();
+      o.u32(0); // no locals besides the parameter
+      o.write(0x20);
+      o.u32(0); // local.get 0
+      o.write(0x24);
+      o.u32(counterIndex); // global.set $fuel
+      o.write(0x10);
+      o.u32(helperIndex); // call the refuel loop
+      o.write(0x23);
+      o.u32(counterIndex); // global.get $fuel
+      o.write(0x0B);
       return o.toByteArray();
     }
 
@@ -793,13 +816,37 @@ public final class FuelRewriter {
         boolean dead = false;
         int deadDepth = 0;
         Out seg = new Out();
+        if (localCounter()) {
+          usedTemp = true;
+          code.write(0x23);
+          code.u32(counterIndex);
+          code.write(0x21);
+          code.u32(scratch + 1L); // the function's counter lives in a local; the global is synced at the edges
+        }
         while (true) {
           if (r.pos >= r.end) {
             throw malformed(r.pos, "function " + functionIndex + " ends without its final end");
           }
           long before = segmentCost;
           labelCount = 0;
+          int next = b[r.pos] & 0xFF;
+          boolean call = false;
+          if (localCounter()) {
+            call = next == 0x10 || next == 0x11;
+            if (!synced
+                && (call || next == 0x0F || (next == 0x0B && depth == 1) || leavesFunction(next, depth))) {
+              store(seg);
+              synced = true;
+            }
+          }
           int kind = instruction(seg);
+          if (call) {
+            seg.write(0x23);
+            seg.u32(counterIndex);
+            seg.write(0x21);
+            seg.u32(scratch + 1L); // the callee may have spent fuel: reload
+            synced = true;
+          }
           if (dead) {
             segmentCost = before; // unreachable code is not charged
           }
@@ -864,7 +911,48 @@ public final class FuelRewriter {
         }
       }
 
+      /**
+       * Whether the local counter equals the global at this point of the segment being built: after a store or a
+       * reload, until the next segment (which starts with a charge) or a dynamic charge.
+       */
+      boolean synced;
+
+      /**
+       * Whether this function keeps its counter in a local: under {@link CostModel.Accounting#FAST}, in modules
+       * without tail calls.
+       */
+      boolean localCounter() {
+        return metered && useTemp && model.accounting() == CostModel.Accounting.FAST;
+      }
+
+      /** {@code local.get $c; global.set $fuel}: makes the global current (before a call or leaving). */
+      void store(Out o) {
+        o.write(0x20);
+        o.u32(scratch + 1L);
+        o.write(0x24);
+        o.u32(counterIndex);
+      }
+
+      /** Whether the branch at {@code r.pos} (opcode {@code op}) may target the function's own label. */
+      boolean leavesFunction(int op, int depth) {
+        if (op != 0x0C && op != 0x0D && op != 0x0E) {
+          return false;
+        }
+        Reader p = new Reader(b, r.pos + 1, r.end);
+        if (op != 0x0E) {
+          return p.u32() == depth - 1;
+        }
+        int n = p.u32();
+        for (int i = 0; i <= n; i++) { // the labels, then the default
+          if (p.u32() == depth - 1) {
+            return true;
+          }
+        }
+        return false;
+      }
+
       void flush(Out code, Out seg) {
+        synced = false; // the next segment starts with its charge (and may be entered from elsewhere)
         charge(code, segmentCost);
         byte[] s = seg.toByteArray();
         code.write(s, 0, s.length);
@@ -874,6 +962,15 @@ public final class FuelRewriter {
 
       void charge(Out o, long cost) {
         if (cost == 0) {
+          return;
+        }
+        if (localCounter()) {
+          o.write(0x20);
+          o.u32(scratch + 1L);
+          o.write(0x42);
+          o.s64(cost);
+          o.write(0x7D); // i64.sub
+          localCheck(o);
           return;
         }
         o.write(0x23);
@@ -904,6 +1001,24 @@ public final class FuelRewriter {
         o.write(0x0B);
       }
 
+      /** With the new counter on the stack: {@code local.tee $c}, and refuel through the local helper if below 0. */
+      void localCheck(Out o) {
+        o.write(0x22);
+        o.u32(scratch + 1L);
+        o.write(0x42);
+        o.s64(0);
+        o.write(0x53); // i64.lt_s
+        o.write(0x04);
+        o.write(0x40);
+        o.write(0x20);
+        o.u32(scratch + 1L);
+        o.write(0x10);
+        o.u32(localHelperIndex);
+        o.write(0x21);
+        o.u32(scratch + 1L);
+        o.write(0x0B);
+      }
+
       void check(Out o) {
         o.write(0x23);
         o.u32(counterIndex);
@@ -925,6 +1040,22 @@ public final class FuelRewriter {
         usedScratch = true;
         o.write(0x21);
         o.u32(scratch); // local.set $n
+        if (localCounter()) {
+          o.write(0x20);
+          o.u32(scratch + 1L);
+          o.write(0x20);
+          o.u32(scratch);
+          o.write(0xAD); // i64.extend_i32_u
+          o.write(0x42);
+          o.s64(perUnit);
+          o.write(0x7E); // i64.mul
+          o.write(0x7D); // i64.sub
+          localCheck(o);
+          synced = false;
+          o.write(0x20);
+          o.u32(scratch); // local.get $n
+          return;
+        }
         o.write(0x23);
         o.u32(counterIndex);
         o.write(0x20);

@@ -135,6 +135,9 @@ final class Meter {
     return "trap:" + t.getClass().getSimpleName() + ":" + (colon < 0 ? message : message.substring(0, colon));
   }
 
+  /** The cost model {@code instantiate} meters with; a test that changes it restores it. */
+  static CostModel model = CostModel.defaults();
+
   static Run instantiate(byte[] bytes, boolean metered, boolean compiled, long slice, long budget) {
     return instantiate(bytes, metered, compiled, slice, budget, false, new byte[0]);
   }
@@ -154,7 +157,7 @@ final class Meter {
       byte[] stdin,
       int maxPages) {
     Run run = new Run(metered, slice, budget);
-    byte[] code = metered ? FuelRewriter.rewrite(bytes, CostModel.defaults()) : bytes;
+    byte[] code = metered ? FuelRewriter.rewrite(bytes, model) : bytes;
     WasmModule m = Parser.parse(code);
     List<ImportFunction> fns = new ArrayList<>();
     List<String> wasiNames = new ArrayList<>();
