@@ -1,6 +1,7 @@
 /**
- * Terrarium's runtime. {@code dev.terrarium.host}, {@code dev.terrarium.host.fs} (virtual file systems) and the
- * public types of {@code dev.terrarium.host.wasi} (errno, trace records, descriptor listings) are API; the
+ * Terrarium's runtime. {@code dev.terrarium.host}, {@code dev.terrarium.host.fs} (virtual file systems),
+ * {@code dev.terrarium.host.metering} (cost models), {@code dev.terrarium.host.quota} (the fuel ledger SPI) and
+ * the public types of {@code dev.terrarium.host.wasi} (errno, trace records, descriptor listings) are API; the
  * engine, capability, cache and internal packages are implementation, and only {@code dev.terrarium.host.engine}
  * touches Endive.
  */
@@ -15,9 +16,11 @@ module dev.terrarium.host {
   requires com.fasterxml.jackson.databind;
   requires com.fasterxml.jackson.datatype.jsr310;
   requires java.management;
+  requires micrometer.core;
 
   exports dev.terrarium.host;
   exports dev.terrarium.host.fs;
   exports dev.terrarium.host.wasi;
   exports dev.terrarium.host.metering;
+  exports dev.terrarium.host.quota;
 }

@@ -11,13 +11,21 @@ import java.time.Duration;
  * @param guestStackBytes when set, guest code runs on a dedicated thread with this stack size, which bounds
  *     how deep it can recurse; when {@code null} it runs on the caller's thread
  * @param maxModuleBytes the largest module that may be loaded, in bytes
+ * @param maxFuelPerCall on a host that meters fuel, the most fuel one call may use; the tenant's policy may cap
+ *     it lower (the lowest of host, manifest and tenant wins)
+ * @param maxFuelPerInstance on a host that meters fuel, the most fuel one instance may use over its life
  */
 public record PluginLimits(
-    Integer maxMemoryPages, Duration callTimeout, Long guestStackBytes, Long maxModuleBytes) {
+    Integer maxMemoryPages,
+    Duration callTimeout,
+    Long guestStackBytes,
+    Long maxModuleBytes,
+    Long maxFuelPerCall,
+    Long maxFuelPerInstance) {
   /** The most pages a 32-bit WebAssembly memory can have. */
   public static final int MAX_PAGES = 65536;
 
-  private static final PluginLimits NONE = new PluginLimits(null, null, null, null);
+  private static final PluginLimits NONE = new PluginLimits(null, null, null, null, null, null);
 
   public PluginLimits {
     if (maxMemoryPages != null && (maxMemoryPages < 1 || maxMemoryPages > MAX_PAGES)) {
@@ -32,6 +40,12 @@ public record PluginLimits(
     }
     if (maxModuleBytes != null && maxModuleBytes < 8) {
       throw new IllegalArgumentException("maxModuleBytes must be at least 8, was " + maxModuleBytes);
+    }
+    if (maxFuelPerCall != null && maxFuelPerCall < 1) {
+      throw new IllegalArgumentException("maxFuelPerCall must be at least 1, was " + maxFuelPerCall);
+    }
+    if (maxFuelPerInstance != null && maxFuelPerInstance < 1) {
+      throw new IllegalArgumentException("maxFuelPerInstance must be at least 1, was " + maxFuelPerInstance);
     }
   }
 
@@ -57,7 +71,9 @@ public record PluginLimits(
         min(maxMemoryPages, requested.maxMemoryPages),
         min(callTimeout, requested.callTimeout),
         min(guestStackBytes, requested.guestStackBytes),
-        min(maxModuleBytes, requested.maxModuleBytes));
+        min(maxModuleBytes, requested.maxModuleBytes),
+        min(maxFuelPerCall, requested.maxFuelPerCall),
+        min(maxFuelPerInstance, requested.maxFuelPerInstance));
   }
 
   private static <T extends Comparable<T>> T min(T a, T b) {
@@ -76,8 +92,22 @@ public record PluginLimits(
     private Duration callTimeout;
     private Long guestStackBytes;
     private Long maxModuleBytes;
+    private Long maxFuelPerCall;
+    private Long maxFuelPerInstance;
 
     private Builder() {}
+
+    /** On a host that meters fuel: the most fuel one call may use (with the tenant's cap, the lower wins). */
+    public Builder maxFuelPerCall(long fuel) {
+      this.maxFuelPerCall = fuel;
+      return this;
+    }
+
+    /** On a host that meters fuel: the most fuel one instance may use over its life. */
+    public Builder maxFuelPerInstance(long fuel) {
+      this.maxFuelPerInstance = fuel;
+      return this;
+    }
 
     public Builder maxMemoryPages(int pages) {
       this.maxMemoryPages = pages;
@@ -100,7 +130,8 @@ public record PluginLimits(
     }
 
     public PluginLimits build() {
-      return new PluginLimits(maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes);
+      return new PluginLimits(
+          maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes, maxFuelPerCall, maxFuelPerInstance);
     }
   }
 }

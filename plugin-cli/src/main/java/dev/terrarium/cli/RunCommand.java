@@ -241,7 +241,7 @@ final class RunCommand implements Callable<Integer> {
       }
       pages = maxMemoryPages;
     }
-    return new PluginLimits(pages, timeout, null, defaults.maxModuleBytes());
+    return new PluginLimits(pages, timeout, null, defaults.maxModuleBytes(), null, null);
   }
 
   /**

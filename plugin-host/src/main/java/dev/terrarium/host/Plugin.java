@@ -136,8 +136,13 @@ public final class Plugin {
             limits.guestStackBytes() == null
                 ? "the calling thread's stack"
                 : "a guest stack of " + limits.guestStackBytes() + " bytes",
-            tenant == null || !host.metersFuel() ? null : tenant.account().newInstance(),
-            host.fastFuel());
+            tenant == null || !host.metersFuel()
+                ? null
+                : tenant.account().newInstance(limits.maxFuelPerCall(), limits.maxFuelPerInstance()),
+            host.fastFuel(),
+            tenant == null || !host.metersFuel() || host.fuelMetrics() == null
+                ? null
+                : host.fuelMetrics().listener(tenant, id()));
     return new PluginInstance(this, EngineInstance.create(artifact, spec));
   }
 

@@ -78,7 +78,8 @@ public final class PluginHost implements AutoCloseable {
   private final CostModel costModel;
   private final long tenantMaxBytes;
   private final long tenantMaxEntries;
-  private final FuelLedger ledger = new InMemoryFuelLedger();
+  private final FuelLedger ledger;
+  private final FuelMetrics fuelMetrics;
   private final java.util.concurrent.ConcurrentMap<String, Tenant> tenants =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final GuestThreads guestThreads;
@@ -95,6 +96,8 @@ public final class PluginHost implements AutoCloseable {
     this.cache = new ModuleCache(b.cacheBytes);
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
+    this.ledger = b.ledger != null ? b.ledger : new InMemoryFuelLedger();
+    this.fuelMetrics = b.meterRegistry == null ? null : new FuelMetrics(b.meterRegistry);
     this.tenantMaxBytes = b.tenantMaxBytes;
     this.tenantMaxEntries = b.tenantMaxEntries;
     this.guestThreads = new GuestThreads("terrarium-guest");
@@ -140,6 +143,11 @@ public final class PluginHost implements AutoCloseable {
     return costModel != null;
   }
 
+  /** The fuel metrics, or {@code null} when no registry was given. */
+  FuelMetrics fuelMetrics() {
+    return fuelMetrics;
+  }
+
   boolean owns(Tenant tenant) {
     return tenants.get(tenant.id()) == tenant;
   }
@@ -167,7 +175,14 @@ public final class PluginHost implements AutoCloseable {
     }
     Tenant t =
         tenants.computeIfAbsent(
-            id, k -> new Tenant(new FuelAccount(k, policy, ledger), tenantMaxBytes, tenantMaxEntries));
+            id,
+            k -> {
+              Tenant created = new Tenant(new FuelAccount(k, policy, ledger), tenantMaxBytes, tenantMaxEntries);
+              if (fuelMetrics != null) {
+                fuelMetrics.tenant(created);
+              }
+              return created;
+            });
     if (!t.policy().equals(policy)) {
       throw new IllegalArgumentException(
           "tenant '" + id + "' already exists with policy " + t.policy() + ", not " + policy);
@@ -414,8 +429,29 @@ public final class PluginHost implements AutoCloseable {
     private CostModel costModel;
     private long tenantMaxBytes = Long.MAX_VALUE;
     private long tenantMaxEntries = Long.MAX_VALUE;
+    private FuelLedger ledger;
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     private Builder() {}
+
+    /**
+     * Publishes fuel metrics to {@code registry}: the fuel of every metered call per tenant and plugin, calls
+     * stopped by exhausted fuel, and each tenant's balance and total (see docs/quotas.md, "Metrics").
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Keeps tenants' fuel in {@code ledger} instead of this host's memory: for instance a ledger backed by a
+     * store that several hosts share (see docs/quotas.md for the contract it must keep). Default: an
+     * {@link InMemoryFuelLedger} per host.
+     */
+    public Builder fuelLedger(FuelLedger ledger) {
+      this.ledger = Objects.requireNonNull(ledger, "ledger");
+      return this;
+    }
 
     /**
      * Bounds each tenant's in-memory file system ({@link Tenant#fileSystem()}): at most {@code maxBytes} of file

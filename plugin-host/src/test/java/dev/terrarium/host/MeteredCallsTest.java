@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.terrarium.api.ErrorCode;
 import dev.terrarium.api.FuelExhaustedException;
 import dev.terrarium.api.FuelPolicy;
+import dev.terrarium.api.PluginLimits;
+import dev.terrarium.api.PluginManifest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +68,96 @@ class MeteredCallsTest {
       assertThat(other.used()).isEqualTo(i.lastCallFuel());
       assertThat(other.balance()).isEqualTo(1_000_000 - i.lastCallFuel());
     }
+  }
+
+  @Test
+  void manifestFuelCapsStopACallAndTheLowestCapWins() {
+    PluginHost h = host(ExecutionMode.COMPILER);
+    Tenant t = h.tenant("t", budget(100_000_000));
+    PluginManifest capped =
+        manifest("loop").withLimits(PluginLimits.builder().maxFuelPerCall(50_000).build());
+    Plugin loop = h.load(fixture("loop"), capped);
+    assertThat(loop.limits().maxFuelPerCall()).isEqualTo(50_000);
+    try (PluginInstance i = loop.instantiate(t, InstanceOptions.defaults())) {
+      assertThatThrownBy(() -> i.call("spin")).isInstanceOf(FuelExhaustedException.class);
+    }
+    assertThat(t.used()).as("the call stopped at the manifest's cap (plus the last segment's overrun)").isBetween(49_000L, 50_100L);
+    assertThat(t.balance()).isGreaterThan(99_000_000L);
+
+    // A tenant whose own per-call cap is lower wins over the manifest's.
+    Tenant tight = h.tenant("tight", budget(100_000_000).withPerCallCap(10_000L));
+    try (PluginInstance i = loop.instantiate(tight, InstanceOptions.defaults())) {
+      assertThatThrownBy(() -> i.call("spin")).isInstanceOf(FuelExhaustedException.class);
+    }
+    assertThat(tight.used()).isBetween(9_000L, 10_100L);
+
+    // Per instance: an add costs more than the 3 units the manifest allows the whole instance.
+    PluginManifest perInstance =
+        manifest("add").withLimits(PluginLimits.builder().maxFuelPerInstance(3).build());
+    try (PluginInstance i = h.load(fixture("add"), perInstance).instantiate(t, InstanceOptions.defaults())) {
+      assertThatThrownBy(() -> i.call("add", 1, 2)).isInstanceOf(FuelExhaustedException.class);
+    }
+    assertThatThrownBy(() -> PluginLimits.builder().maxFuelPerCall(0).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxFuelPerCall must be at least 1, was 0");
+    try (PluginHost plain = PluginHost.builder().build()) {
+      Fixtures.assertHealthy(plain);
+    }
+  }
+
+  @Test
+  void hostsSharingALedgerShareEachTenantsBucket() {
+    var shared = new dev.terrarium.host.quota.InMemoryFuelLedger();
+    try (PluginHost a = Fixtures.host(ExecutionMode.COMPILER).meterFuel().fuelLedger(shared).build();
+        PluginHost b = Fixtures.host(ExecutionMode.COMPILER).meterFuel().fuelLedger(shared).build()) {
+      Tenant onA = a.tenant("acme", budget(2_000_000));
+      Tenant onB = b.tenant("acme", budget(2_000_000));
+      try (PluginInstance i = a.load(fixture("loop"), manifest("loop")).instantiate(onA, InstanceOptions.defaults())) {
+        assertThatThrownBy(() -> i.call("spin")).isInstanceOf(FuelExhaustedException.class);
+      }
+      assertThat(onB.balance()).as("host B sees what host A spent").isLessThanOrEqualTo(0);
+      try (PluginInstance i = b.load(fixture("add"), manifest("add")).instantiate(onB, InstanceOptions.defaults())) {
+        assertThatThrownBy(() -> i.call("add", 1, 2)).isInstanceOf(FuelExhaustedException.class);
+      }
+      Tenant other = b.tenant("globex", budget(1_000));
+      try (PluginInstance i = b.load(fixture("add"), manifest("add")).instantiate(other, InstanceOptions.defaults())) {
+        assertThat(i.call("add", 1, 2)).containsExactly(3);
+      }
+    }
+    assertThatThrownBy(() -> PluginHost.builder().fuelLedger(null)).isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
+  void fuelIsPublishedToMicrometerPerTenantAndPlugin() {
+    var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    try (PluginHost h = Fixtures.host(ExecutionMode.COMPILER).meterFuel().meterRegistry(registry).build()) {
+      Tenant acme = h.tenant("acme", budget(1_000_000));
+      Tenant small = h.tenant("small", budget(5_000));
+      Plugin add = h.load(fixture("add"), manifest("add"));
+      long charged = 0;
+      try (PluginInstance i = add.instantiate(acme, InstanceOptions.defaults())) {
+        i.call("add", 1, 2);
+        charged += i.lastCallFuel();
+        i.call("add", 3, 4);
+        charged += i.lastCallFuel();
+      }
+      try (PluginInstance i = h.load(fixture("loop"), manifest("loop")).instantiate(small, InstanceOptions.defaults())) {
+        assertThatThrownBy(() -> i.call("spin")).isInstanceOf(FuelExhaustedException.class);
+      }
+      var used = registry.get("terrarium.fuel.used").tags("tenant", "acme", "plugin", "add").summary();
+      assertThat(used.count()).isEqualTo(2);
+      assertThat((long) used.totalAmount()).isEqualTo(charged).isEqualTo(acme.used());
+      assertThat(registry.get("terrarium.fuel.exhausted").tags("tenant", "small", "plugin", "loop").counter().count())
+          .isEqualTo(1.0);
+      assertThat(registry.get("terrarium.fuel.exhausted").tags("tenant", "acme", "plugin", "add").counter().count())
+          .isZero();
+      assertThat(registry.get("terrarium.tenant.fuel.balance").tag("tenant", "acme").gauge().value())
+          .isEqualTo((double) acme.balance());
+      assertThat(registry.get("terrarium.tenant.fuel.used").tag("tenant", "small").functionCounter().count())
+          .isEqualTo((double) small.used())
+          .isGreaterThanOrEqualTo(4_999.0);
+    }
+    assertThatThrownBy(() -> PluginHost.builder().meterRegistry(null)).isInstanceOf(NullPointerException.class);
   }
 
   @Test

@@ -532,6 +532,14 @@ public final class EngineInstance implements AutoCloseable {
         }
         failure.addSuppressed(settleFailure);
       }
+      FuelListener listener = spec.fuelListener();
+      if (listener != null && meter.settled()) {
+        try {
+          listener.settled(lastCallFuel, failure);
+        } catch (RuntimeException metricsFailure) {
+          // Metrics must never change a call's outcome.
+        }
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
  * @param fuel the instance's fuel account, or {@code null} when the module is not metered
  * @param fastFuel whether the module was metered with {@code Accounting.FAST}: a call that traps or is stopped is
  *     then charged all the fuel it drew
+ * @param fuelListener hears of every settled metered call, or {@code null}
  */
 public record InstanceSpec(
     String pluginId,
@@ -29,4 +30,5 @@ public record InstanceSpec(
     ExecutorService guestExecutor,
     String stackDescription,
     dev.terrarium.host.quota.InstanceFuel fuel,
-    boolean fastFuel) {}
+    boolean fastFuel,
+    FuelListener fuelListener) {}
