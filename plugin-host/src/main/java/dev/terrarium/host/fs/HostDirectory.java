@@ -16,7 +16,10 @@ import java.util.Objects;
  *       renamed with {@link java.nio.file.LinkOption#NOFOLLOW_LINKS} or the equivalent system call. A link is
  *       returned as a {@link SymlinkNode} with its raw text, for the WASI layer to resolve within the mount.
  *   <li>Creating a symbolic link whose target is absolute or climbs, lexically, above the mount's root from where
- *       the link sits fails with {@link FsError#PERM} (as WASI runtimes do for absolute targets).
+ *       the link sits fails with {@link FsError#PERM} (as WASI runtimes do for absolute targets). A target climbs
+ *       only with leading {@code ..} components, since {@code a/..} leads wherever {@code a}'s parent is when
+ *       {@code a} is a link; and moving links (or directories holding links) closer to the root, or linking a
+ *       link there, fails with {@link FsError#PERM} when a link would then climb above the root.
  *   <li>A directory of the tree may be swapped for a symbolic link by someone else between operations (another
  *       process, or another plugin renaming entries). So before every operation in a directory, and again after
  *       opening a file or reading a directory, the directory's real path must still lie below the root's real

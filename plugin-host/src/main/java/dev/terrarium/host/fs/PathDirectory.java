@@ -104,6 +104,10 @@ final class PathDirectory extends PathNode implements DirectoryNode {
           if (a.type() != NodeType.REGULAR_FILE && a.type() != NodeType.SYMBOLIC_LINK) {
             throw new FsException(FsError.PERM, "only a regular file or a symbolic link can have another hard link");
           }
+          if (depth < node.depth - 1) {
+            // A second name for a relative link, closer to the root, would lead higher than it was checked for.
+            fs.checkLinksMoved(node.path, a, depth);
+          }
           create(() -> Files.createLink(child, node.path));
           return null;
         });
@@ -192,6 +196,11 @@ final class PathDirectory extends PathNode implements DirectoryNode {
           }
           if (from.type() == NodeType.DIRECTORY && destination.startsWith(source)) {
             throw new FsException(FsError.INVAL, "a directory cannot move into itself");
+          }
+          if (target.depth < depth) {
+            // Relative links moved closer to the root (or in a directory moved there) would lead higher than they
+            // were checked for: out of the mount, for the host and for a later mount of a subdirectory.
+            fs.checkLinksMoved(source, from, target.depth);
           }
           if (to != null) {
             if (to.inode() == from.inode() && to.device() == from.device()) {

@@ -2,10 +2,12 @@ package dev.terrarium.host.fs;
 
 import java.io.IOException;
 import java.nio.file.FileSystem;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
@@ -90,7 +92,13 @@ final class PathFs {
     }
   }
 
-  /** Checks a new symbolic link's text for a link placed in a directory {@code depth} levels below the root. */
+  /**
+   * Checks a new symbolic link's text for a link placed in a directory {@code depth} levels below the root. In a
+   * confined file system the text may climb only with leading {@code ..} components, no more of them than
+   * {@code depth}. A {@code ..} after a name is refused: the host resolves {@code name/..} from wherever
+   * {@code name} leads when it is (or later becomes) a link, so "a/b/link/../.." can climb above the root though
+   * it never does lexically.
+   */
   void checkSymlinkTarget(String target, int depth) {
     if (target == null || target.isEmpty()) {
       throw new FsException(FsError.NOENT, "a symbolic link needs a target");
@@ -104,15 +112,50 @@ final class PathFs {
     if (target.startsWith("/")) {
       throw new FsException(FsError.PERM, "a symbolic link in a mounted directory may not be absolute: " + target);
     }
-    int level = depth;
+    int climb = 0;
+    boolean named = false;
     for (String part : target.split("/")) {
       if (part.isEmpty() || part.equals(".")) {
         continue;
       }
-      level += part.equals("..") ? -1 : 1;
-      if (level < 0) {
-        throw new FsException(FsError.PERM, "the symbolic link would lead out of the mounted directory: " + target);
+      if (!part.equals("..")) {
+        named = true;
+      } else if (named) {
+        throw new FsException(
+            FsError.PERM, "a symbolic link in a mounted directory may climb only with leading '..': " + target);
+      } else {
+        climb++;
       }
+    }
+    if (climb > depth) {
+      throw new FsException(FsError.PERM, "the symbolic link would lead out of the mounted directory: " + target);
+    }
+  }
+
+  /**
+   * For a confined file system, checks the links that an entry moving from one directory to another
+   * {@code newDepth} levels below the root takes along: its own text if it is a link, or the text of every link
+   * below it if it is a directory. A relative link moved closer to the root leads higher than it was checked for.
+   */
+  void checkLinksMoved(Path entry, Attrs attrs, int newDepth) throws IOException {
+    if (!confined) {
+      return;
+    }
+    if (attrs.type() == NodeType.SYMBOLIC_LINK) {
+      checkSymlinkTarget(Files.readSymbolicLink(entry).toString(), newDepth);
+    } else if (attrs.type() == NodeType.DIRECTORY) {
+      Files.walkFileTree( // never follows links
+          entry,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+              if (a.isSymbolicLink()) {
+                int depth = newDepth + entry.relativize(file).getNameCount();
+                checkSymlinkTarget(Files.readSymbolicLink(file).toString(), depth);
+              }
+              return FileVisitResult.CONTINUE;
+            }
+          });
     }
   }
 

@@ -60,6 +60,12 @@ public final class Wasi implements AutoCloseable {
 
   private static final int MAX_SYMLINKS = 40;
   private static final int MAX_NAME_BYTES = 255;
+  /**
+   * The longest path, or symbolic link text, a guest may pass (Linux's {@code PATH_MAX}). Without it a guest could
+   * make the host copy, decode and split a path as large as its memory (millions of component strings from a few
+   * megabytes), and keep link texts of that size in a memory file system whose quota counts a link as nothing.
+   */
+  static final int MAX_PATH_BYTES = 4096;
   private static final int MAX_DESCRIPTORS = 1 << 16;
   /** The most subscriptions one poll_oneoff may have, so that a guest cannot make the host allocate much. */
   private static final int MAX_SUBSCRIPTIONS = 4096;
@@ -352,6 +358,9 @@ public final class Wasi implements AutoCloseable {
   private static String readPath(WasiMemory m, int ptr, int len) {
     if (len < 0) {
       throw fail(Errno.INVAL);
+    }
+    if (len > MAX_PATH_BYTES) {
+      throw fail(Errno.NAMETOOLONG);
     }
     byte[] bytes = m.read(ptr, len);
     for (byte b : bytes) {

@@ -112,10 +112,10 @@ abstract class DirectoryContract {
   @Test
   void symlink_keepsItsRawTargetAndIsNeverFollowed() {
     root.createDirectory("d");
-    root.createSymlink("l", "d/../d/missing");
+    root.createSymlink("l", "./d/./missing");
     Node l = root.lookup("l");
     assertThat(l).isInstanceOf(SymlinkNode.class);
-    assertThat(((SymlinkNode) l).target()).isEqualTo("d/../d/missing");
+    assertThat(((SymlinkNode) l).target()).isEqualTo("./d/./missing");
     assertThat(l.stat().type()).isEqualTo(NodeType.SYMBOLIC_LINK);
 
     root.createSymlink("toDir", "d");
