@@ -3,6 +3,7 @@ package dev.terrarium.host.fs;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -16,7 +17,18 @@ final class PathDirectory extends PathNode implements DirectoryNode {
   }
 
   private Path child(String name) {
-    return path.resolve(Errors.name(name));
+    Path child;
+    try {
+      child = path.resolve(Errors.name(name));
+    } catch (InvalidPathException e) { // a character the host refuses in names (Windows: <>:"|?*)
+      throw new FsException(FsError.INVAL, "'" + name + "' is not a valid name on this host", e);
+    }
+    // Where '/' is not the only separator (Windows has the backslash too), a name such as "..\\x" or "C:x" would
+    // be several components, or another root, and lead out of the directory.
+    if (!path.equals(child.getParent()) || !name.equals(child.getFileName().toString())) {
+      throw new FsException(FsError.INVAL, "'" + name + "' is not a single name on this host");
+    }
+    return child;
   }
 
   @Override
@@ -184,7 +196,7 @@ final class PathDirectory extends PathNode implements DirectoryNode {
     if (!sameFs(targetDirectory) || !(targetDirectory instanceof PathDirectory target)) {
       throw new FsException(FsError.XDEV, "rename must stay within one file system");
     }
-    Path destination = target.path.resolve(targetName);
+    Path destination = target.child(targetName);
     fs.change(
         () -> {
           fs.checkInside(path);

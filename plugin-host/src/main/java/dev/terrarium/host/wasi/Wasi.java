@@ -6,6 +6,7 @@ import dev.terrarium.host.fs.FileNode;
 import dev.terrarium.host.fs.FsException;
 import dev.terrarium.host.fs.Node;
 import dev.terrarium.host.fs.NodeStat;
+import dev.terrarium.host.fs.Nodes;
 import dev.terrarium.host.fs.NodeType;
 import dev.terrarium.host.fs.OpenFile;
 import dev.terrarium.host.fs.SymlinkNode;
@@ -129,6 +130,9 @@ public final class Wasi implements AutoCloseable {
    * @throws IllegalStateException when the table is full
    */
   public int preopen(String guestPath, DirectoryNode directory, boolean readOnly) {
+    // The rights below are the first line; a read-only view makes the file system refuse on its own as well (a
+    // writable memory file system or overlay mounted read-only would otherwise rest on the rights alone).
+    directory = readOnly ? Nodes.readOnly(directory) : directory;
     long base = readOnly ? Rights.DIRECTORY & ~Rights.MUTATING : Rights.DIRECTORY;
     long inheriting = readOnly ? (Rights.DIRECTORY | Rights.FILE) & ~Rights.MUTATING : Rights.DIRECTORY | Rights.FILE;
     Descriptor d =
