@@ -90,7 +90,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--mount-memory",
       paramLabel = "GUEST",
-      description = "Give the guest an empty in-memory file system, read-write, at the absolute path GUEST; it"
+      description = "Give the guest an empty in-memory file system (at most 64 MiB and 10 000 names), read-write,"
+          + " at the absolute path GUEST; it"
           + " vanishes when the run ends. Repeatable.")
   private List<String> memoryMounts = new ArrayList<>();
 

@@ -15,6 +15,7 @@ import dev.terrarium.api.WasmType;
 import dev.terrarium.api.ErrorCode;
 import dev.terrarium.api.FuelPolicy;
 import dev.terrarium.host.cache.ModuleCache;
+import dev.terrarium.host.fs.MemoryFileSystem;
 import dev.terrarium.host.metering.CostModel;
 import dev.terrarium.host.metering.FuelRewriter;
 import dev.terrarium.host.quota.FuelAccount;
@@ -427,8 +428,8 @@ public final class PluginHost implements AutoCloseable {
     private long cacheBytes = DEFAULT_CACHE_BYTES;
     private final Map<String, HostFunctionDefinition> hostFunctions = new LinkedHashMap<>();
     private CostModel costModel;
-    private long tenantMaxBytes = Long.MAX_VALUE;
-    private long tenantMaxEntries = Long.MAX_VALUE;
+    private long tenantMaxBytes = MemoryFileSystem.DEFAULT_MAX_BYTES;
+    private long tenantMaxEntries = MemoryFileSystem.DEFAULT_MAX_ENTRIES;
     private FuelLedger ledger;
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
@@ -455,7 +456,9 @@ public final class PluginHost implements AutoCloseable {
 
     /**
      * Bounds each tenant's in-memory file system ({@link Tenant#fileSystem()}): at most {@code maxBytes} of file
-     * content and {@code maxEntries} names. A write past either fails in the guest with {@code EDQUOT}.
+     * content and {@code maxEntries} names. A write past either fails in the guest with {@code EDQUOT}. Default:
+     * {@link MemoryFileSystem#DEFAULT_MAX_BYTES} and {@link MemoryFileSystem#DEFAULT_MAX_ENTRIES}; the content is
+     * on the heap, so keep the sum over tenants within it.
      *
      * @throws IllegalArgumentException when either is negative
      */

@@ -78,12 +78,25 @@ public final class MemoryFileSystem implements AutoCloseable {
     this.fs = new PathFs(jimfs.getPath("/"), false, false, device, usage);
   }
 
-  /** Starts a builder; without limits the file system is unlimited. */
+  /**
+   * The byte quota when none is set: 64 MiB. Everything a memory file system holds is on the Java heap, and a
+   * write past the end of a file fills the gap with real zeros, so an unbounded one would let a guest exhaust
+   * the host's heap with a single write at a large offset. Raise it deliberately, within the heap.
+   */
+  public static final long DEFAULT_MAX_BYTES = 64L << 20;
+
+  /** The entry quota when none is set: 10 000 names. */
+  public static final long DEFAULT_MAX_ENTRIES = 10_000;
+
+  /**
+   * Starts a builder; quotas not set are {@link #DEFAULT_MAX_BYTES} and {@link #DEFAULT_MAX_ENTRIES}
+   * ({@code Long.MAX_VALUE} makes one unlimited).
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Returns a new unlimited memory file system. */
+  /** Returns a new memory file system with the default quotas. */
   public static MemoryFileSystem create() {
     return builder().build();
   }
@@ -153,12 +166,12 @@ public final class MemoryFileSystem implements AutoCloseable {
     return usage.entries();
   }
 
-  /** The byte quota; {@link Long#MAX_VALUE} when unlimited. */
+  /** The byte quota; {@link Long#MAX_VALUE} when explicitly unlimited. */
   public long maxBytes() {
     return usage.maxBytes;
   }
 
-  /** The entry quota; {@link Long#MAX_VALUE} when unlimited. */
+  /** The entry quota; {@link Long#MAX_VALUE} when explicitly unlimited. */
   public long maxEntries() {
     return usage.maxEntries;
   }
@@ -182,8 +195,8 @@ public final class MemoryFileSystem implements AutoCloseable {
 
   /** Sets the quotas of a {@link MemoryFileSystem}. */
   public static final class Builder {
-    private long maxBytes = Long.MAX_VALUE;
-    private long maxEntries = Long.MAX_VALUE;
+    private long maxBytes = DEFAULT_MAX_BYTES;
+    private long maxEntries = DEFAULT_MAX_ENTRIES;
     private boolean maxBytesSet;
     private boolean maxEntriesSet;
 

@@ -67,7 +67,13 @@ public final class Wasi implements AutoCloseable {
    * megabytes), and keep link texts of that size in a memory file system whose quota counts a link as nothing.
    */
   static final int MAX_PATH_BYTES = 4096;
-  private static final int MAX_DESCRIPTORS = 1 << 16;
+  /**
+   * The most descriptors an instance may hold, as a common {@code RLIMIT_NOFILE}: each open host file is a real
+   * descriptor of the host process, which many instances share.
+   */
+  private static final int MAX_DESCRIPTORS = 1024;
+  /** The most path components one resolution may walk, links included, so that a lookup stays cheap. */
+  private static final int MAX_RESOLUTION_STEPS = 4096;
   /** The most subscriptions one poll_oneoff may have, so that a guest cannot make the host allocate much. */
   private static final int MAX_SUBSCRIPTIONS = 4096;
   private static final int CHUNK = 64 * 1024;
@@ -925,7 +931,11 @@ public final class Wasi implements AutoCloseable {
     boolean trailing = path.charAt(path.length() - 1) == '/';
     Location loc = start;
     int links = 0;
+    int steps = 0;
     while (true) {
+      if (++steps > MAX_RESOLUTION_STEPS) {
+        throw fail(Errno.LOOP);
+      }
       String c = parts.pollFirst();
       boolean last = parts.isEmpty();
       if (c.equals(".") || c.equals("..")) {

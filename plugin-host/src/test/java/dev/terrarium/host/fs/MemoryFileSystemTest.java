@@ -233,7 +233,8 @@ class MemoryFileSystemTest {
       assertThatThrownBy(() -> fs.path("relative"))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("'relative'");
-      assertThat(fs.maxBytes()).isEqualTo(Long.MAX_VALUE);
+      assertThat(fs.maxBytes()).isEqualTo(MemoryFileSystem.DEFAULT_MAX_BYTES);
+      assertThat(fs.maxEntries()).isEqualTo(MemoryFileSystem.DEFAULT_MAX_ENTRIES);
     }
   }
 

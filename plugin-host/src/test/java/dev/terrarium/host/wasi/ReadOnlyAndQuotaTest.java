@@ -120,6 +120,27 @@ class ReadOnlyAndQuotaTest {
     assertUnchanged();
   }
 
+  /**
+   * A memory file system keeps its bytes on the heap and fills a gap with real zeros: without a quota, one
+   * 1-byte write at offset 2^40 exhausted the host's heap. The default quota now bounds every memory file
+   * system, a tenant's included.
+   */
+  @Test
+  void defaultQuotas_stopAHeapExhaustingSparseWrite() throws IOException {
+    try (dev.terrarium.host.PluginHost host = dev.terrarium.host.PluginHost.builder().build();
+        MemoryFileSystem plain = MemoryFileSystem.create()) {
+      for (MemoryFileSystem target : List.of(plain, host.tenant("t").fileSystem())) {
+        try (Guest g = Guest.with(target.root(), false)) {
+          int fd = g.open(3, "big", FOLLOW, O_CREAT, ALL_RIGHTS, 0);
+          assertThat(g.pwrite(fd, new byte[] {1}, 1L << 40)).isEqualTo(Errno.DQUOT);
+          assertThat(g.pwrite(fd, new byte[] {1}, MemoryFileSystem.DEFAULT_MAX_BYTES)).isEqualTo(Errno.DQUOT);
+          assertThat(g.pwrite(fd, new byte[] {1}, MemoryFileSystem.DEFAULT_MAX_BYTES - 1)).isEqualTo(Errno.SUCCESS);
+          assertThat(target.usedBytes()).isEqualTo(MemoryFileSystem.DEFAULT_MAX_BYTES);
+        }
+      }
+    }
+  }
+
   @Test
   void quotas_holdAgainstSparseWritesAllocationsLinksAndRenames() throws IOException {
     try (Guest g = Guest.with(fs.root(), false)) {
