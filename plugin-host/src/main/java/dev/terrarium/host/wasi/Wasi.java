@@ -496,10 +496,11 @@ public final class Wasi implements AutoCloseable {
   }
 
   int randomGet(WasiMemory m, int buf, int len) {
-    checkRange(m, buf, Integer.toUnsignedLong(len));
-    int done = 0;
-    while (done < len) {
-      int n = Math.min(CHUNK, len - done);
+    long total = Integer.toUnsignedLong(len);
+    checkRange(m, buf, total);
+    long done = 0;
+    while (done < total) {
+      int n = (int) Math.min(CHUNK, total - done);
       byte[] b = scratch(n);
       if (seeded != null) {
         for (int i = 0; i < n; i++) {
@@ -510,7 +511,7 @@ public final class Wasi implements AutoCloseable {
         SECURE_RANDOM.nextBytes(r);
         System.arraycopy(r, 0, b, 0, n);
       }
-      m.write(buf + done, b, 0, n);
+      m.write((int) (buf + done), b, 0, n);
       done += n;
     }
     return 0;
@@ -1289,10 +1290,12 @@ public final class Wasi implements AutoCloseable {
         long deadline;
         if (clock < 0 || clock > 3) {
           deadline = -1; // reported as an error event
+        } else if (timeout < 0) {
+          deadline = Long.MAX_VALUE; // a u64 past 2^63 ns: never, relative or absolute
         } else if (!absolute) {
-          deadline = timeout < 0 ? Long.MAX_VALUE : saturatingAdd(now, timeout);
+          deadline = saturatingAdd(now, timeout);
         } else if (clock == 1) {
-          deadline = timeout;
+          deadline = timeout; // at or before now: due at once
         } else {
           deadline = saturatingAdd(now, Math.max(0, timeout - now(clock)));
         }

@@ -51,6 +51,26 @@ class HostResourcesTest {
   }
 
   @Test
+  void anAbsoluteDeadlineInThePastFiresAtOnce_andOnePast2To63NeverDoes() {
+    try (Guest g = Guest.with(1 << 16, java.util.List.of())) {
+      for (int i = 0; i < 2; i++) {
+        int s = 1024 + i * 48;
+        g.memory.writeLong(s, 10 + i); // userdata
+        g.memory.writeByte(s + 8, (byte) 0); // clock
+        g.memory.writeInt(s + 16, 1); // monotonic
+        g.memory.writeLong(s + 24, i == 0 ? 1 : -1); // 1 ns after the origin (long past); 2^64 - 1 (never)
+        g.memory.writeLong(s + 40, 1); // SUBSCRIPTION_CLOCK_ABSTIME
+      }
+      long start = System.nanoTime();
+      assertThat(g.call("poll_oneoff", 1024, 2048, 2, 8)).isEqualTo(Errno.SUCCESS);
+      assertThat(g.memory.readInt(8)).isEqualTo(1);
+      assertThat(g.memory.readLong(2048)).isEqualTo(10);
+      assertThat(g.memory.readByte(2048 + 8)).as("errno of the event").isZero();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
   void theDescriptorTable_isCapped() throws IOException {
     try (MemoryFileSystem fs = MemoryFileSystem.create();
         Guest g = Guest.with(fs.root(), false)) {
