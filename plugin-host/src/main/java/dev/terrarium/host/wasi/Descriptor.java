@@ -27,6 +27,11 @@ final class Descriptor {
   final String preopenName;
   /** The guest path it was opened by, for listings. */
   final String guestPath;
+  /**
+   * A directory's listing as of the last {@code fd_readdir} from cookie 0 (with {@code .} and {@code ..}); later
+   * cookies read on from it, so that reading a large directory in small pieces lists it once.
+   */
+  java.util.List<dev.terrarium.host.fs.DirEntry> listing;
 
   Descriptor(
       byte fileType,

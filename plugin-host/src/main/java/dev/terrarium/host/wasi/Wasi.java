@@ -873,15 +873,19 @@ public final class Wasi implements AutoCloseable {
       throw fail(Errno.INVAL);
     }
     checkRange(m, buf, bufLen);
-    DirectoryNode dir = d.location.directory();
-    List<DirEntry> entries = new ArrayList<>();
-    long self = dir.stat().inode();
-    entries.add(new DirEntry(".", NodeType.DIRECTORY, self));
-    Location parent = d.location.parent();
-    entries.add(new DirEntry("..", NodeType.DIRECTORY, parent == null ? self : parent.directory().stat().inode()));
-    entries.addAll(dir.entries());
     if (cookie < 0) {
       throw fail(Errno.INVAL);
+    }
+    List<DirEntry> entries = d.listing;
+    if (cookie == 0 || entries == null) {
+      DirectoryNode dir = d.location.directory();
+      entries = new ArrayList<>();
+      long self = dir.stat().inode();
+      entries.add(new DirEntry(".", NodeType.DIRECTORY, self));
+      Location parent = d.location.parent();
+      entries.add(new DirEntry("..", NodeType.DIRECTORY, parent == null ? self : parent.directory().stat().inode()));
+      entries.addAll(dir.entries());
+      d.listing = entries;
     }
     int used = 0;
     ByteBuffer header = ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
