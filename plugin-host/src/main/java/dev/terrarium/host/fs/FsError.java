@@ -18,6 +18,7 @@ public enum FsError {
   LOOP("too many levels of symbolic links"),
   MLINK("too many links"),
   NAMETOOLONG("file name too long"),
+  NFILE("too many files open in the host"),
   NOENT("no such file or directory"),
   NOSPC("no space left"),
   NOTCAPABLE("outside the granted capabilities"),

@@ -40,7 +40,19 @@ final class PathFile extends PathNode implements FileNode {
           if (write) {
             options.add(StandardOpenOption.WRITE);
           }
-          FileChannel channel = FileChannel.open(path, options);
+          if (fs.confined && !PathFs.OPEN_HOST_FILES.tryAcquire()) {
+            throw new FsException(
+                FsError.NFILE, PathFs.MAX_OPEN_HOST_FILES + " host files are open already; close some");
+          }
+          FileChannel channel;
+          try {
+            channel = FileChannel.open(path, options);
+          } catch (IOException | RuntimeException e) {
+            if (fs.confined) {
+              PathFs.OPEN_HOST_FILES.release();
+            }
+            throw e;
+          }
           try {
             fs.checkInside(parent());
             PathOpenFile open = new PathOpenFile(fs, this, channel, read || !write, write, a);
@@ -49,6 +61,9 @@ final class PathFile extends PathNode implements FileNode {
           } finally {
             if (channel != null) {
               channel.close();
+              if (fs.confined) {
+                PathFs.OPEN_HOST_FILES.release();
+              }
             }
           }
         };

@@ -34,6 +34,17 @@ final class PathFs {
   final Path root;
   final boolean readOnly;
   final boolean confined;
+
+  /**
+   * The most host files that guests may hold open through all host directories of this process together: each
+   * is a real descriptor of the process, which other tenants and the host itself need too. Past it an open
+   * fails with {@link FsError#NFILE}. Set with the system property {@code terrarium.maxOpenHostFiles}.
+   */
+  static final int MAX_OPEN_HOST_FILES = Integer.getInteger("terrarium.maxOpenHostFiles", 4096);
+
+  /** Permits for {@link #MAX_OPEN_HOST_FILES}: one per open file of a confined file system. */
+  static final java.util.concurrent.Semaphore OPEN_HOST_FILES =
+      new java.util.concurrent.Semaphore(MAX_OPEN_HOST_FILES);
   /** The device number of every node, or {@code null} to read each node's own. */
   private final Long device;
   /** Quota accounting; {@code null} when unlimited and unaccounted (host directories). */

@@ -168,6 +168,9 @@ final class PathOpenFile implements OpenFile {
       return;
     }
     closed = true;
+    if (fs.confined) {
+      PathFs.OPEN_HOST_FILES.release();
+    }
     Usage usage = fs.usage;
     if (usage == null) {
       Errors.io(channel::close);

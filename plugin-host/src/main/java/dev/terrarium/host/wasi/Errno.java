@@ -23,6 +23,7 @@ public enum Errno {
   MFILE(33),
   MLINK(34),
   NAMETOOLONG(37),
+  NFILE(41),
   NOENT(44),
   NOMEM(48),
   NOSPC(51),
@@ -85,6 +86,7 @@ public enum Errno {
       case LOOP -> LOOP;
       case MLINK -> MLINK;
       case NAMETOOLONG -> NAMETOOLONG;
+      case NFILE -> NFILE;
       case NOENT -> NOENT;
       case NOSPC -> NOSPC;
       case NOTCAPABLE -> NOTCAPABLE;

@@ -43,6 +43,33 @@ class HostDirectoryTest {
   }
 
   @Test
+  void openHostFiles_areCappedForTheWholeProcess_andClosingGivesThemBack() throws IOException {
+    Path root = java.nio.file.Files.createDirectory(tmp.resolve("many"));
+    java.nio.file.Files.writeString(root.resolve("f"), "x");
+    FileNode f = (FileNode) HostDirectory.of(root, MountMode.READ_ONLY).lookup("f");
+    java.util.List<OpenFile> open = new java.util.ArrayList<>();
+    int before = PathFs.OPEN_HOST_FILES.availablePermits();
+    try {
+      FsException refused = null;
+      while (refused == null && open.size() <= PathFs.MAX_OPEN_HOST_FILES) {
+        try {
+          open.add(f.open(true, false));
+        } catch (FsException e) {
+          refused = e;
+        }
+      }
+      assertThat(refused).as("an open past the cap").isNotNull();
+      assertThat(refused.error()).isEqualTo(FsError.NFILE);
+      assertThat(open.size()).isLessThanOrEqualTo(PathFs.MAX_OPEN_HOST_FILES);
+      open.remove(open.size() - 1).close();
+      open.add(f.open(true, false));
+    } finally {
+      open.forEach(OpenFile::close);
+    }
+    assertThat(PathFs.OPEN_HOST_FILES.availablePermits()).isEqualTo(before);
+  }
+
+  @Test
   void symlinksLeadingOut_areReturnedAsLinks_withTheirRawText() throws IOException {
     Files.createSymbolicLink(mount.resolve("etc"), Path.of("/etc"));
     Files.createSymbolicLink(mount.resolve("up"), Path.of("../outside/secret"));
