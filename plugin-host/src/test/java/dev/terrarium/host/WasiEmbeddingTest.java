@@ -100,6 +100,25 @@ class WasiEmbeddingTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void aPollThatWouldSleepAnHour_isStoppedByTheCallDeadline(ExecutionMode mode) {
+    try (PluginHost host =
+        PluginHost.builder()
+            .executionMode(mode)
+            .grants(Grants.builder().allWasi().build())
+            .limits(dev.terrarium.api.PluginLimits.builder().callTimeout(java.time.Duration.ofMillis(300)).build())
+            .build()) {
+      Plugin p = host.load(fixture("wasi-hostile"), manifest("sleeper", HOSTILE_CAPS));
+      long start = System.nanoTime();
+      try (PluginInstance i = p.instantiate()) {
+        assertThatThrownBy(() -> i.call("sleep_an_hour")).isInstanceOf(dev.terrarium.api.CallTimeoutException.class);
+      }
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(10));
+      assertHealthy(host);
+    }
+  }
+
   @Test
   void randomSeed_makesRandomGetDeterministic() {
     try (PluginHost host = allWasi(ExecutionMode.COMPILER)) {

@@ -299,6 +299,8 @@ public final class EngineInstance implements AutoCloseable {
               return f.call(wasi, memory(instance), args);
             } catch (Wasi.Exit exit) {
               throw exit;
+            } catch (Wasi.Interrupted interrupted) {
+              throw new WasmInterruptedException("interrupted in " + qualified); // a deadline or the application
             } catch (RuntimeException e) {
               // Not an errno: a fault of the host's (a trace consumer that throws, a file system bug). It ends
               // the call as a host-function failure, never as an engine error.

@@ -109,6 +109,15 @@ public final class Wasi implements AutoCloseable {
     }
   }
 
+  /** Thrown when a blocking WASI call is interrupted: the engine ends the call as interrupted or timed out. */
+  public static final class Interrupted extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Interrupted() {
+      super("a WASI call was interrupted", null, false, false);
+    }
+  }
+
   public Wasi(WasiSetup setup) {
     this.args = setup.args();
     this.env = setup.env();
@@ -1361,8 +1370,10 @@ public final class Wasi implements AutoCloseable {
       try {
         Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
       } catch (InterruptedException e) {
+        // The call's deadline (or the application) interrupted the guest thread: end the call, do not let the
+        // guest carry on with EINTR as though nothing happened.
         Thread.currentThread().interrupt();
-        throw fail(Errno.INTR);
+        throw new Interrupted();
       }
     }
   }
