@@ -5,12 +5,12 @@ import dev.terrarium.api.MountRequest;
 import dev.terrarium.api.PluginLimits;
 import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
-import dev.terrarium.host.capability.WasiGroups;
 import dev.terrarium.host.engine.EngineArtifact;
 import dev.terrarium.host.engine.EngineInstance;
 import dev.terrarium.host.engine.InstanceSpec;
 import dev.terrarium.host.fs.HostDirectory;
 import dev.terrarium.host.fs.ProvidedFiles;
+import dev.terrarium.host.wasi.WasiFunctions;
 import dev.terrarium.host.wasi.WasiSetup;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,7 +40,7 @@ public final class Plugin {
     this.grants = grants;
     this.limits = limits;
     this.importsWasi =
-        artifact.description().imports().stream().anyMatch(i -> WasiGroups.isWasiModule(i.module()));
+        artifact.description().imports().stream().anyMatch(i -> WasiFunctions.isWasi(i.module()));
     this.links = EngineInstance.Links.resolve(manifest.id(), artifact, host.hostFunctions());
     List<WasiSetup.Preopen> preopens = new ArrayList<>();
     if (importsWasi && grants.wasi().contains(WasiCapability.FILES)) {

@@ -6,6 +6,7 @@ import dev.terrarium.api.Capabilities;
 import dev.terrarium.api.HostFunctionDefinition;
 import dev.terrarium.api.MissingImportException;
 import dev.terrarium.api.WasiCapability;
+import dev.terrarium.host.wasi.WasiFunctions;
 import dev.terrarium.host.Grants;
 import dev.terrarium.host.ImportDescription;
 import java.util.ArrayList;
@@ -42,9 +43,9 @@ public final class CapabilityCheck {
                 "plugins cannot import a " + imp.kind() + "; define and export it in the module instead"));
         continue;
       }
-      if (WasiGroups.isWasiModule(imp.module())) {
+      if (WasiFunctions.isWasi(imp.module())) {
         WasiCapability group = WasiGroups.groupOf(imp.name());
-        if (group == null || (imp.name().equals("sock_accept") && imp.module().equals(WasiGroups.UNSTABLE))) {
+        if (group == null || WasiFunctions.lookup(imp.module(), imp.name()) == null) {
           denied.add(
               new DeniedImport(
                   imp.module(), imp.name(), imp.kind(), "not a function of " + imp.module() + " Terrarium knows"));

@@ -4,13 +4,11 @@ import dev.terrarium.api.WasiCapability;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Which capability group each WASI preview 1 function belongs to. */
+/**
+ * Which capability group each WASI function belongs to; the same for {@code wasi_snapshot_preview1} and
+ * {@code wasi_unstable} (which functions each module has is {@link dev.terrarium.host.wasi.WasiFunctions}'s).
+ */
 public final class WasiGroups {
-  /** The WASI preview 1 import module. */
-  public static final String MODULE = "wasi_snapshot_preview1";
-
-  /** The older WASI snapshot 0 module, whose functions share the preview 1 names and groups. */
-  public static final String UNSTABLE = "wasi_unstable";
 
   private static final Map<String, WasiCapability> GROUPS = new HashMap<>();
 
@@ -70,11 +68,6 @@ public final class WasiGroups {
     for (String n : names) {
       GROUPS.put(n, group);
     }
-  }
-
-  /** Returns whether {@code module} is one of the WASI modules Terrarium implements. */
-  public static boolean isWasiModule(String module) {
-    return MODULE.equals(module) || UNSTABLE.equals(module);
   }
 
   /** Returns the group of a WASI preview 1 function, or {@code null} when it belongs to none. */

@@ -285,10 +285,7 @@ public final class EngineInstance implements AutoCloseable {
     }
 
     HostFunction bind(WasiFunctions.Function f) {
-      FunctionType type =
-          FunctionType.of(
-              f.params().stream().map(Engine::toValType).toList(),
-              f.results().stream().map(Engine::toValType).toList());
+      FunctionType type = functionType(f.params(), f.results());
       String qualified = f.toString();
       return new HostFunction(
           f.module(),
@@ -362,11 +359,13 @@ public final class EngineInstance implements AutoCloseable {
     }
   }
 
+  private static FunctionType functionType(List<WasmType> params, List<WasmType> results) {
+    return FunctionType.of(
+        params.stream().map(Engine::toValType).toList(), results.stream().map(Engine::toValType).toList());
+  }
+
   private static HostFunction adapt(String pluginId, HostFunctionDefinition def) {
-    FunctionType type =
-        FunctionType.of(
-            def.params().stream().map(Engine::toValType).toList(),
-            def.results().stream().map(Engine::toValType).toList());
+    FunctionType type = functionType(def.params(), def.results());
     int resultCount = def.results().size();
     String qualified = def.qualifiedName();
     var impl = def.implementation();

@@ -344,7 +344,7 @@ public final class Wasi implements AutoCloseable {
 
   private static Descriptor openFile(FileNode node, boolean read, boolean write, String guestPath) {
     OpenFile file = node.open(read, write);
-    byte type = fileType(node.stat().type());
+    byte type = typeOf(file);
     long rights = type == Descriptor.REGULAR_FILE ? Rights.FILE : Rights.STREAM;
     if (!read) {
       rights &= ~Rights.FD_READ;
@@ -353,6 +353,11 @@ public final class Wasi implements AutoCloseable {
       rights &= ~Rights.FILE_WRITE;
     }
     return new Descriptor(type, node, file, null, rights, 0, 0, null, guestPath);
+  }
+
+  /** A file node opens as a regular file (seekable) or a stream (a character device), never anything else. */
+  private static byte typeOf(OpenFile file) {
+    return file.seekable() ? Descriptor.REGULAR_FILE : Descriptor.CHARACTER_DEVICE;
   }
 
   static byte fileType(NodeType t) {
@@ -555,16 +560,22 @@ public final class Wasi implements AutoCloseable {
   }
 
   int fdPwrite(WasiMemory m, int fd, int iovs, int iovsLen, long offset, int nwrittenPtr) {
-    Descriptor d = file(fd, Rights.FD_WRITE | Rights.FD_SEEK);
+    Descriptor d = positioned(fd, Rights.FD_WRITE, offset);
+    long total = write(m, d, iovs, iovsLen, offset);
+    m.writeInt(nwrittenPtr, (int) total);
+    return 0;
+  }
+
+  /** The descriptor of a {@code pread}/{@code pwrite}: a seekable file with {@code right} and a valid offset. */
+  private Descriptor positioned(int fd, long right, long offset) {
+    Descriptor d = file(fd, right | Rights.FD_SEEK);
     if (!d.file.seekable()) {
       throw fail(Errno.SPIPE);
     }
     if (offset < 0) {
       throw fail(Errno.INVAL);
     }
-    long total = write(m, d, iovs, iovsLen, offset);
-    m.writeInt(nwrittenPtr, (int) total);
-    return 0;
+    return d;
   }
 
   /** Writes the iovecs at {@code at}, or at the descriptor's position (or end, appending) when negative. */
@@ -604,13 +615,7 @@ public final class Wasi implements AutoCloseable {
   }
 
   int fdPread(WasiMemory m, int fd, int iovs, int iovsLen, long offset, int nreadPtr) {
-    Descriptor d = file(fd, Rights.FD_READ | Rights.FD_SEEK);
-    if (!d.file.seekable()) {
-      throw fail(Errno.SPIPE);
-    }
-    if (offset < 0) {
-      throw fail(Errno.INVAL);
-    }
+    Descriptor d = positioned(fd, Rights.FD_READ, offset);
     long total = read(m, d, iovs, iovsLen, offset);
     m.writeInt(nreadPtr, (int) total);
     return 0;
@@ -1105,7 +1110,7 @@ public final class Wasi implements AutoCloseable {
       closeQuietly(file);
       throw e;
     }
-    byte type = fileType(fileNode.stat().type());
+    byte type = typeOf(file);
     long allowed = type == Descriptor.REGULAR_FILE ? Rights.FILE : Rights.STREAM;
     Descriptor nd =
         new Descriptor(type, fileNode, file, null, base & allowed, inheriting & dir.rightsInheriting, fdflags,
