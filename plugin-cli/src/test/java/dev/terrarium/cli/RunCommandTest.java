@@ -92,6 +92,15 @@ class RunCommandTest {
   }
 
   @Test
+  void run_randomSeed_mustBeANumber() {
+    CliResult r = terrarium("run", "--random-seed", "soon", copy("fixtures/wasi-hello.wasm"));
+
+    assertThat(r.status()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err()).contains("--random-seed").contains("'soon'");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
   void run_trace_printsEveryWasiCallToStderr() {
     CliResult r = terrarium("run", "--trace", copy("fixtures/wasi-hello.wasm"));
 

@@ -103,6 +103,53 @@ class BadInputTest {
   }
 
   @Test
+  void wasiImportsThatDoNotExist_areRefusedInOneError() {
+    try (PluginHost all = PluginHost.builder().grants(Grants.builder().allWasi().build()).build()) {
+      PluginManifest m =
+          manifest("unknown", Capabilities.builder().wasi(dev.terrarium.api.WasiCapability.values()).build());
+      assertThatThrownBy(() -> all.load(fixture("wasi-unknown"), m))
+          .isInstanceOfSatisfying(
+              dev.terrarium.api.CapabilityDeniedException.class,
+              e ->
+                  assertThat(e.denied())
+                      .extracting(d -> d.module() + "." + d.name() + ": " + d.remedy())
+                      .containsExactly(
+                          "wasi_unstable.sock_accept: not a function of wasi_unstable Terrarium knows",
+                          "wasi_snapshot_preview1.fd_teleport: not a function of wasi_snapshot_preview1 Terrarium"
+                              + " knows"));
+      assertHealthy(all);
+    }
+  }
+
+  @Test
+  void wasiAndFileSystemOptions_nameTheBadValue() {
+    assertThatThrownBy(() -> PluginHost.builder().tenantFileSystemQuota(-1, 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tenant file-system quota must not be negative, was -1 bytes, 10 entries");
+    assertThatThrownBy(() -> PluginLimits.builder().maxFuelPerInstance(0).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxFuelPerInstance must be at least 1, was 0");
+    assertThatThrownBy(() -> PluginHost.builder().meterFuel(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> InstanceOptions.builder().wasiTrace(null)).isInstanceOf(NullPointerException.class);
+    try (PluginHost all = PluginHost.builder().grants(Grants.builder().allWasi().build()).build()) {
+      try (PluginInstance i = all.load(fixture("wasi-hello"), manifest("hi", Capabilities.builder()
+          .wasi(dev.terrarium.api.WasiCapability.STDIO).build())).instantiate()) {
+        assertThatThrownBy(
+                () -> i.wasi().open("x", dev.terrarium.host.fs.ProvidedFiles.bytes(new byte[0]), false, false))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("open 'x' for reading, writing or both");
+        assertThat(i.wasi().list()).hasSize(3);
+      }
+      Tenant t = all.tenant("t");
+      all.close();
+      assertThatThrownBy(t::fileSystem)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("belongs to a closed host");
+    }
+    assertHealthy(host);
+  }
+
+  @Test
   void load_refusesAPathThatNamesNoFile() {
     assertThatThrownBy(() -> host.load(Path.of("/")))
         .isInstanceOf(PluginLoadException.class)

@@ -48,6 +48,7 @@ class SamplePluginsTest {
           "fixtures/wasi-unstable.wasm",
           "fixtures/wasi-hostile.wasm",
           "fixtures/wasi-io.wasm",
+          "fixtures/wasi-unknown.wasm",
           "fixtures/exit-code.wasm");
 
   private static final List<String> INVALID_MODULES =
@@ -214,6 +215,7 @@ class SamplePluginsTest {
         "fixtures/wasi-hello.wasm         | _start,memory              | wasi_snapshot_preview1.fd_write",
         "fixtures/exit-code.wasm          | _start,memory              | wasi_snapshot_preview1.proc_exit",
         "fixtures/wasi-unstable.wasm      | _start,seek_stdout,stat_stdin,filetype,memory | wasi_unstable.fd_write,wasi_unstable.fd_seek,wasi_unstable.fd_filestat_get,wasi_unstable.proc_exit",
+        "fixtures/wasi-unknown.wasm       | noop | wasi_unstable.sock_accept,wasi_snapshot_preview1.fd_teleport",
         "fixtures/wasi-io.wasm            | write1,open,read64k,memory | wasi_snapshot_preview1.fd_write,wasi_snapshot_preview1.fd_read,wasi_snapshot_preview1.fd_seek,wasi_snapshot_preview1.path_open",
         "fixtures/wasi-hostile.wasm       | iovs_past_end,buffer_past_end,wrapping_length,random_past_end,args_past_end,bad_clock,close_unknown,socket_on_stdin,write_ok,random16,poll_too_many,sleep_an_hour,memory | wasi_snapshot_preview1.fd_write,wasi_snapshot_preview1.random_get,wasi_snapshot_preview1.args_get,wasi_snapshot_preview1.clock_time_get,wasi_snapshot_preview1.fd_close,wasi_snapshot_preview1.poll_oneoff,wasi_snapshot_preview1.sock_recv"
       })
