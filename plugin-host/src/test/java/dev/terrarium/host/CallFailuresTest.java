@@ -124,6 +124,30 @@ class CallFailuresTest {
 
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
+  void call_aGrowRefusedInAnEarlierCallDoesNotMakeALaterTrapAMemoryLimit(ExecutionMode mode) {
+    PluginHost h = host(mode, PluginLimits.builder().maxMemoryPages(64).build());
+    Plugin bomb = h.load(fixture("memory-bomb"), manifest("bomb"));
+    try (PluginInstance instance = bomb.instantiate()) {
+      // The guest sees -1 and carries on: the call succeeds and the instance stays usable.
+      assertThat(instance.call("grow", 100)).containsExactly(-1L);
+      assertThat(instance.call("grow", 1)).containsExactly(1L);
+      assertThat(instance.call("grow", 100)).containsExactly(-1L);
+      // A trap in a later call is the guest's own fault, not the page limit's.
+      assertThatThrownBy(() -> instance.call("trap"))
+          .isInstanceOfSatisfying(GuestTrapException.class, e -> assertThat(e.kind()).isEqualTo(TrapKind.UNREACHABLE))
+          .isNotInstanceOf(MemoryLimitException.class);
+      assertThat(instance.usable()).isFalse();
+      assertThatThrownBy(() -> instance.call("pages")).isInstanceOf(InstanceUnusableException.class);
+    }
+    try (PluginInstance instance = bomb.instantiate()) {
+      // A trap in the same call as the refusal is reported as the page limit.
+      assertThatThrownBy(() -> instance.call("bomb")).isInstanceOf(MemoryLimitException.class);
+    }
+    assertHealthy(h);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
   void instantiate_refusesModuleWhoseInitialMemoryExceedsTheLimit(ExecutionMode mode) {
     PluginHost h = host(mode, PluginLimits.builder().maxMemoryPages(16).build());
     Plugin big = h.load(fixture("big-initial-memory"), manifest("big"));

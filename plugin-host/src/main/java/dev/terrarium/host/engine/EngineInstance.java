@@ -40,6 +40,7 @@ import run.endive.runtime.HostFunction;
 import run.endive.runtime.ImportFunction;
 import run.endive.runtime.ImportValues;
 import run.endive.runtime.Instance;
+import run.endive.runtime.Machine;
 import run.endive.runtime.TrapException;
 import run.endive.runtime.WasmInterruptedException;
 import dev.terrarium.host.wasi.Wasi;
@@ -64,7 +65,17 @@ public final class EngineInstance implements AutoCloseable {
   private final Wasi wasi;
   private final Watchdog.Slot slot;
   final ExecutorService guestExecutor;
-  String unusable;
+  private String unusable;
+  /**
+   * Zero when a call may go straight to the machine ({@link ExportCall#call}'s direct path); otherwise the
+   * reasons it may not: {@link #CONFIGURED} (fuel, a deadline or a guest thread), {@link #UNUSABLE}, {@link
+   * #REFUSED}. One field, so that the direct path tests one value.
+   */
+  int blocked;
+
+  static final int CONFIGURED = 1;
+  static final int UNUSABLE = 2;
+  static final int REFUSED = 4;
   /** The fuel of a metered instance, or {@code null}. */
   private final FuelState fuel;
   private long lastCallFuel = -1;
@@ -114,6 +125,18 @@ public final class EngineInstance implements AutoCloseable {
     this.wasi = wasi;
     this.slot = slot;
     this.guestExecutor = spec.guestExecutor();
+    this.blocked = fuel != null || slot != null || guestExecutor != null ? CONFIGURED : 0;
+    if (memory != null) {
+      memory.owner = this;
+      if (memory.growRefused()) {
+        blocked |= REFUSED;
+      }
+    }
+  }
+
+  private void markUnusable(String why) {
+    unusable = why;
+    blocked |= UNUSABLE;
   }
 
   /**
@@ -464,7 +487,8 @@ public final class EngineInstance implements AutoCloseable {
   }
 
   /** An export resolved against this instance: its Endive function and its number types. */
-  record Resolved(ExportFunction export, List<WasmType> params, List<WasmType> results) {}
+  record Resolved(
+      ExportFunction export, Machine machine, int index, List<WasmType> params, List<WasmType> results) {}
 
   /** Looks up an exported function, or throws {@link BadExportException}. */
   Resolved resolve(String name) {
@@ -498,7 +522,23 @@ public final class EngineInstance implements AutoCloseable {
           "the export '" + name + "' has signature " + Engine.signature(type)
               + ", which uses types other than numbers; only i32, i64, f32 and f64 cross the boundary.");
     }
-    return new Resolved(instance.export(name), List.copyOf(params), List.copyOf(results));
+    return new Resolved(
+        instance.export(name),
+        instance.getMachine(),
+        functionIndex(name),
+        List.copyOf(params),
+        List.copyOf(results));
+  }
+
+  private int functionIndex(String name) {
+    var exports = artifact.module.exportSection();
+    for (int i = 0; i < exports.exportCount(); i++) {
+      var e = exports.getExport(i);
+      if (e.name().equals(name) && e.exportType() == run.endive.wasm.types.ExternalType.FUNCTION) {
+        return e.index();
+      }
+    }
+    throw new IllegalStateException("export " + name + " was resolved but is not in the export section");
   }
 
   /** Calls an export (see {@link ExportCall#call}), translating every failure, and charging fuel if metered. */
@@ -587,6 +627,11 @@ public final class EngineInstance implements AutoCloseable {
     return runOn(pluginId, name, guestExecutor, call);
   }
 
+  /** Translates the failure of a call made on the direct path (no fuel, deadline, guest thread or refusal). */
+  PluginCallException failDirect(String function, Throwable t) {
+    return fail(function, t, false);
+  }
+
   private PluginCallException fail(String function, Throwable t, boolean timedOut) {
     PluginCallException e =
         translate(pluginId, function, t, timedOut, slot, memory, spec.stackDescription());
@@ -666,7 +711,7 @@ public final class EngineInstance implements AutoCloseable {
       return e.exitCode();
     } finally {
       if (unusable == null) {
-        unusable = "has already run its command";
+        markUnusable("has already run its command");
       }
     }
   }
@@ -696,7 +741,7 @@ public final class EngineInstance implements AutoCloseable {
   /** Marks the instance broken by a failure found outside the engine, e.g. an ABI violation. */
   public void markBroken(ErrorCode code) {
     if (unusable == null) {
-      unusable = "was broken by an earlier failure (" + code + ")";
+      markUnusable("was broken by an earlier failure (" + code + ")");
     }
   }
 
@@ -713,7 +758,7 @@ public final class EngineInstance implements AutoCloseable {
   @Override
   public void close() {
     if (unusable == null || !unusable.startsWith("was closed")) {
-      unusable = "was closed";
+      markUnusable("was closed");
     }
     if (wasi != null) {
       wasi.close();
