@@ -61,7 +61,7 @@ public class MeteringBenchmark {
   static final String KERNELS = "kernels.wasm";
 
   /** Fuel units granted per refuel. */
-  static final long SLICE = 100_000_000L;
+  static final long SLICE = Long.getLong("slice", 100_000_000L);
 
   /** Each kernel's argument and expected result (raw bits for {@code matmul}'s f64). */
   static final Map<String, long[]> CALLS =
