@@ -360,4 +360,50 @@ class ExportsBehaviourTest {
         .hasMessage("argument words of shop_search must not contain null");
     assertThat(instance.calls()).isEmpty();
   }
+
+  @Test
+  void nullInsideAnArgument_freesWhatWasAlreadyWritten_newestFirst() {
+    instance.export("shop_describe", args -> new long[] {guest.putString("ok")});
+    Storefront store = storefront();
+    // The struct and the name are written before the null tag is found.
+    Item badTag =
+        new Item("apple", 1, 0, 0, false, Color.RED, new Point(0, 0), Optional.empty(),
+            java.util.Arrays.asList("ok", null), Optional.empty());
+    assertThatThrownBy(() -> store.describe(badTag))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("Item.tags");
+    int allocated = guest.allocator.allocCalls();
+    assertThat(allocated).isGreaterThanOrEqualTo(2);
+    assertThat(guest.allocator.live()).isEmpty();
+    List<int[]> freed = guest.allocator.freed();
+    assertThat(freed).hasSize(allocated);
+    assertThat(freed.get(allocated - 1)[1]).isEqualTo(72); // the Item struct, allocated first, is freed last
+    // A second argument's null frees the first argument.
+    assertThatThrownBy(() -> store.search(List.of("pear"), null)).isInstanceOf(NullPointerException.class);
+    assertThat(guest.allocator.live()).isEmpty();
+    assertThat(instance.calls()).isEmpty();
+    // The proxy still works, and what a call hands over is the guest's: nothing is freed on its behalf.
+    int freedBefore = guest.allocator.freed().size();
+    assertThat(store.describe(APPLE)).isEqualTo("ok");
+    assertThat(instance.calls()).containsExactly("shop_describe");
+    assertThat(guest.allocator.freed()).hasSize(freedBefore + 1); // only the result
+    assertThat(guest.allocator.live()).isNotEmpty(); // the argument, now the guest's
+  }
+
+  @Test
+  void aFailingDeallocWhileAbandoning_isAttachedToTheCallersError() {
+    instance.export(
+        "dealloc",
+        args -> {
+          throw new IllegalStateException("dealloc broke");
+        });
+    Storefront store = storefront();
+    Item badTag =
+        new Item("apple", 1, 0, 0, false, Color.RED, new Point(0, 0), Optional.empty(),
+            java.util.Arrays.asList("ok", null), Optional.empty());
+    assertThatThrownBy(() -> store.describe(badTag))
+        .isInstanceOf(NullPointerException.class)
+        .satisfies(e -> assertThat(e.getSuppressed()).singleElement().satisfies(
+            s -> assertThat(s).hasMessageContaining("dealloc broke")));
+  }
 }

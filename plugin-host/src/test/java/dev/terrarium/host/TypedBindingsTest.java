@@ -202,6 +202,27 @@ class TypedBindingsTest {
     assertThat(g.greet("ok")).isEqualTo("Hello, ok!");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  void proxy_aNullInsideAnArgumentLeavesNothingBehindInGuestMemory(String plugin) throws PluginError {
+    Greeter g = greeter(plugin);
+    byte[] document = "word ".repeat(64 * 1024 / 5).getBytes(StandardCharsets.UTF_8);
+    // The document (64 KiB) and the Options struct are written before the null mode is found.
+    Options noMode = new Options(false, 3, null, Optional.empty());
+    assertThatThrownBy(() -> g.summarize(document, noMode))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("mode");
+    int pages = instance.memoryPages();
+    for (int i = 0; i < 200; i++) {
+      assertThatThrownBy(() -> g.summarize(document, noMode)).isInstanceOf(NullPointerException.class);
+    }
+    // Had each failed call kept its 64 KiB, the guest would have grown by about 200 pages.
+    assertThat(instance.memoryPages()).isEqualTo(pages);
+    assertThat(instance.usable()).isTrue();
+    assertThat(g.summarize(document, new Options(false, 1, Mode.WORDS, Optional.empty())).topWords())
+        .containsExactly("word");
+  }
+
   @Test
   void exports_rejectsAModuleThatDoesNotImplementTheInterface() {
     host = PluginHost.builder().build();

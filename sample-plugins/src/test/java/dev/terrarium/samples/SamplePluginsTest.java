@@ -204,7 +204,7 @@ class SamplePluginsTest {
       value = {
         "fixtures/add.wasm                | add,noop,memory,add64,addf |",
         "fixtures/loop.wasm               | spin,noop                  |",
-        "fixtures/memory-bomb.wasm        | bomb,pages,memory          |",
+        "fixtures/memory-bomb.wasm        | bomb,pages,grow,trap,memory |",
         "fixtures/recursion.wasm          | recurse,noop               |",
         "fixtures/host-call.wasm          | callFail,noop              | host.fail",
         "fixtures/ungranted.wasm          | noop                       | wasi_snapshot_preview1.sock_accept,env.secret_key,host.hello",

@@ -440,8 +440,10 @@ public final class JavaWriter {
     CodeBlock.Builder body = CodeBlock.builder();
     boolean writerNeeded = f.fallible() || f.params().stream().anyMatch(p -> p.type().inMemory());
     if (writerNeeded) {
-      body.addStatement("$T $N = new $T($N.pluginId(), $N, $N)", WRITER, writer, WRITER, c.guest(), c.memory(), c.allocator());
+      // Declared before the try, so that a failure while writing the arguments can free what was written.
+      m.addStatement("$T $N = new $T($N.pluginId(), $N, $N)", WRITER, writer, WRITER, c.guest(), c.memory(), c.allocator());
     }
+    String sentWriter = writerNeeded ? writer : null;
     List<CodeBlock> args = new ArrayList<>();
     for (ParamModel p : f.params()) {
       String what = "argument " + p.name() + " of " + f.wasmName();
@@ -479,12 +481,15 @@ public final class JavaWriter {
       body.addStatement("$N.success($N)", writer, slot);
       args.add(CodeBlock.of("$N", slot));
     }
+    if (writerNeeded) {
+      body.addStatement("$N.sent()", writer);
+    }
     CodeBlock call = CodeBlock.of("$N.call($L)", handle, CodeBlock.join(args, ",$W"));
     boolean isVoid = f.result() instanceof AbiType.Void;
     boolean readerNeeded = f.fallible() || f.result().inMemory();
     if (isVoid && !f.fallible()) {
       body.addStatement("$L", call);
-      return finishExport(m, body, c);
+      return finishExport(m, body, c, sentWriter);
     }
     if (isVoid) {
       body.addStatement("$L", call);
@@ -498,7 +503,7 @@ public final class JavaWriter {
       body.addStatement("$N($N, $N, $S)", helper(Helper.Kind.CHECK_ERROR, null), reader, slot, f.wasmName());
     }
     if (isVoid) {
-      return finishExport(m, body, c);
+      return finishExport(m, body, c, sentWriter);
     }
     CodeBlock decoded = decodeResult(f.result(), results, reader, "the result of " + f.wasmName(), c);
     if (f.result().inMemory()) {
@@ -508,18 +513,25 @@ public final class JavaWriter {
     } else {
       body.addStatement("return $L", decoded);
     }
-    return finishExport(m, body, c);
+    return finishExport(m, body, c, sentWriter);
   }
 
   /**
    * Wraps an export method's body so that an ABI violation found while encoding or decoding marks the
-   * instance broken (through {@link dev.terrarium.api.abi.GuestExports#violated}) before it propagates.
+   * instance broken (through {@link dev.terrarium.api.abi.GuestExports#violated}) before it propagates, and, when
+   * the method writes arguments with {@code writer}, so that any other failure before the call (a {@code null}
+   * inside an argument) frees what was already written ({@link dev.terrarium.api.abi.AbiWriter#abandon}).
    */
-  private MethodSpec finishExport(MethodSpec.Builder m, CodeBlock.Builder body, Context c) {
+  private MethodSpec finishExport(MethodSpec.Builder m, CodeBlock.Builder body, Context c, String writer) {
     m.beginControlFlow("try");
     m.addCode(body.build());
     m.nextControlFlow("catch ($T e)", dev.terrarium.api.AbiViolationException.class);
     m.addStatement("throw $N.violated(e)", c.guest());
+    if (writer != null) {
+      m.nextControlFlow("catch ($T e)", RuntimeException.class);
+      m.addStatement("$N.abandon(e)", writer);
+      m.addStatement("throw e");
+    }
     m.endControlFlow();
     return m.build();
   }

@@ -3,7 +3,9 @@ package dev.terrarium.api.abi;
 import dev.terrarium.api.AbiViolationException;
 import dev.terrarium.api.GuestMemory;
 import dev.terrarium.api.PluginError;
+import dev.terrarium.api.PluginException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Encodes ABI values into guest memory for generated code, allocating with the guest's {@code alloc} (see
@@ -20,6 +22,12 @@ public final class AbiWriter {
   private final String pluginId;
   private final GuestMemory memory;
   private final Allocator allocator;
+  /** What this writer allocated and still owns, as {@code pointer, size} pairs; see {@link #abandon}. */
+  private int[] owned = NONE;
+  private int ownedWords;
+  private boolean sent;
+
+  private static final int[] NONE = new int[0];
 
   public AbiWriter(String pluginId, GuestMemory memory, Allocator allocator) {
     this.pluginId = pluginId;
@@ -51,7 +59,46 @@ public final class AbiWriter {
           "alloc(" + size + ") for " + what + " returned " + start + ", which is "
               + (pointer == 0 ? "null" : "outside the guest's " + memory.size() + " bytes of memory"));
     }
+    if (!sent) {
+      if (ownedWords == owned.length) {
+        owned = Arrays.copyOf(owned, Math.max(8, owned.length * 2));
+      }
+      owned[ownedWords++] = pointer;
+      owned[ownedWords++] = (int) size;
+    }
     return pointer;
+  }
+
+  /**
+   * Marks everything written so far as handed to the guest: call it just before the export call that receives
+   * it. From then on the guest owns it (docs/abi.md, section 3), and {@link #abandon} frees nothing.
+   */
+  public void sent() {
+    sent = true;
+    ownedWords = 0;
+  }
+
+  /**
+   * Frees, with the guest's {@code dealloc} and newest first, what this writer allocated for a call that failed
+   * before it was made, for instance on a {@code null} inside an argument, so that a caller's mistake leaves
+   * nothing behind in guest memory. Does nothing after {@link #sent}, or when {@code failure} came from the guest
+   * (a {@link PluginException}: its memory is then not to be trusted, and a broken instance
+   * refuses calls anyway). A failure of {@code dealloc} is added to {@code failure} as suppressed.
+   */
+  public void abandon(RuntimeException failure) {
+    if (sent || failure instanceof PluginException) {
+      return;
+    }
+    int words = ownedWords;
+    ownedWords = 0;
+    for (int i = words - 2; i >= 0; i -= 2) {
+      try {
+        allocator.dealloc(owned[i], owned[i + 1]);
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
+        return;
+      }
+    }
   }
 
   /** Writes a string into a new allocation and returns it packed. */
