@@ -22,7 +22,12 @@ public final class AbiWriter {
   private final String pluginId;
   private final GuestMemory memory;
   private final Allocator allocator;
-  /** What this writer allocated and still owns, as {@code pointer, size} pairs; see {@link #abandon}. */
+  /**
+   * What this writer allocated and still owns (see {@link #abandon}): the first block in two fields, so that a
+   * call passing one value allocates nothing more on the host, and the others as {@code pointer, size} pairs.
+   */
+  private int firstPointer;
+  private int firstSize;
   private int[] owned = NONE;
   private int ownedWords;
   private boolean sent;
@@ -60,11 +65,7 @@ public final class AbiWriter {
               + (pointer == 0 ? "null" : "outside the guest's " + memory.size() + " bytes of memory"));
     }
     if (!sent) {
-      if (ownedWords == owned.length) {
-        owned = Arrays.copyOf(owned, Math.max(8, owned.length * 2));
-      }
-      owned[ownedWords++] = pointer;
-      owned[ownedWords++] = (int) size;
+      own(pointer, (int) size);
     }
     return pointer;
   }
@@ -75,7 +76,21 @@ public final class AbiWriter {
    */
   public void sent() {
     sent = true;
+    firstPointer = 0;
     ownedWords = 0;
+  }
+
+  private void own(int pointer, int size) {
+    if (firstPointer == 0) {
+      firstPointer = pointer;
+      firstSize = size;
+      return;
+    }
+    if (ownedWords == owned.length) {
+      owned = Arrays.copyOf(owned, Math.max(8, owned.length * 2));
+    }
+    owned[ownedWords++] = pointer;
+    owned[ownedWords++] = size;
   }
 
   /**
@@ -90,14 +105,18 @@ public final class AbiWriter {
       return;
     }
     int words = ownedWords;
+    int first = firstPointer;
     ownedWords = 0;
-    for (int i = words - 2; i >= 0; i -= 2) {
-      try {
+    firstPointer = 0;
+    try {
+      for (int i = words - 2; i >= 0; i -= 2) {
         allocator.dealloc(owned[i], owned[i + 1]);
-      } catch (RuntimeException e) {
-        failure.addSuppressed(e);
-        return;
       }
+      if (first != 0) {
+        allocator.dealloc(first, firstSize);
+      }
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
     }
   }
 
