@@ -44,8 +44,9 @@ import run.endive.wasm.types.ValType;
  *   <li>{@code quicksort(1_000_000)}: generates, sorts and checks a million ints.
  * </ul>
  *
- * <p>The metered instance's {@code terrarium_fuel.refuel} grants {@value #SLICE} units per call, like a tenant's
- * slice, and never runs dry; refuelling is part of what is measured. The set-up checks that both variants return
+ * <p>The metered instance's {@code terrarium_fuel.refuel} grants 100 million units per call (or {@code -Dslice=N}
+ * given to the forks with {@code -jvmArgsAppend}), like a tenant's slice, and never runs dry; refuelling is part
+ * of what is measured. The set-up checks that both variants return
  * the expected value (so also the same value).
  *
  * <p>Run alone: {@code java -jar benchmarks/target/benchmarks.jar MeteringBenchmark}
@@ -60,7 +61,7 @@ public class MeteringBenchmark {
   /** Compute kernels for the metering benchmark; no imports. */
   static final String KERNELS = "kernels.wasm";
 
-  /** Fuel units granted per refuel. */
+  /** Fuel units granted per refuel: {@code -Dslice}, default 100 million. */
   static final long SLICE = Long.getLong("slice", 100_000_000L);
 
   /** Each kernel's argument and expected result (raw bits for {@code matmul}'s f64). */
