@@ -2,10 +2,8 @@ package dev.terrarium.host.engine;
 
 import dev.terrarium.api.GuestMemory;
 import dev.terrarium.api.AbiViolationException;
-import java.nio.ByteBuffer;
+import dev.terrarium.host.internal.Utf8;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import run.endive.runtime.Memory;
 
 /** {@link GuestMemory} over an Endive memory, checking every pointer and length against its current size. */
@@ -66,19 +64,8 @@ final class EngineGuestMemory implements GuestMemory {
   @Override
   public String readUtf8(int pointer, int length) {
     byte[] bytes = read(pointer, length);
-    // Fast path: the JDK's decoder is intrinsic; it only substitutes U+FFFD for malformed input, so a result
-    // without U+FFFD came from valid UTF-8. Otherwise decide with a strict decoder (the text may hold U+FFFD).
-    String s = new String(bytes, StandardCharsets.UTF_8);
-    if (s.indexOf('\uFFFD') < 0) {
-      return s;
-    }
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
+      return Utf8.decode(bytes);
     } catch (CharacterCodingException e) {
       throw new AbiViolationException(
           pluginId, "the " + length + " bytes at " + Integer.toUnsignedLong(pointer) + " are not valid UTF-8");

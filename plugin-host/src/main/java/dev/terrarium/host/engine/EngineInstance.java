@@ -56,7 +56,7 @@ import run.endive.wasm.types.MemoryLimits;
  * caller's mistake breaks the instance, which then refuses further calls.
  */
 public final class EngineInstance implements AutoCloseable {
-  private static final long[] NO_VALUES = new long[0];
+  static final long[] NO_VALUES = new long[0];
   private final String pluginId;
   private final EngineArtifact artifact;
   private final InstanceSpec spec;
@@ -486,9 +486,8 @@ public final class EngineInstance implements AutoCloseable {
     return allocator(pluginId, instance);
   }
 
-  /** An export resolved against this instance: its Endive function and its number types. */
-  record Resolved(
-      ExportFunction export, Machine machine, int index, List<WasmType> params, List<WasmType> results) {}
+  /** An export resolved against this instance: the machine that runs it, its function index, its number types. */
+  record Resolved(Machine machine, int index, List<WasmType> params, List<WasmType> results) {}
 
   /** Looks up an exported function, or throws {@link BadExportException}. */
   Resolved resolve(String name) {
@@ -522,12 +521,7 @@ public final class EngineInstance implements AutoCloseable {
           "the export '" + name + "' has signature " + Engine.signature(type)
               + ", which uses types other than numbers; only i32, i64, f32 and f64 cross the boundary.");
     }
-    return new Resolved(
-        instance.export(name),
-        instance.getMachine(),
-        functionIndex(name),
-        List.copyOf(params),
-        List.copyOf(results));
+    return new Resolved(instance.getMachine(), functionIndex(name), List.copyOf(params), List.copyOf(results));
   }
 
   private int functionIndex(String name) {
@@ -542,18 +536,18 @@ public final class EngineInstance implements AutoCloseable {
   }
 
   /** Calls an export (see {@link ExportCall#call}), translating every failure, and charging fuel if metered. */
-  long[] invoke(ExportFunction export, String name, long[] args) {
+  long[] invoke(Machine machine, int index, String name, long[] args) {
     FuelState f = fuel;
     if (f == null || f.current != null) {
       // Unmetered, or re-entered from a host function: the outer call's meter keeps counting.
-      return invokeGuarded(export, name, args);
+      return invokeGuarded(machine, index, name, args);
     }
     FuelMeter meter = f.account.startCall(pluginId, name);
     f.current = meter;
     f.counter.setValue(0);
     RuntimeException failure = null;
     try {
-      return invokeGuarded(export, name, args);
+      return invokeGuarded(machine, index, name, args);
     } catch (RuntimeException e) {
       failure = e;
       throw e;
@@ -596,7 +590,7 @@ public final class EngineInstance implements AutoCloseable {
     return lastCallFuel;
   }
 
-  private long[] invokeGuarded(ExportFunction export, String name, long[] args) {
+  private long[] invokeGuarded(Machine machine, int index, String name, long[] args) {
     GuardedMemory m = memory;
     if (m != null && m.growRefused()) {
       m.resetRefusals();
@@ -604,7 +598,7 @@ public final class EngineInstance implements AutoCloseable {
     Watchdog.Slot s = slot;
     if (s == null) {
       try {
-        long[] r = export.apply(args);
+        long[] r = machine.call(index, args);
         return r == null ? NO_VALUES : r;
       } catch (Throwable t) {
         throw fail(name, t, false);
@@ -613,7 +607,7 @@ public final class EngineInstance implements AutoCloseable {
     s.enter();
     long[] r;
     try {
-      r = export.apply(args);
+      r = machine.call(index, args);
     } catch (Throwable t) {
       // Exit exactly once: a second exit would clear an application's interrupt and unbalance nesting.
       throw fail(name, t, s.exit());
@@ -627,12 +621,8 @@ public final class EngineInstance implements AutoCloseable {
     return runOn(pluginId, name, guestExecutor, call);
   }
 
-  /** Translates the failure of a call made on the direct path (no fuel, deadline, guest thread or refusal). */
-  PluginCallException failDirect(String function, Throwable t) {
-    return fail(function, t, false);
-  }
-
-  private PluginCallException fail(String function, Throwable t, boolean timedOut) {
+  /** Translates the failure of a call (also for {@link ExportCall}'s direct path), breaking the instance if due. */
+  PluginCallException fail(String function, Throwable t, boolean timedOut) {
     PluginCallException e =
         translate(pluginId, function, t, timedOut, slot, memory, spec.stackDescription());
     if (!e.instanceUsable()) {

@@ -5,7 +5,6 @@ import dev.terrarium.api.InstanceUnusableException;
 import dev.terrarium.api.WasmType;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import run.endive.runtime.ExportFunction;
 import run.endive.runtime.Machine;
 
 /**
@@ -16,10 +15,8 @@ import run.endive.runtime.Machine;
  * that does nothing, every object on that path costs a dependent load (see docs/performance.md).
  */
 public class ExportCall {
-  private static final long[] NO_VALUES = new long[0];
   private final EngineInstance owner;
   private final String name;
-  private final ExportFunction export;
   private final Machine machine;
   private final int index;
   private final List<WasmType> params;
@@ -36,7 +33,6 @@ public class ExportCall {
     EngineInstance.Resolved r = owner.resolve(name);
     this.owner = owner;
     this.name = name;
-    this.export = r.export();
     this.machine = r.machine();
     this.index = r.index();
     this.params = r.params();
@@ -69,9 +65,9 @@ public class ExportCall {
       try {
         r = machine.call(index, args);
       } catch (Throwable t) {
-        throw o.failDirect(name, t);
+        throw o.fail(name, t, false);
       }
-      return r == null ? NO_VALUES : r;
+      return r == null ? EngineInstance.NO_VALUES : r;
     }
     return checkedCall(args);
   }
@@ -92,8 +88,8 @@ public class ExportCall {
               + args.length + ".");
     }
     if (guestExecutor != null) {
-      return owner.onGuestThread(name, () -> owner.invoke(export, name, args));
+      return owner.onGuestThread(name, () -> owner.invoke(machine, index, name, args));
     }
-    return owner.invoke(export, name, args);
+    return owner.invoke(machine, index, name, args);
   }
 }
