@@ -317,8 +317,16 @@ class CallFailuresTest {
       assertThatThrownBy(() -> i.call("memory"))
           .isInstanceOf(BadExportException.class)
           .hasMessageContaining("is a memory, not a function");
+      GuestFunction add = i.function("add");
+      assertThatThrownBy(() -> add.call(1, 2, 3))
+          .isInstanceOf(BadExportException.class)
+          .hasMessageContaining("it takes 2 arguments [I32, I32] but was given 3");
+      assertThatThrownBy(() -> add.call((long[]) null))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessageContaining("arguments must not be null");
       assertThat(i.usable()).isTrue();
       assertThat(i.call("add", 1, 2)).containsExactly(3);
+      assertThat(add.call(40, 2)).containsExactly(42);
     }
   }
 
