@@ -2,7 +2,9 @@ package dev.terrarium.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.terrarium.api.Capabilities;
 import dev.terrarium.api.MountMode;
+import dev.terrarium.api.WasiCapability;
 import dev.terrarium.host.fs.DirectoryNode;
 import dev.terrarium.host.fs.HostDirectory;
 import dev.terrarium.host.fs.MemoryFileSystem;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -113,24 +116,36 @@ class WasiConformanceTest {
     try (PluginHost host = host(ExecutionMode.COMPILER);
         MemoryFileSystem unrelated = MemoryFileSystem.builder().build()) {
       Plugin plugin = host.load(Fixtures.bytes("wasi-tenant.wasm"));
-      Files.writeString(host.tenant("acme").fileSystem().path("/acme-only.txt"), "a");
+      // Each run has a directory of its own within its tenant's file system, so that two runs of one tenant do
+      // not race on one owner.txt (one truncating it as the other reads it); runs of the two tenants overlap,
+      // at the same guest paths.
+      for (int round = 0; round < 4; round++) {
+        for (String tenant : List.of("acme", "globex")) {
+          Files.createDirectory(host.tenant(tenant).fileSystem().path("/r" + round));
+        }
+        Files.writeString(host.tenant("acme").fileSystem().path("/r" + round + "/acme-only.txt"), "a");
+      }
       host.tenant("acme").fileSystem().recount();
+      host.tenant("globex").fileSystem().recount();
       List<Callable<String>> runs = new ArrayList<>();
       for (int round = 0; round < 4; round++) {
+        String dir = "/home/r" + round;
         for (String tenant : List.of("acme", "globex")) {
           runs.add(
               () -> {
                 Tenant t = host.tenant(tenant);
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
                 try (PluginInstance i =
                     plugin.instantiate(
                         t,
                         InstanceOptions.builder()
-                            .args("/home", tenant)
+                            .args(dir, tenant)
                             .stdout(out)
+                            .stderr(err)
                             .mount("/home", t.fileSystem().root(), MountMode.READ_WRITE)
                             .build())) {
-                  assertThat(i.run()).isZero();
+                  assertThat(i.run()).as("stderr: %s", err).isZero();
                 }
                 return tenant + ":" + out.toString(StandardCharsets.UTF_8);
               });
@@ -149,8 +164,50 @@ class WasiConformanceTest {
       } finally {
         pool.shutdownNow();
       }
-      assertThat(Files.readString(host.tenant("globex").fileSystem().path("/owner.txt"))).isEqualTo("globex");
+      assertThat(Files.readString(host.tenant("globex").fileSystem().path("/r3/owner.txt"))).isEqualTo("globex");
       assertThat(unrelated.usedEntries()).isZero();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Sandbox.class)
+  void createWithoutExcl_racingOtherInstancesOnOneDirectory_alwaysOpens(Sandbox kind) throws Exception {
+    Path sandboxDir = Files.createDirectory(temp.resolve("shared"));
+    try (PluginHost host = host(ExecutionMode.COMPILER);
+        MemoryFileSystem memory = MemoryFileSystem.builder().build()) {
+      DirectoryNode shared =
+          switch (kind) {
+            case MEMORY -> memory.root();
+            case HOST -> HostDirectory.of(sandboxDir, MountMode.READ_WRITE);
+            case OVERLAY -> Overlay.of(HostDirectory.of(sandboxDir, MountMode.READ_ONLY), memory.root());
+          };
+      Plugin plugin =
+          host.load(
+              Fixtures.bytes("fixtures/wasi-create-race.wasm"),
+              Fixtures.manifest(
+                  "create-race",
+                  Capabilities.builder().wasi(WasiCapability.FILES, WasiCapability.STDIO).build()));
+      InstanceOptions options = InstanceOptions.builder().mount("/shared", shared, MountMode.READ_WRITE).build();
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try (PluginInstance a = plugin.instantiate(options);
+          PluginInstance b = plugin.instantiate(options)) {
+        // Both create, close and remove the same name as fast as they can, so that one often creates it between
+        // the other's lookup and create, or removes it between the other's create and open.
+        List<Future<Integer>> failed = new ArrayList<>();
+        for (PluginInstance i : List.of(a, b)) {
+          failed.add(pool.submit(() -> (int) i.call("churn", 3, 20_000)[0]));
+        }
+        for (int k = 0; k < 2; k++) {
+          int count = failed.get(k).get();
+          long lastErrno = List.of(a, b).get(k).call("last_errno")[0];
+          assertThat(count).as("failed opens, the last with errno %d", lastErrno).isZero();
+        }
+        assertThat(a.call("churn", 3, 1)[0]).as("a later open on its own").isZero();
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(sandboxDir.toFile().list()).as("every name created was removed again").isEmpty();
+      assertThat(memory.usedEntries()).as("the quota's count of entries agrees").isZero();
     }
   }
 

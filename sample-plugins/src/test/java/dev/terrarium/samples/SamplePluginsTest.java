@@ -48,6 +48,7 @@ class SamplePluginsTest {
           "fixtures/wasi-unstable.wasm",
           "fixtures/wasi-hostile.wasm",
           "fixtures/wasi-io.wasm",
+          "fixtures/wasi-create-race.wasm",
           "fixtures/wasi-unknown.wasm",
           "fixtures/exit-code.wasm");
 

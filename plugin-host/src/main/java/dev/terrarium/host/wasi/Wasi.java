@@ -3,6 +3,7 @@ package dev.terrarium.host.wasi;
 import dev.terrarium.host.fs.DirEntry;
 import dev.terrarium.host.fs.DirectoryNode;
 import dev.terrarium.host.fs.FileNode;
+import dev.terrarium.host.fs.FsError;
 import dev.terrarium.host.fs.FsException;
 import dev.terrarium.host.fs.Node;
 import dev.terrarium.host.fs.NodeStat;
@@ -50,6 +51,8 @@ public final class Wasi implements AutoCloseable {
   private static final int OFLAG_CREAT = 1;
   private static final int OFLAG_DIRECTORY = 2;
   private static final int OFLAG_EXCL = 4;
+  /** How often path_open with O_CREAT looks again for a name that others create and remove as it tries. */
+  private static final int CREATE_ATTEMPTS = 100;
   private static final int OFLAG_TRUNC = 8;
 
   private static final int LOOKUP_SYMLINK_FOLLOW = 1;
@@ -1045,58 +1048,84 @@ public final class Wasi implements AutoCloseable {
     inheriting &= dir.rightsInheriting;
     String path = readPath(m, pathPtr, pathLen);
     checkRange(m, fdPtr, 4);
-    Resolved r = resolve(dir.location, path, (lookupFlags & LOOKUP_SYMLINK_FOLLOW) != 0);
-    Node node = r.node();
+    boolean follow = (lookupFlags & LOOKUP_SYMLINK_FOLLOW) != 0;
     String guestPath = join(dir.guestPath, path);
-    if (node == null) {
-      if ((oflags & OFLAG_CREAT) == 0) {
-        throw fail(Errno.NOENT);
+    // Without O_EXCL, open(2) with O_CREAT opens whatever is there, atomically. Here the lookup, the create and
+    // the open are separate steps, and another descriptor (or another instance on a shared tenant directory)
+    // may create or remove the name between them: then it looks again, and gives up only if the name keeps
+    // changing under it.
+    boolean createOrOpen = (oflags & (OFLAG_CREAT | OFLAG_EXCL)) == OFLAG_CREAT;
+    OpenFile file;
+    FileNode fileNode;
+    for (int attempt = 1; ; attempt++) {
+      boolean again = createOrOpen && attempt < CREATE_ATTEMPTS;
+      Resolved r = resolve(dir.location, path, follow);
+      Node node = r.node();
+      if (node == null) {
+        if ((oflags & OFLAG_CREAT) == 0) {
+          throw fail(Errno.NOENT);
+        }
+        if ((oflags & OFLAG_DIRECTORY) != 0 || r.trailingSlash()) {
+          throw fail(Errno.ISDIR);
+        }
+        try {
+          node = r.at().directory().createFile(r.name());
+        } catch (FsException e) {
+          if (again && e.error() == FsError.EXIST) {
+            continue;
+          }
+          throw e;
+        }
+      } else if ((oflags & (OFLAG_CREAT | OFLAG_EXCL)) == (OFLAG_CREAT | OFLAG_EXCL)) {
+        throw fail(Errno.EXIST);
+      }
+      if (node instanceof SymlinkNode) {
+        throw fail(Errno.LOOP);
+      }
+      if (node instanceof DirectoryNode d) {
+        if ((oflags & OFLAG_TRUNC) != 0) {
+          throw fail(Errno.ISDIR);
+        }
+        if ((base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) != 0) {
+          throw fail(Errno.ISDIR);
+        }
+        // A directory descriptor is a root of its own: paths from it cannot climb above it (as openat2 with
+        // RESOLVE_BENEATH), whatever was above it when it was opened.
+        Location loc = new Location(d, null);
+        Descriptor nd =
+            new Descriptor(
+                Descriptor.DIRECTORY,
+                d,
+                null,
+                loc,
+                base & Rights.DIRECTORY,
+                inheriting & dir.rightsInheriting,
+                fdflags,
+                null,
+                guestPath);
+        m.writeInt(fdPtr, placeLowest(nd));
+        return 0;
       }
       if ((oflags & OFLAG_DIRECTORY) != 0 || r.trailingSlash()) {
-        throw fail(Errno.ISDIR);
+        throw fail(Errno.NOTDIR);
       }
-      node = r.at().directory().createFile(r.name());
-    } else if ((oflags & (OFLAG_CREAT | OFLAG_EXCL)) == (OFLAG_CREAT | OFLAG_EXCL)) {
-      throw fail(Errno.EXIST);
-    }
-    if (node instanceof SymlinkNode) {
-      throw fail(Errno.LOOP);
-    }
-    if (node instanceof DirectoryNode d) {
-      if ((oflags & OFLAG_TRUNC) != 0) {
-        throw fail(Errno.ISDIR);
+      fileNode = (FileNode) node;
+      boolean write = (base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) != 0
+          || (oflags & OFLAG_TRUNC) != 0;
+      boolean read = (base & Rights.FD_READ) != 0 || !write;
+      if (write && !fileNode.writable()) {
+        throw fail(Errno.ROFS);
       }
-      if ((base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) != 0) {
-        throw fail(Errno.ISDIR);
+      try {
+        file = fileNode.open(read, write);
+      } catch (FsException e) {
+        if (again && e.error() == FsError.NOENT) {
+          continue;
+        }
+        throw e;
       }
-      // A directory descriptor is a root of its own: paths from it cannot climb above it (as openat2 with
-      // RESOLVE_BENEATH), whatever was above it when it was opened.
-      Location loc = new Location(d, null);
-      Descriptor nd =
-          new Descriptor(
-              Descriptor.DIRECTORY,
-              d,
-              null,
-              loc,
-              base & Rights.DIRECTORY,
-              inheriting & dir.rightsInheriting,
-              fdflags,
-              null,
-              guestPath);
-      m.writeInt(fdPtr, placeLowest(nd));
-      return 0;
+      break;
     }
-    if ((oflags & OFLAG_DIRECTORY) != 0 || r.trailingSlash()) {
-      throw fail(Errno.NOTDIR);
-    }
-    FileNode fileNode = (FileNode) node;
-    boolean write = (base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) != 0
-        || (oflags & OFLAG_TRUNC) != 0;
-    boolean read = (base & Rights.FD_READ) != 0 || !write;
-    if (write && !fileNode.writable()) {
-      throw fail(Errno.ROFS);
-    }
-    OpenFile file = fileNode.open(read, write);
     try {
       if ((oflags & OFLAG_TRUNC) != 0) {
         file.truncate(0);
