@@ -156,6 +156,12 @@ public final class InstanceOptions {
       return this;
     }
 
+    /**
+     * Sets the guest's standard input (default: empty). A guest blocked reading it is stopped at its call
+     * deadline only if the stream's read ends when the reading thread is interrupted, as a stream from {@code
+     * Channels.newInputStream} over an interruptible channel does; a read of {@code System.in} does not end
+     * before input arrives.
+     */
     public Builder stdin(InputStream in) {
       this.stdin = Objects.requireNonNull(in, "stdin");
       return this;
