@@ -7,7 +7,6 @@ import dev.terrarium.api.WasiCapability;
 import dev.terrarium.host.Grants;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -63,25 +62,6 @@ final class CliPolicy {
     for (String m : memoryMounts) {
       caps.mount(m, MountMode.READ_WRITE);
     }
-    return new PluginManifest(idFor(fileName), "0.0.0", null, caps.build(), null);
-  }
-
-  /**
-   * Derives a manifest id from a file name: without {@code .wasm}, lowercase, other characters than letters, digits,
-   * {@code .}, {@code _} and {@code -} replaced by {@code -}; {@code module} when nothing usable is left.
-   */
-  static String idFor(String fileName) {
-    String base = fileName.endsWith(".wasm") ? fileName.substring(0, fileName.length() - 5) : fileName;
-    String id = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
-    if (id.length() > 128) {
-      id = id.substring(0, 128);
-    }
-    if (id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0))) {
-      id = ("module-" + id).replaceAll("-+$", "");
-      if (id.length() > 128) {
-        id = id.substring(0, 128);
-      }
-    }
-    return id;
+    return new PluginManifest(PluginManifest.idFromFileName(fileName), "0.0.0", null, caps.build(), null);
   }
 }

@@ -3,6 +3,7 @@ package dev.terrarium.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasmType;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,7 +100,7 @@ class ParsingTest {
   @ParameterizedTest
   @CsvSource({"sizer.wasm, sizer", "My Tool.wasm, my-tool", "_x.wasm, module-_x", ".wasm, module", "a.b, a.b"})
   void synthesizedId_isDerivedFromTheFileName(String fileName, String id) {
-    assertThat(CliPolicy.idFor(fileName)).isEqualTo(id);
+    assertThat(PluginManifest.idFromFileName(fileName)).isEqualTo(id);
     assertThat(CliPolicy.synthesizedManifest(fileName, List.of(), List.of()).id()).isEqualTo(id);
   }
 }

@@ -40,7 +40,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -360,14 +359,7 @@ public final class PluginHost implements AutoCloseable {
   }
 
   private static String anonymousId(String sha256, String fileName) {
-    if (fileName != null) {
-      String base = fileName.endsWith(".wasm") ? fileName.substring(0, fileName.length() - 5) : fileName;
-      String id = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
-      if (!id.isEmpty() && Character.isLetterOrDigit(id.charAt(0)) && id.length() <= 128) {
-        return id;
-      }
-    }
-    return "anonymous-" + sha256.substring(0, 12);
+    return fileName != null ? PluginManifest.idFromFileName(fileName) : "anonymous-" + sha256.substring(0, 12);
   }
 
   private Grants effectiveGrants(PluginManifest manifest) {

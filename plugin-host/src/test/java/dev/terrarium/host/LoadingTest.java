@@ -267,6 +267,9 @@ class LoadingTest {
     Files.write(file, fixture("add"));
     Plugin p = host.load(file);
     assertThat(p.id()).isEqualTo("my-adder");
+    Path odd = dir.resolve("_adder.wasm");
+    Files.write(odd, fixture("add"));
+    assertThat(host.load(odd).id()).isEqualTo("module-_adder");
     assertThat(p.grants().wasi()).isEmpty();
     assertThatThrownBy(() -> host.load(fixture("wasi-hello")))
         .isInstanceOf(CapabilityDeniedException.class)
