@@ -52,6 +52,15 @@ class WasiConformanceTest {
     return out;
   }
 
+  /** The file system of that kind: over {@code dir} (as the overlay's lower layer), or {@code memory}'s root. */
+  private static DirectoryNode sandbox(Sandbox kind, Path dir, MemoryFileSystem memory) {
+    return switch (kind) {
+      case MEMORY -> memory.root();
+      case HOST -> HostDirectory.of(dir, MountMode.READ_WRITE);
+      case OVERLAY -> Overlay.of(HostDirectory.of(dir, MountMode.READ_ONLY), memory.root());
+    };
+  }
+
   private static PluginHost host(ExecutionMode mode) {
     return PluginHost.builder().executionMode(mode).grants(Grants.builder().allWasi().build()).build();
   }
@@ -64,12 +73,7 @@ class WasiConformanceTest {
     Path sandboxDir = Files.createDirectory(temp.resolve("sandbox"));
     try (PluginHost host = host(mode);
         MemoryFileSystem memory = MemoryFileSystem.builder().build()) {
-      DirectoryNode sandbox =
-          switch (kind) {
-            case MEMORY -> memory.root();
-            case HOST -> HostDirectory.of(sandboxDir, MountMode.READ_WRITE);
-            case OVERLAY -> Overlay.of(HostDirectory.of(sandboxDir, MountMode.READ_ONLY), memory.root());
-          };
+      DirectoryNode sandbox = sandbox(kind, sandboxDir, memory);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int code;
@@ -175,12 +179,7 @@ class WasiConformanceTest {
     Path sandboxDir = Files.createDirectory(temp.resolve("shared"));
     try (PluginHost host = host(ExecutionMode.COMPILER);
         MemoryFileSystem memory = MemoryFileSystem.builder().build()) {
-      DirectoryNode shared =
-          switch (kind) {
-            case MEMORY -> memory.root();
-            case HOST -> HostDirectory.of(sandboxDir, MountMode.READ_WRITE);
-            case OVERLAY -> Overlay.of(HostDirectory.of(sandboxDir, MountMode.READ_ONLY), memory.root());
-          };
+      DirectoryNode shared = sandbox(kind, sandboxDir, memory);
       Plugin plugin =
           host.load(
               Fixtures.bytes("fixtures/wasi-create-race.wasm"),

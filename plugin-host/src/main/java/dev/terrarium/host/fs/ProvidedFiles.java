@@ -101,7 +101,32 @@ public final class ProvidedFiles {
 
   @FunctionalInterface
   private interface Opener {
-    OpenFile open(boolean read, boolean write);
+    Source open(boolean read, boolean write);
+  }
+
+  /**
+   * The content behind an open provided file. {@link Guarded} wraps it into an {@link OpenFile}: it checks what the
+   * file was opened for and answers status and times from the node.
+   */
+  private interface Source {
+    boolean seekable();
+
+    int read(ByteBuffer dst, long position);
+
+    int write(ByteBuffer src, long position);
+
+    long size();
+
+    void truncate(long size);
+
+    /** As {@link OpenFile#available()}. */
+    default long available() {
+      return -1;
+    }
+
+    default void sync() {}
+
+    default void close() {}
   }
 
   private static final class ProvidedFile implements FileNode {
@@ -135,8 +160,7 @@ public final class ProvidedFiles {
       if (read && !readable) {
         throw new FsException(FsError.ACCES, "this file can only be written");
       }
-      OpenFile open = opener.open(read, write);
-      return new Guarded(this, open, read, write);
+      return new Guarded(this, opener.open(read, write), read, write);
     }
 
     @Override
@@ -179,12 +203,12 @@ public final class ProvidedFiles {
   /** Checks what the file was opened for and turns the stream's failures into {@link FsException}s. */
   private static final class Guarded implements OpenFile {
     private final ProvidedFile node;
-    private final OpenFile open;
+    private final Source open;
     private final boolean read;
     private final boolean write;
     private boolean closed;
 
-    Guarded(ProvidedFile node, OpenFile open, boolean read, boolean write) {
+    Guarded(ProvidedFile node, Source open, boolean read, boolean write) {
       this.node = node;
       this.open = open;
       this.read = read;
@@ -272,7 +296,7 @@ public final class ProvidedFiles {
   }
 
   /** Reads an array, at positions. */
-  private record BytesOpen(byte[] content) implements OpenFile {
+  private record BytesOpen(byte[] content) implements Source {
     @Override
     public boolean seekable() {
       return true;
@@ -302,26 +326,10 @@ public final class ProvidedFiles {
     public void truncate(long size) {
       throw Errors.readOnly();
     }
-
-    @Override
-    public void sync() {}
-
-    @Override
-    public NodeStat stat() {
-      throw new AssertionError("answered by Guarded");
-    }
-
-    @Override
-    public void setTimes(Long accessTime, Long modifyTime) {
-      throw new AssertionError("answered by Guarded");
-    }
-
-    @Override
-    public void close() {}
   }
 
   /** The shared part of the stream open files. */
-  private abstract static class StreamOpen implements OpenFile {
+  private abstract static class StreamOpen implements Source {
     @Override
     public boolean seekable() {
       return false;
@@ -346,22 +354,6 @@ public final class ProvidedFiles {
     public void truncate(long size) {
       throw new FsException(FsError.INVAL, "a stream has no size to set");
     }
-
-    @Override
-    public void sync() {}
-
-    @Override
-    public NodeStat stat() {
-      throw new AssertionError("answered by Guarded");
-    }
-
-    @Override
-    public void setTimes(Long accessTime, Long modifyTime) {
-      throw new AssertionError("answered by Guarded");
-    }
-
-    @Override
-    public void close() {}
   }
 
   private static final class InputOpen extends StreamOpen {
