@@ -361,14 +361,17 @@ class ExportsBehaviourTest {
     assertThat(instance.calls()).isEmpty();
   }
 
+  /** An item whose struct and name are written before the null in its tags is found. */
+  private static Item itemWithANullTag() {
+    return new Item("apple", 1, 0, 0, false, Color.RED, new Point(0, 0), Optional.empty(),
+        java.util.Arrays.asList("ok", null), Optional.empty());
+  }
+
   @Test
   void nullInsideAnArgument_freesWhatWasAlreadyWritten_newestFirst() {
     instance.export("shop_describe", args -> new long[] {guest.putString("ok")});
     Storefront store = storefront();
-    // The struct and the name are written before the null tag is found.
-    Item badTag =
-        new Item("apple", 1, 0, 0, false, Color.RED, new Point(0, 0), Optional.empty(),
-            java.util.Arrays.asList("ok", null), Optional.empty());
+    Item badTag = itemWithANullTag();
     assertThatThrownBy(() -> store.describe(badTag))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("Item.tags");
@@ -398,9 +401,7 @@ class ExportsBehaviourTest {
           throw new IllegalStateException("dealloc broke");
         });
     Storefront store = storefront();
-    Item badTag =
-        new Item("apple", 1, 0, 0, false, Color.RED, new Point(0, 0), Optional.empty(),
-            java.util.Arrays.asList("ok", null), Optional.empty());
+    Item badTag = itemWithANullTag();
     assertThatThrownBy(() -> store.describe(badTag))
         .isInstanceOf(NullPointerException.class)
         .satisfies(e -> assertThat(e.getSuppressed()).singleElement().satisfies(

@@ -103,4 +103,13 @@ class ParsingTest {
     assertThat(PluginManifest.idFromFileName(fileName)).isEqualTo(id);
     assertThat(CliPolicy.synthesizedManifest(fileName, List.of(), List.of()).id()).isEqualTo(id);
   }
+
+  @Test
+  void synthesizedId_isCutTo128Characters_andNeedsAName() {
+    assertThat(PluginManifest.idFromFileName("A".repeat(200) + ".wasm")).isEqualTo("a".repeat(128));
+    assertThat(PluginManifest.idFromFileName("_" + "x".repeat(200))).hasSize(128).startsWith("module-_x");
+    assertThatThrownBy(() -> PluginManifest.idFromFileName(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("fileName");
+  }
 }
