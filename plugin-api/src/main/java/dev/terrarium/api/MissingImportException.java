@@ -11,14 +11,26 @@ public final class MissingImportException extends PluginLinkException {
 
   private final List<String> missing;
 
+  /** The remedy for host functions the host lacks or defines with another signature. */
+  public static final String REGISTER_REMEDY =
+      "Register these host functions with exactly these signatures, or rebuild the plugin against the host's"
+          + " interface.";
+
+  /** The remedy for WASI functions imported with a signature WASI does not define. */
+  public static final String WASI_REMEDY =
+      "A WASI function must be imported with the signature WASI preview 1 defines: rebuild the plugin with a"
+          + " WASI toolchain, or fix its import declarations.";
+
   public MissingImportException(String pluginId, List<String> missing) {
+    this(pluginId, missing, REGISTER_REMEDY);
+  }
+
+  /** An exception whose message ends with {@code remedy}, what to do about {@code missing}. */
+  public MissingImportException(String pluginId, List<String> missing, String remedy) {
     super(
         ErrorCode.LINK_MISSING,
         pluginId,
-        "the host does not provide "
-            + String.join("; ", missing)
-            + ". Register these host functions with exactly these signatures, or rebuild the plugin against"
-            + " the host's interface.",
+        "the host does not provide " + String.join("; ", missing) + ". " + remedy,
         null);
     this.missing = List.copyOf(missing);
   }

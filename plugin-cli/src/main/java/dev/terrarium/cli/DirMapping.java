@@ -1,6 +1,7 @@
 package dev.terrarium.cli;
 
 import dev.terrarium.api.MountMode;
+import dev.terrarium.api.MountRequest;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -8,8 +9,9 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * A {@code --dir HOST::GUEST[:ro|:rw]} option: the existing host directory {@code HOST} is seen by the guest at the
- * absolute path {@code GUEST}, read-write unless {@code :ro} follows. The last {@code ::} separates the two, so a
+ * A {@code --dir HOST::GUEST[:ro|:rw]} option: the existing host directory {@code HOST} is pre-opened for the guest
+ * under the name {@code GUEST} (an absolute path such as {@code /data}, or a relative one such as {@code .}, the
+ * working directory), read-write unless {@code :ro} follows. The last {@code ::} separates the two, so a
  * host path may itself contain {@code ::}.
  *
  * @param hostPath the host directory, made absolute
@@ -45,9 +47,11 @@ record DirMapping(Path hostPath, String guestPath, MountMode mode) {
     if (host.isEmpty()) {
       throw new TypeConversionException("'" + value + "' names no host directory before '::'");
     }
-    if (!guest.startsWith("/")) {
+    try {
+      MountRequest.checkGuestPath(guest);
+    } catch (IllegalArgumentException e) {
       throw new TypeConversionException(
-          "'" + value + "': the guest path '" + guest + "' must be absolute, e.g. --dir " + host + "::/data");
+          "'" + value + "': " + e.getMessage() + ", e.g. --dir " + host + "::/data or --dir " + host + "::.");
     }
     Path hostPath;
     try {

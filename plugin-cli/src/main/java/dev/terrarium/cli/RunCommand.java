@@ -82,7 +82,8 @@ final class RunCommand implements Callable<Integer> {
       names = "--dir",
       paramLabel = "HOST::GUEST",
       converter = DirMapping.Converter.class,
-      description = "Map the host directory HOST to the absolute guest path GUEST, read-write, or read-only with"
+      description = "Map the host directory HOST to the guest path GUEST (absolute, e.g. /data, or relative, e.g. ."
+          + " for the working directory), read-write, or read-only with"
           + " the suffix :ro (HOST::GUEST:ro). The guest cannot leave it by .., absolute paths or symbolic links."
           + " Repeatable.")
   private List<DirMapping> dirs = new ArrayList<>();
@@ -91,7 +92,7 @@ final class RunCommand implements Callable<Integer> {
       names = "--mount-memory",
       paramLabel = "GUEST",
       description = "Give the guest an empty in-memory file system (at most 64 MiB and 10 000 names), read-write,"
-          + " at the absolute path GUEST; it"
+          + " at the guest path GUEST (absolute or relative); it"
           + " vanishes when the run ends. Repeatable.")
   private List<String> memoryMounts = new ArrayList<>();
 
@@ -222,8 +223,10 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     for (String m : memoryMounts) {
-      if (!m.startsWith("/")) {
-        throw new UsageException("--mount-memory: the guest path '" + m + "' must be absolute, e.g. /tmp");
+      try {
+        dev.terrarium.api.MountRequest.checkGuestPath(m);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--mount-memory: " + e.getMessage() + ", e.g. --mount-memory /tmp");
       }
       if (!seen.add(m)) {
         throw new UsageException("--mount-memory: the guest path " + m + " is mapped more than once");

@@ -39,6 +39,23 @@ public record ImportDescription(
         && results.equals(definition.results());
   }
 
+  /** Returns whether this is a function import with exactly these number types. */
+  public boolean matches(List<WasmType> functionParams, List<WasmType> functionResults) {
+    return isFunction()
+        && signature.equals(signature(functionParams, functionResults))
+        && params.equals(functionParams)
+        && results.equals(functionResults);
+  }
+
+  /** Returns a signature in the form this record uses, e.g. {@code (i32, i64) -> (i32)}. */
+  public static String signature(List<WasmType> params, List<WasmType> results) {
+    return "("
+        + String.join(", ", params.stream().map(WasmType::wasmName).toList())
+        + ") -> ("
+        + String.join(", ", results.stream().map(WasmType::wasmName).toList())
+        + ")";
+  }
+
   @Override
   public String toString() {
     return kind + " " + module + "." + name + (isFunction() ? " " + signature : "");

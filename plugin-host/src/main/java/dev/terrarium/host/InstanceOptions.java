@@ -36,18 +36,16 @@ public final class InstanceOptions {
    * A directory of any {@link DirectoryNode} (a tenant's in-memory file system, an overlay, host-provided files)
    * that the guest finds pre-opened at {@code guestPath}.
    *
-   * @param guestPath where the guest sees it; absolute, e.g. {@code /data}
+   * @param guestPath the name the guest sees it pre-opened under, e.g. {@code /data} or {@code .} (see {@link
+   *     dev.terrarium.api.MountRequest#checkGuestPath})
    * @param directory what it holds
    * @param mode read-only or read-write; a manifest may lower it, never raise it
    */
   public record VirtualMount(String guestPath, DirectoryNode directory, MountMode mode) {
     public VirtualMount {
-      Objects.requireNonNull(guestPath, "guestPath");
+      dev.terrarium.api.MountRequest.checkGuestPath(guestPath);
       Objects.requireNonNull(directory, "directory");
       Objects.requireNonNull(mode, "mode");
-      if (!guestPath.startsWith("/")) {
-        throw new IllegalArgumentException("mount guest path must be absolute, was '" + guestPath + "'");
-      }
     }
   }
 
@@ -180,7 +178,7 @@ public final class InstanceOptions {
     /**
      * Pre-opens {@code directory} at {@code guestPath}.
      *
-     * @throws IllegalArgumentException when the path is not absolute or is already mounted
+     * @throws IllegalArgumentException when the path is empty, contains NUL, is too long, or is already mounted
      */
     public Builder mount(String guestPath, DirectoryNode directory, MountMode mode) {
       VirtualMount m = new VirtualMount(guestPath, directory, mode);

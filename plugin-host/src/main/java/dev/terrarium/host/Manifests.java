@@ -38,28 +38,36 @@ public final class Manifests {
    * @throws ManifestException saying what is wrong and where
    */
   public static PluginManifest parse(String json, String source) {
+    return parse(json, source, null);
+  }
+
+  /**
+   * Parses a manifest; a failure names {@code pluginId} as the plugin (the id the module would have without
+   * this manifest), or none when it is {@code null}.
+   */
+  static PluginManifest parse(String json, String source, String pluginId) {
     try {
       PluginManifest m = MAPPER.readValue(json, PluginManifest.class);
       if (m == null) {
-        throw new ManifestException(null, "the manifest in " + source + " is empty (null).", null);
+        throw new ManifestException(pluginId, "the manifest in " + source + " is empty (null).", null);
       }
       return m;
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new ManifestException(
-          null,
+          pluginId,
           "the manifest in " + source + " is not valid: " + cause.getMessage() + location(e) + ". Fix the manifest.",
           e);
     } catch (JsonMappingException e) {
       throw new ManifestException(
-          null,
+          pluginId,
           "the manifest in " + source + " is not valid: " + e.getOriginalMessage() + location(e)
               + ". Expected fields: id, version, sha256, capabilities {hostModules, wasi, mounts}, limits"
               + " {maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes}.",
           e);
     } catch (JsonProcessingException e) {
       throw new ManifestException(
-          null,
+          pluginId,
           "the manifest in " + source + " is not JSON: " + e.getOriginalMessage() + location(e) + ".",
           e);
     }
@@ -76,15 +84,20 @@ public final class Manifests {
 
   /** Reads a manifest file. */
   public static PluginManifest read(Path file) {
+    return read(file, null);
+  }
+
+  /** Reads a manifest file; a failure names {@code pluginId} as the plugin (see {@link #parse(String, String, String)}). */
+  static PluginManifest read(Path file, String pluginId) {
     String json;
     try {
       json = Files.readString(file);
     } catch (NoSuchFileException e) {
-      throw new ManifestException(null, "the manifest file " + file + " does not exist.", e);
+      throw new ManifestException(pluginId, "the manifest file " + file + " does not exist.", e);
     } catch (IOException e) {
-      throw new ManifestException(null, "the manifest file " + file + " could not be read: " + e + ".", e);
+      throw new ManifestException(pluginId, "the manifest file " + file + " could not be read: " + e + ".", e);
     }
-    return parse(json, file.toString());
+    return parse(json, file.toString(), pluginId);
   }
 
   /** Writes a manifest as JSON. */

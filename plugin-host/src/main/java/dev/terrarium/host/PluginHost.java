@@ -18,6 +18,7 @@ import dev.terrarium.host.cache.ModuleCache;
 import dev.terrarium.host.fs.MemoryFileSystem;
 import dev.terrarium.host.metering.CostModel;
 import dev.terrarium.host.metering.FuelRewriter;
+import dev.terrarium.host.metering.MeteringException;
 import dev.terrarium.host.quota.FuelAccount;
 import dev.terrarium.host.quota.FuelLedger;
 import dev.terrarium.host.quota.InMemoryFuelLedger;
@@ -223,16 +224,18 @@ public final class PluginHost implements AutoCloseable {
   public Plugin load(Path module) {
     PluginManifest manifest = null;
     Path beside = besideManifest(module);
+    String fileName = module.getFileName().toString();
     if (Files.isRegularFile(beside)) {
-      manifest = Manifests.read(beside);
+      manifest = Manifests.read(beside, PluginManifest.idFromFileName(fileName));
     }
-    return load(readFile(module), manifest, module.getFileName().toString(), null);
+    return load(readFile(module, manifest == null ? PluginManifest.idFromFileName(fileName) : manifest.id()),
+        manifest, fileName, null);
   }
 
   /** Loads a plugin from a file with the given manifest. */
   public Plugin load(Path module, PluginManifest manifest) {
-    return load(
-        readFile(module), Objects.requireNonNull(manifest, "manifest"), module.getFileName().toString(), null);
+    Objects.requireNonNull(manifest, "manifest");
+    return load(readFile(module, manifest.id()), manifest, module.getFileName().toString(), null);
   }
 
   /**
@@ -241,6 +244,8 @@ public final class PluginHost implements AutoCloseable {
    * @param manifest the manifest, or {@code null} to use the embedded one
    */
   public Plugin load(InputStream module, PluginManifest manifest) {
+    // Before the bytes are read there is no hash to name an anonymous plugin by.
+    String id = manifest == null ? "anonymous" : manifest.id();
     long max = limits.maxModuleBytes() == null ? Integer.MAX_VALUE - 8 : limits.maxModuleBytes();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buffer = new byte[16384];
@@ -250,13 +255,12 @@ public final class PluginHost implements AutoCloseable {
       while ((n = module.read(buffer)) > 0) {
         total += n;
         if (total > max) {
-          throw new ModuleTooLargeException(manifest == null ? null : manifest.id(), -1, max);
+          throw new ModuleTooLargeException(id, -1, max);
         }
         out.write(buffer, 0, n);
       }
     } catch (IOException e) {
-      throw new PluginLoadException(
-          ErrorCode.LOAD_IO, manifest == null ? null : manifest.id(), "reading the module failed: " + e + ".", e);
+      throw new PluginLoadException(ErrorCode.LOAD_IO, id, "reading the module failed: " + e + ".", e);
     }
     return load(out.toByteArray(), manifest, null, null);
   }
@@ -265,35 +269,39 @@ public final class PluginHost implements AutoCloseable {
   public static Path besideManifest(Path module) {
     Path fileName = module.getFileName();
     if (fileName == null) {
-      throw new PluginLoadException(ErrorCode.LOAD_IO, null, "the path " + module + " names no file.", null);
+      throw new PluginLoadException(ErrorCode.LOAD_IO, "anonymous", "the path " + module + " names no file.", null);
     }
     String name = fileName.toString();
     String base = name.endsWith(".wasm") ? name.substring(0, name.length() - 5) : name;
     return module.resolveSibling(base + ".manifest.json");
   }
 
-  private byte[] readFile(Path module) {
+  private byte[] readFile(Path module, String pluginId) {
     try {
       long size = Files.size(module);
       if (limits.maxModuleBytes() != null && size > limits.maxModuleBytes()) {
-        throw new ModuleTooLargeException(null, size, limits.maxModuleBytes());
+        throw new ModuleTooLargeException(pluginId, size, limits.maxModuleBytes());
       }
       return Files.readAllBytes(module);
     } catch (NoSuchFileException e) {
-      throw new PluginLoadException(ErrorCode.LOAD_IO, null, "the module file " + module + " does not exist.", e);
+      throw new PluginLoadException(
+          ErrorCode.LOAD_IO, pluginId, "the module file " + module + " does not exist.", e);
     } catch (IOException e) {
       throw new PluginLoadException(
-          ErrorCode.LOAD_IO, null, "the module file " + module + " could not be read: " + e + ".", e);
+          ErrorCode.LOAD_IO, pluginId, "the module file " + module + " could not be read: " + e + ".", e);
     }
   }
 
   private Plugin load(byte[] bytes, PluginManifest given, String fileName, PluginManifest fallback) {
     Objects.requireNonNull(bytes, "module");
-    String givenId = given == null ? null : given.id();
+    String sha256 = sha256(bytes);
+    // The id failures name until the manifest is known: the given manifest's, else the one the module gets when
+    // it embeds none (a module that cannot be parsed has no embedded manifest to read an id from).
+    String givenId =
+        given != null ? given.id() : fallback != null ? fallback.id() : anonymousId(sha256, fileName);
     if (limits.maxModuleBytes() != null && bytes.length > limits.maxModuleBytes()) {
       throw new ModuleTooLargeException(givenId, bytes.length, limits.maxModuleBytes());
     }
-    String sha256 = sha256(bytes);
     if (given != null && given.sha256() != null && !given.sha256().equals(sha256)) {
       throw new HashMismatchException(givenId, given.sha256(), sha256);
     }
@@ -308,7 +316,8 @@ public final class PluginHost implements AutoCloseable {
     } else {
       description = artifact.description();
     }
-    PluginManifest manifest = given != null ? given : embeddedOrFallback(description, fileName, fallback);
+    PluginManifest manifest =
+        given != null ? given : embeddedOrFallback(description, fileName, fallback, givenId);
     PluginLimits effectiveLimits = limits.narrowedBy(manifest.limits());
     if (effectiveLimits.maxModuleBytes() != null && bytes.length > effectiveLimits.maxModuleBytes()) {
       throw new ModuleTooLargeException(manifest.id(), bytes.length, effectiveLimits.maxModuleBytes());
@@ -327,7 +336,12 @@ public final class PluginHost implements AutoCloseable {
             cache.computeIfAbsent(
                 key,
                 () -> {
-                  byte[] metered = FuelRewriter.rewrite(bytes, costModel);
+                  byte[] metered;
+                  try {
+                    metered = FuelRewriter.rewrite(bytes, costModel);
+                  } catch (MeteringException e) {
+                    throw e.forPlugin(id);
+                  }
                   return Engine.parse(id, metered, sha256)
                       .compileMetered(id, mode, original);
                 });
@@ -337,9 +351,10 @@ public final class PluginHost implements AutoCloseable {
   }
 
   private PluginManifest embeddedOrFallback(
-      ModuleDescription description, String fileName, PluginManifest fallback) {
+      ModuleDescription description, String fileName, PluginManifest fallback, String provisionalId) {
     if (description.embeddedManifest().isPresent()) {
-      PluginManifest m = Manifests.parse(description.embeddedManifest().get(), "the module's custom section");
+      PluginManifest m =
+          Manifests.parse(description.embeddedManifest().get(), "the module's custom section", provisionalId);
       if (m.sha256() != null) {
         throw new ManifestException(
             m.id(),

@@ -33,6 +33,7 @@ public final class CapabilityCheck {
       Map<String, HostFunctionDefinition> hostFunctions) {
     List<DeniedImport> denied = new ArrayList<>();
     List<String> missing = new ArrayList<>();
+    List<String> wrongWasi = new ArrayList<>();
     for (ImportDescription imp : imports) {
       if (!imp.isFunction()) {
         denied.add(
@@ -45,7 +46,20 @@ public final class CapabilityCheck {
       }
       if (WasiFunctions.isWasi(imp.module())) {
         WasiCapability group = WasiGroups.groupOf(imp.name());
-        if (group == null || WasiFunctions.lookup(imp.module(), imp.name()) == null) {
+        WasiFunctions.Function wasiFunction = WasiFunctions.lookup(imp.module(), imp.name());
+        if (wasiFunction != null && !imp.matches(wasiFunction.params(), wasiFunction.results())) {
+          wrongWasi.add(
+              "function "
+                  + imp.module()
+                  + "."
+                  + imp.name()
+                  + " with the imported signature "
+                  + imp.signature()
+                  + " (WASI preview 1 defines it as "
+                  + ImportDescription.signature(wasiFunction.params(), wasiFunction.results())
+                  + ")");
+        }
+        if (group == null || wasiFunction == null) {
           denied.add(
               new DeniedImport(
                   imp.module(), imp.name(), imp.kind(), "not a function of " + imp.module() + " Terrarium knows"));
@@ -97,8 +111,16 @@ public final class CapabilityCheck {
     if (!denied.isEmpty()) {
       throw new CapabilityDeniedException(pluginId, denied);
     }
-    if (!missing.isEmpty()) {
-      throw new MissingImportException(pluginId, missing);
+    if (!missing.isEmpty() || !wrongWasi.isEmpty()) {
+      List<String> all = new ArrayList<>(missing);
+      all.addAll(wrongWasi);
+      String remedy =
+          wrongWasi.isEmpty()
+              ? MissingImportException.REGISTER_REMEDY
+              : missing.isEmpty()
+                  ? MissingImportException.WASI_REMEDY
+                  : MissingImportException.REGISTER_REMEDY + " " + MissingImportException.WASI_REMEDY;
+      throw new MissingImportException(pluginId, all, remedy);
     }
   }
 

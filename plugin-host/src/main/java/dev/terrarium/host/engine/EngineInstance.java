@@ -693,7 +693,18 @@ public final class EngineInstance implements AutoCloseable {
    * code it passed to {@code proc_exit}. The instance is spent afterwards.
    */
   public int runCommand() {
+    // A missing or ill-typed _start is the caller's mistake, found before anything runs: the instance stays
+    // usable (CALL_BAD_EXPORT, as for any call); only a command that started is spent.
     ExportCall start = new ExportCall(this, "_start");
+    if (!start.params().isEmpty() || !start.results().isEmpty()) {
+      throw new BadExportException(
+          pluginId,
+          "_start",
+          "the export '_start' has signature "
+              + ImportDescription.signature(start.params(), start.results())
+              + ", but a WASI command's _start takes no parameters and returns nothing. Call it with call(\"_start\", ...)"
+              + " if it is meant as an ordinary function, or rebuild the plugin as a WASI command.");
+    }
     try {
       start.call();
       return 0;
@@ -706,12 +717,12 @@ public final class EngineInstance implements AutoCloseable {
     }
   }
 
-  /** Returns the memory size in pages, or 0 when the module has no memory. */
   /** Returns the instance's WASI, or {@code null} when it imports none. */
   public Wasi wasi() {
     return wasi;
   }
 
+  /** Returns the memory size in pages, or 0 when the module has no memory. */
   public int memoryPages() {
     return instance.memory() == null ? 0 : instance.memory().pages();
   }

@@ -11,7 +11,21 @@ import dev.terrarium.api.PluginLoadException;
 public final class MeteringException extends PluginLoadException {
   private static final long serialVersionUID = 1L;
 
+  private final String reason;
+
   public MeteringException(ErrorCode code, String message) {
-    super(code, null, message, null);
+    this(code, null, message, null);
+  }
+
+  private MeteringException(ErrorCode code, String pluginId, String message, Throwable cause) {
+    super(code, pluginId, message, cause);
+    this.reason = message;
+  }
+
+  /** Returns this refusal reported for plugin {@code pluginId} (the rewriter does not know which plugin it meters). */
+  public MeteringException forPlugin(String pluginId) {
+    MeteringException e = new MeteringException(code(), pluginId, reason, getCause());
+    e.setStackTrace(getStackTrace());
+    return e;
   }
 }
