@@ -85,9 +85,11 @@ class ParsingTest {
     assertThat(ro.mode()).isEqualTo(dev.terrarium.api.MountMode.READ_ONLY);
     assertThat(ro.guestPath()).isEqualTo("/data");
     assertThat(ro.toString()).endsWith("::/data:ro");
-    assertThatThrownBy(() -> DirMapping.parse(dir + "::data:ro"))
+    assertThat(DirMapping.parse(dir + "::data:ro").guestPath()).isEqualTo("data");
+    assertThat(DirMapping.parse(dir + "::.").guestPath()).isEqualTo(".");
+    assertThatThrownBy(() -> DirMapping.parse(dir + "::"))
         .isInstanceOf(TypeConversionException.class)
-        .hasMessageContaining("must be absolute");
+        .hasMessageContaining("mount guest path must not be empty");
   }
 
   @Test

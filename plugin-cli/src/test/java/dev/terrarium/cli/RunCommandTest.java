@@ -79,16 +79,34 @@ class RunCommandTest {
   }
 
   @Test
-  void run_mountMemory_needsAnAbsolutePathMappedOnce() throws IOException {
-    CliResult relative = terrarium("run", "--mount-memory", "home", copy("wasi-tenant.wasm"), "/home", "me");
-    assertThat(relative.status()).isEqualTo(ExitCodes.USAGE);
-    assertThat(relative.err()).contains("--mount-memory: the guest path 'home' must be absolute");
+  void run_mountMemory_needsANonEmptyPathMappedOnce() throws IOException {
+    CliResult empty = terrarium("run", "--mount-memory", "", copy("wasi-tenant.wasm"), "/home", "me");
+    assertThat(empty.status()).isEqualTo(ExitCodes.USAGE);
+    assertThat(empty.err()).contains("--mount-memory: mount guest path must not be empty");
 
     Path data = Files.createDirectory(dir.resolve("data"));
     CliResult twice =
         terrarium("run", "--dir", data + "::/home", "--mount-memory", "/home", copy("wasi-tenant.wasm"), "/home", "x");
     assertThat(twice.status()).isEqualTo(ExitCodes.USAGE);
     assertThat(twice.err()).contains("--mount-memory: the guest path /home is mapped more than once");
+  }
+
+  @Test
+  void run_dirMappedToDot_isTheGuestsWorkingDirectory() throws IOException {
+    // Third-party runners pre-open the working directory as '.'; programs then open relative paths.
+    Path data = Files.createDirectory(dir.resolve("data"));
+    Files.writeString(data.resolve("a.txt"), "abcd");
+    Files.createDirectory(data.resolve("sub"));
+    Files.writeString(data.resolve("sub").resolve("b.txt"), "xy");
+
+    CliResult dot = terrarium("run", "--dir", data + "::.:ro", copy("sizer.wasm"), ".");
+    assertThat(dot.err()).isEmpty();
+    assertThat(dot.status()).isZero();
+    assertThat(dot.out()).isEqualTo("4\ta.txt\n");
+
+    CliResult relative = terrarium("run", "--dir", data + "::data", copy("sizer.wasm"), "data/sub");
+    assertThat(relative.err()).isEmpty();
+    assertThat(relative.out()).isEqualTo("2\tb.txt\n");
   }
 
   @Test

@@ -69,8 +69,9 @@ class BadInputTest {
         .hasMessage("guestStackBytes must be at least 65536, was 1024");
     assertThatThrownBy(() -> PluginManifest.of("Not Valid", "1")).hasMessageContaining("manifest id 'Not Valid' is not valid");
     assertThatThrownBy(() -> PluginManifest.of("ok", " ")).hasMessage("manifest version must not be blank");
-    assertThatThrownBy(() -> Capabilities.builder().mount("relative", MountMode.READ_ONLY).build())
-        .hasMessage("mount guest path must be absolute, was 'relative'");
+    assertThatThrownBy(() -> Capabilities.builder().mount("", MountMode.READ_ONLY).build())
+        .hasMessage(
+            "mount guest path must not be empty; use '.' for the working directory or an absolute path such as /data");
     assertThatThrownBy(() -> InstanceOptions.builder().env("A=B", "c"))
         .hasMessage("environment variable name 'A=B' is empty or contains '='");
     assertThatThrownBy(() -> Grants.builder().mount("/data", dir.resolve("missing"), MountMode.READ_WRITE))
