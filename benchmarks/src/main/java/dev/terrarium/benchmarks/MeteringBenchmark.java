@@ -49,6 +49,10 @@ import run.endive.wasm.types.ValType;
  * of what is measured. The set-up checks that both variants return
  * the expected value (so also the same value).
  *
+ * <p><b>A lower bound, not what users see:</b> this measures the rewritten module alone, with a huge slice and no
+ * ledger, tenant or instance bookkeeping. {@link MeteredKernelBenchmark} and {@link MeteredCallBenchmark} measure
+ * metering through {@code PluginHost}, the path applications take.
+ *
  * <p>Run alone: {@code java -jar benchmarks/target/benchmarks.jar MeteringBenchmark}
  */
 @BenchmarkMode(Mode.AverageTime)

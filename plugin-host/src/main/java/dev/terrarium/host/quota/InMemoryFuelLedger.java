@@ -107,19 +107,25 @@ public final class InMemoryFuelLedger implements FuelLedger {
       // the clock has not moved (or stepped back): nothing to credit; only a lowered capacity applies
       return b.balance > capacity ? new Bucket(capacity, b.origin, b.last) : b;
     }
-    if (b.balance >= capacity) {
+    if (b.balance >= capacity || saturatedAdd(b.balance, policy.refillOver(elapsed)) >= capacity) {
+      // Full again (for an unlimited policy, at every exchange): no fractions to carry.
       return new Bucket(capacity, now, now);
     }
-    long total = policy.refillOver(now - b.origin);
-    long earned =
-        total == Long.MAX_VALUE
-            ? policy.refillOver(elapsed) // an astronomically fast refill: fractions do not matter
-            : total - policy.refillOver(b.last - b.origin);
+    // Fractions of a unit carry over: count the refill from the origin. Over each whole refill period exactly
+    // refillAmount is earned, so moving the origin forward by whole periods loses nothing and keeps the
+    // arithmetic within a long for any realistic rate, however long the bucket has been below capacity.
+    long period = policy.refillPeriod().toNanos();
+    long origin = b.origin;
+    long behind = b.last - origin;
+    if (behind >= period) {
+      origin += behind / period * period;
+    }
+    long earned = policy.refillOver(now - origin) - policy.refillOver(b.last - origin);
     long balance = saturatedAdd(b.balance, earned);
     if (balance >= capacity) {
       return new Bucket(capacity, now, now);
     }
-    return new Bucket(balance, b.origin, now);
+    return new Bucket(balance, origin, now);
   }
 
   private static long saturatedAdd(long a, long b) {

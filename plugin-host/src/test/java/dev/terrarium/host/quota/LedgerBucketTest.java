@@ -49,6 +49,39 @@ class LedgerBucketTest {
   }
 
   @Test
+  void aBucketKeptBelowCapacityForYears_refillsExactly_withFractionsCarried() {
+    // 7 units every 3 seconds: fractional per exchange. The bucket never fills, so its refill origin would fall
+    // further behind at every exchange; it must still credit exactly floor(elapsed * 7 / 3 s) in total.
+    FuelPolicy odd = FuelPolicy.builder().capacity(1_000_000_000L).refill(7, Duration.ofSeconds(3)).build();
+    assertThat(ledger.withdraw("busy", odd, 1_000_000_000L)).isEqualTo(1_000_000_000L);
+    long spent = 0;
+    long elapsed = 0;
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 30_000; i++) {
+      long step = 1 + (long) (random.nextDouble() * 3_000_000_000_000L); // up to 50 minutes
+      clock.advanceNanos(step);
+      elapsed += step;
+      spent += ledger.withdraw("busy", odd, random.nextInt(10));
+    }
+    long credited = (long) (java.math.BigInteger.valueOf(elapsed).multiply(java.math.BigInteger.valueOf(7))
+        .divide(java.math.BigInteger.valueOf(3_000_000_000L)).longValue());
+    assertThat(elapsed).as("years of simulated time").isGreaterThan(Duration.ofDays(365).toNanos());
+    assertThat(ledger.balance("busy", odd) + spent).isEqualTo(credited);
+  }
+
+  @Test
+  void anUnlimitedTenant_isNeverShortOfFuel_andItsBalanceStaysFull() {
+    FuelPolicy unlimited = FuelPolicy.unlimited();
+    for (int i = 0; i < 1_000; i++) {
+      clock.advanceNanos(1 + i);
+      assertThat(ledger.withdraw("free", unlimited, 1_000_000)).isEqualTo(1_000_000);
+      ledger.deposit("free", unlimited, 999_999);
+    }
+    clock.advanceNanos(1);
+    assertThat(ledger.balance("free", unlimited)).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
   void fractionsOfAUnitCarryOverBetweenExchanges() {
     FuelPolicy onePerSecond = FuelPolicy.builder().capacity(10).refill(1, Duration.ofSeconds(1)).build();
     ledger.withdraw("slow", onePerSecond, 10);

@@ -1,0 +1,146 @@
+package dev.terrarium.benchmarks;
+
+import dev.terrarium.api.FuelPolicy;
+import dev.terrarium.api.PluginError;
+import dev.terrarium.host.GuestFunction;
+import dev.terrarium.host.InstanceOptions;
+import dev.terrarium.host.PluginHost;
+import dev.terrarium.host.PluginInstance;
+import dev.terrarium.host.Tenant;
+import dev.terrarium.host.metering.CostModel;
+import dev.terrarium.samples.abi.Entry;
+import dev.terrarium.samples.abi.Greeter;
+import dev.terrarium.samples.abi.KeyValueStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Metered against unmetered calls on the path an application takes (issue 11): a {@link PluginHost} built with or
+ * without {@code meterFuel()}, plugins loaded from the sample plugins, instances created for a tenant whose policy
+ * is {@link FuelPolicy#unlimited()}. In one run, so that the ratios compare like with like.
+ *
+ * <ul>
+ *   <li>{@code noop}: {@code noop()} of {@code fixtures/add.wasm} through a {@link GuestFunction}.
+ *   <li>{@code hostCall}: {@code callFail(1)} of {@code fixtures/host-call.wasm}, which calls the host function
+ *       {@code host.fail} once.
+ *   <li>{@code echo1k}: {@code Greeter.echo} of a 1 KiB string on {@code greeter-c.wasm} through the typed proxy
+ *       (alloc, copy in, call, copy out, dealloc: four metered guest calls).
+ * </ul>
+ *
+ * <p>{@code metering}: {@code unmetered}, {@code exact} ({@code meterFuel()}, the default accounting) and {@code fast}
+ * ({@code CostModel.Accounting.FAST}).
+ *
+ * <p>Run alone: {@code java -jar benchmarks/target/benchmarks.jar MeteredCallBenchmark}
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@State(Scope.Thread)
+public class MeteredCallBenchmark {
+  @Param({"unmetered", "exact", "fast"})
+  public String metering;
+
+  private final String text = "x".repeat(1024);
+
+  private PluginHost host;
+  private Tenant tenant;
+  private PluginInstance add;
+  private PluginInstance hostCall;
+  private PluginInstance greeterInstance;
+  private GuestFunction noop;
+  private GuestFunction callFail;
+  private Greeter greeter;
+
+  /** The greeter imports a key-value store; these benchmarks never call it. */
+  private static final class EmptyStore implements KeyValueStore {
+    @Override
+    public Optional<String> get(String key) {
+      return Optional.empty();
+    }
+
+    @Override
+    public void put(String key, String value) throws PluginError {}
+
+    @Override
+    public List<Entry> scan(String prefix) {
+      return List.of();
+    }
+
+    @Override
+    public long add(int delta) {
+      return 0;
+    }
+  }
+
+  /** A host for {@code metering}: unmetered, or metered with the default or the FAST accounting. */
+  static PluginHost.Builder meteredHost(PluginHost.Builder builder, String metering) {
+    return switch (metering) {
+      case "unmetered" -> builder;
+      case "exact" -> builder.meterFuel();
+      case "fast" -> builder.meterFuel(CostModel.builder().accounting(CostModel.Accounting.FAST).build());
+      default -> throw new IllegalArgumentException("unknown metering " + metering);
+    };
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    host = meteredHost(Setups.terrariumHost().hostImports(KeyValueStore.class, new EmptyStore()), metering).build();
+    Setups.expect(host.metersFuel() == !metering.equals("unmetered"), "metering is not " + metering);
+    tenant = host.tenant("bench", FuelPolicy.unlimited());
+    add = Setups.load(host, Setups.bytes(Setups.ADD), Setups.ADD).instantiate(tenant, InstanceOptions.defaults());
+    hostCall =
+        Setups.load(host, Setups.bytes(Setups.HOST_CALL), Setups.HOST_CALL)
+            .instantiate(tenant, InstanceOptions.defaults());
+    greeterInstance = host.load(Setups.bytes("greeter-c.wasm")).instantiate(tenant, InstanceOptions.defaults());
+    noop = add.function("noop");
+    callFail = hostCall.function("callFail");
+    greeter = greeterInstance.exports(Greeter.class);
+
+    noop();
+    Setups.expect(hostCall()[0] == 2, "callFail(1) is not 2");
+    Setups.expect(echo1k().equals(text), "echo does not echo");
+    if (host.metersFuel()) {
+      Setups.expect(hostCall.lastCallFuel() > 0, "the host call was not charged");
+      Setups.expect(tenant.used() > 0, "the tenant was not charged");
+    }
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    add.close();
+    hostCall.close();
+    greeterInstance.close();
+    host.close();
+  }
+
+  @Benchmark
+  public long[] noop() {
+    return noop.call();
+  }
+
+  @Benchmark
+  public long[] hostCall() {
+    return callFail.call(1);
+  }
+
+  @Benchmark
+  public String echo1k() {
+    return greeter.echo(text);
+  }
+}
