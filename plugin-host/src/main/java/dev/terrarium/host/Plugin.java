@@ -138,7 +138,7 @@ public final class Plugin {
                 : "a guest stack of " + limits.guestStackBytes() + " bytes",
             tenant == null || !host.metersFuel()
                 ? null
-                : tenant.account().newInstance(limits.maxFuelPerCall(), limits.maxFuelPerInstance()),
+                : tenant.account().newInstance(limits.maxFuelPerCall(), limits.maxFuelPerInstance(), host.fuelSlice()),
             host.fastFuel(),
             tenant == null || !host.metersFuel() || host.fuelMetrics() == null
                 ? null

@@ -84,6 +84,7 @@ public final class PluginHost implements AutoCloseable {
   private final java.util.concurrent.ConcurrentMap<String, Tenant> tenants =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final GuestThreads guestThreads;
+  private final long fuelSlice;
 
   private PluginHost(Builder b) {
     Set<String> modules = new LinkedHashSet<>(b.grants.hostModules());
@@ -102,6 +103,7 @@ public final class PluginHost implements AutoCloseable {
     this.tenantMaxBytes = b.tenantMaxBytes;
     this.tenantMaxEntries = b.tenantMaxEntries;
     this.guestThreads = new GuestThreads("terrarium-guest");
+    this.fuelSlice = b.fuelSlice;
   }
 
   public static Builder builder() {
@@ -132,6 +134,11 @@ public final class PluginHost implements AutoCloseable {
 
   GuestThreads guestThreads() {
     return guestThreads;
+  }
+
+  /** Returns the fuel a metered call draws from its tenant's ledger at a time (see {@link Builder#fuelSlice}). */
+  public long fuelSlice() {
+    return fuelSlice;
   }
 
   /** Whether this host meters with {@link CostModel.Accounting#FAST}. */
@@ -439,8 +446,26 @@ public final class PluginHost implements AutoCloseable {
     private long tenantMaxEntries = MemoryFileSystem.DEFAULT_MAX_ENTRIES;
     private FuelLedger ledger;
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private long fuelSlice = FuelAccount.DEFAULT_SLICE;
 
     private Builder() {}
+
+    /**
+     * Sets how much fuel a metered instance draws from its tenant's ledger at a time (default {@link
+     * FuelAccount#DEFAULT_SLICE}, a million units, about a millisecond of guest work). An instance keeps what a
+     * call leaves of its slice for its next call and returns it when it closes, so larger slices mean fewer ledger
+     * exchanges (which matters for a ledger across the network) and more fuel held by each open instance. See
+     * docs/quotas.md, "Sizing slices".
+     *
+     * @throws IllegalArgumentException when {@code units} is below 1
+     */
+    public Builder fuelSlice(long units) {
+      if (units < 1) {
+        throw new IllegalArgumentException("fuel slice must be at least 1 unit, was " + units);
+      }
+      this.fuelSlice = units;
+      return this;
+    }
 
     /**
      * Publishes fuel metrics to {@code registry}: the fuel of every metered call per tenant and plugin, calls

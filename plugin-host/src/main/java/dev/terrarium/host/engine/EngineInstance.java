@@ -542,9 +542,9 @@ public final class EngineInstance implements AutoCloseable {
       // Unmetered, or re-entered from a host function: the outer call's meter keeps counting.
       return invokeGuarded(machine, index, name, args);
     }
-    FuelMeter meter = f.account.startCall(pluginId, name);
+    FuelMeter meter = f.account.beginCall(pluginId, name);
     f.current = meter;
-    f.counter.setValue(0);
+    f.counter.setValue(meter.counter());
     RuntimeException failure = null;
     try {
       return invokeGuarded(machine, index, name, args);
@@ -760,6 +760,13 @@ public final class EngineInstance implements AutoCloseable {
   public void close() {
     if (unusable == null || !unusable.startsWith("was closed")) {
       markUnusable("was closed");
+    }
+    if (fuel != null) {
+      try {
+        fuel.account.close(); // the fuel leased for the next call goes back to the tenant
+      } catch (RuntimeException ledgerFailure) {
+        // The ledger keeps the lease as spent: the tenant is over-charged by at most one slice, never under.
+      }
     }
     if (wasi != null) {
       wasi.close();

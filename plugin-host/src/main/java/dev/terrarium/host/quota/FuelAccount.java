@@ -77,7 +77,15 @@ public final class FuelAccount {
    * cap the lower of the host's grant and the manifest's request wins.
    */
   public InstanceFuel newInstance(Long manifestPerCallCap, Long manifestPerInstanceCap) {
-    return new InstanceFuel(this, policy.withCapsAtMost(manifestPerCallCap, manifestPerInstanceCap));
+    return newInstance(manifestPerCallCap, manifestPerInstanceCap, DEFAULT_SLICE);
+  }
+
+  /**
+   * Opens the fuel view of a new instance as {@link #newInstance(Long, Long)} does, whose calls draw fuel in
+   * slices of {@code sliceSize} units.
+   */
+  public InstanceFuel newInstance(Long manifestPerCallCap, Long manifestPerInstanceCap, long sliceSize) {
+    return new InstanceFuel(this, policy.withCapsAtMost(manifestPerCallCap, manifestPerInstanceCap), sliceSize);
   }
 
   /**

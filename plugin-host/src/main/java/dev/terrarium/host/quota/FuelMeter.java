@@ -10,6 +10,10 @@ import dev.terrarium.api.FuelPolicy;
  * slice goes back, so the tenant is charged exactly the fuel the call used, whether it returned, trapped or was
  * stopped.
  *
+ * <p>The runtime keeps one meter per instance ({@link InstanceFuel#beginCall}), which starts each call with the
+ * fuel the instance's previous call left over (its <em>lease</em>) and keeps what this call leaves: a call that
+ * fits in the lease does not touch the ledger at all. The instance returns its lease when it closes.
+ *
  * <p>The runtime's side, in terms of the guest's fuel counter (what is left of the fuel drawn so far):
  *
  * <pre>{@code
@@ -27,8 +31,13 @@ import dev.terrarium.api.FuelPolicy;
 public final class FuelMeter {
   private final InstanceFuel instance;
   private final String pluginId;
-  private final String function;
+  private String function;
   private final long sliceSize;
+  /**
+   * Whether this meter is its instance's reusable call meter ({@link InstanceFuel#beginCall}): it starts each call
+   * with the instance's lease and keeps what is left as the lease, instead of going to the ledger.
+   */
+  private final boolean leasing;
   /** Fuel granted to this call so far. */
   private long drawn;
   /** The guest's counter when the meter last heard of it. */
@@ -39,10 +48,30 @@ public final class FuelMeter {
   private long used;
 
   FuelMeter(InstanceFuel instance, String pluginId, String function, long sliceSize) {
+    this(instance, pluginId, function, sliceSize, false);
+  }
+
+  FuelMeter(InstanceFuel instance, String pluginId, String function, long sliceSize, boolean leasing) {
     this.instance = instance;
     this.pluginId = pluginId;
     this.function = function;
     this.sliceSize = sliceSize;
+    this.leasing = leasing;
+  }
+
+  /** Makes this (leasing) meter ready for the next call, which starts with {@code lease} already drawn. */
+  void begin(String newFunction, long lease) {
+    function = newFunction;
+    drawn = lease;
+    counter = lease;
+    undelivered = 0;
+    settled = false;
+    used = 0;
+  }
+
+  /** Returns the guest's counter as the meter last knew it: at the start of a call, the fuel it starts with. */
+  public long counter() {
+    return counter;
   }
 
   /** Returns the slice size this call draws with. */
@@ -129,8 +158,13 @@ public final class FuelMeter {
     used = drawn - undelivered - unused;
     long back = unused + undelivered;
     settled = true;
-    instance.release(back);
     instance.recordSettled(used);
+    if (leasing && back >= 0) {
+      // Kept by the instance for its next call, still reserved and still counted as spent by the ledger.
+      instance.keepLease(back);
+      return used;
+    }
+    instance.release(back);
     FuelAccount account = instance.account();
     try {
       if (back > 0) {

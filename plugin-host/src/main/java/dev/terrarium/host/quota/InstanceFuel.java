@@ -13,10 +13,30 @@ public final class InstanceFuel {
   /** Fuel drawn by this instance's calls and not returned: what settled calls used plus slices still out. */
   private final AtomicLong committed = new AtomicLong();
   private final AtomicLong used = new AtomicLong();
+  /** Fuel drawn and not used, kept between calls; still reserved in {@link #committed}. */
+  private final AtomicLong lease = new AtomicLong();
+  private final Long perCallCap;
+  private final long sliceSize;
+  private FuelMeter callMeter;
+  private volatile boolean closed;
 
   InstanceFuel(FuelAccount account, FuelPolicy policy) {
+    this(account, policy, FuelAccount.DEFAULT_SLICE);
+  }
+
+  InstanceFuel(FuelAccount account, FuelPolicy policy, long sliceSize) {
+    if (sliceSize < 1) {
+      throw new IllegalArgumentException("sliceSize must be at least 1, was " + sliceSize);
+    }
     this.account = account;
     this.policy = policy;
+    this.perCallCap = policy.perCallCap();
+    this.sliceSize = sliceSize;
+  }
+
+  /** Returns the slice size this instance's calls draw with. */
+  public long sliceSize() {
+    return sliceSize;
   }
 
   /** Returns the tenant's account. */
@@ -48,9 +68,9 @@ public final class InstanceFuel {
     return cap == null ? Long.MAX_VALUE : Math.max(0, cap - committed.get());
   }
 
-  /** Starts metering a call with the {@link FuelAccount#DEFAULT_SLICE default slice}. */
+  /** Starts metering a call with this instance's slice size, on a meter of its own that keeps no lease. */
   public FuelMeter startCall(String pluginId, String function) {
-    return startCall(pluginId, function, FuelAccount.DEFAULT_SLICE);
+    return startCall(pluginId, function, sliceSize);
   }
 
   /**
@@ -64,6 +84,70 @@ public final class InstanceFuel {
       throw new IllegalArgumentException("sliceSize must be at least 1, was " + sliceSize);
     }
     return new FuelMeter(this, pluginId, function, sliceSize);
+  }
+
+  /**
+   * Opens the metering of this instance's next call, with the instance's reusable meter: the call starts with
+   * the fuel the previous call left (the lease, at most what the per-call cap allows) and keeps what it leaves
+   * for the next. Allocates nothing and touches the ledger only when the lease runs out. Calls on one instance
+   * must not overlap (the runtime confines an instance to one call at a time).
+   *
+   * @param pluginId the plugin, for error messages (may be {@code null}); fixed by the first call
+   * @param function the export called, for error messages (may be {@code null})
+   */
+  public FuelMeter beginCall(String pluginId, String function) {
+    FuelMeter m = callMeter;
+    if (m == null) {
+      m = new FuelMeter(this, pluginId, function, sliceSize, true);
+      callMeter = m;
+    }
+    // The call owns the whole lease while it runs (so that a concurrent close cannot return it twice).
+    long start = lease.getAndSet(0);
+    Long cap = perCallCap;
+    if (cap != null && start > cap) {
+      // Rare: a per-call cap below the lease. What the call may not use goes back now.
+      long excess = start - cap;
+      start = cap;
+      release(excess);
+      account.ledger().deposit(account.tenantId(), account.policy(), excess);
+    }
+    m.begin(function, start);
+    return m;
+  }
+
+  /** Keeps {@code amount} unused units for the next call (the call's settlement); the lease is empty meanwhile. */
+  void keepLease(long amount) {
+    if (amount == 0) {
+      return;
+    }
+    lease.set(amount);
+    if (closed) {
+      returnLease(); // closed while the call ran: whichever of the two takes the lease returns it, once
+    }
+  }
+
+  /** Returns the fuel this instance holds for its next call: drawn from the ledger, not yet used. */
+  public long lease() {
+    return lease.get();
+  }
+
+  /**
+   * Returns the instance's lease to the tenant's bucket; later calls keep nothing. Call it when the instance
+   * closes. A call still running when it is closed returns what it leaves when it settles.
+   *
+   * @throws RuntimeException what the ledger throws (the lease is then lost to the tenant, never given twice)
+   */
+  public void close() {
+    closed = true;
+    returnLease();
+  }
+
+  private void returnLease() {
+    long back = lease.getAndSet(0);
+    if (back > 0) {
+      release(back);
+      account.ledger().deposit(account.tenantId(), account.policy(), back);
+    }
   }
 
   /** Reserves up to {@code wanted} units under the per-instance cap; returns the amount reserved. */
