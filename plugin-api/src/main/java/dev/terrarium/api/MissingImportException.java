@@ -3,7 +3,7 @@ package dev.terrarium.api;
 import java.util.List;
 
 /**
- * The module imports functions from a granted host module that the host does not define, or defines with
+ * The module imports functions, globals or tables from a granted host module that the host does not define, or defines with
  * another signature.
  */
 public final class MissingImportException extends PluginLinkException {
@@ -17,7 +17,7 @@ public final class MissingImportException extends PluginLinkException {
         pluginId,
         "the host does not provide "
             + String.join("; ", missing)
-            + ". Register these host functions with exactly these signatures, or rebuild the plugin against"
+            + ". Register these host functions (or globals, tables) with exactly these types, or rebuild the plugin against"
             + " the host's interface.",
         null);
     this.missing = List.copyOf(missing);
