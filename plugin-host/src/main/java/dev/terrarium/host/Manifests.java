@@ -55,7 +55,8 @@ public final class Manifests {
           null,
           "the manifest in " + source + " is not valid: " + e.getOriginalMessage() + location(e)
               + ". Expected fields: id, version, sha256, capabilities {hostModules, wasi, mounts}, limits"
-              + " {maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes}.",
+              + " {maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes, maxFuelPerCall, maxFuelPerInstance,"
+              + " maxTableElements}.",
           e);
     } catch (JsonProcessingException e) {
       throw new ManifestException(
