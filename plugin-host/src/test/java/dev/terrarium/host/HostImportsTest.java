@@ -61,6 +61,43 @@ class HostImportsTest {
     }
   }
 
+  /** A C plugin linked with {@code wasm-ld --import-memory}, as toolchains that share memory produce. */
+  private byte[] cPluginWithImportedMemory() throws Exception {
+    Path source = dir.resolve("im.c");
+    java.nio.file.Files.writeString(
+        source,
+        """
+        static char buffer[64];
+        __attribute__((export_name("fill"))) int fill(int n) {
+          for (int i = 0; i < n && i < 64; i++) buffer[i] = (char)('a' + i % 26);
+          int sum = 0;
+          for (int i = 0; i < n && i < 64; i++) sum += buffer[i];
+          return sum;
+        }
+        """);
+    Path out = dir.resolve("im.wasm");
+    Process p =
+        new ProcessBuilder(
+                "clang", "--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-Wl,--import-memory", "-o",
+                out.toString(), source.toString())
+            .redirectErrorStream(true)
+            .start();
+    String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("clang: " + log).isZero();
+    return java.nio.file.Files.readAllBytes(out);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void importedMemory_aCPluginLinkedWithImportMemoryLoadsAndRuns(ExecutionMode mode) throws Exception {
+    try (PluginHost host = builder(mode).build();
+        PluginInstance i = host.load(cPluginWithImportedMemory(), manifest("c-import-memory")).instantiate()) {
+      assertThat(i.plugin().description().imports()).extracting(ImportDescription::kind).containsExactly("memory");
+      assertThat(i.call("fill", 3)).containsExactly('a' + 'b' + 'c');
+      assertThat(i.memoryPages()).isEqualTo(i.plugin().description().initialMemoryPages()).isPositive();
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void importedMemory_growsOnlyUpToTheMemoryLimit(ExecutionMode mode) {
@@ -98,6 +135,29 @@ class HostImportsTest {
           .hasMessageContaining("env.memory")
           .hasMessageContaining("a shared memory (WebAssembly threads) is not supported");
       assertHealthy(host);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void importsOtherThanFunctions_workOnAHostThatMetersFuel(ExecutionMode mode) {
+    try (PluginHost host =
+        builder(mode)
+            .meterFuel()
+            .hostGlobal("cfg", "base", WasmType.I32, 7)
+            .mutableHostGlobal("cfg", "counter", WasmType.I64, 100)
+            .build()) {
+      Tenant t = host.tenant("metered", dev.terrarium.api.FuelPolicy.unlimited());
+      try (PluginInstance g =
+              host.load(wat(dir, GLOBALS), manifest("globals", CFG)).instantiate(t, InstanceOptions.defaults());
+          PluginInstance m =
+              host.load(wat(dir, IMPORTED_MEMORY), manifest("imported-memory"))
+                  .instantiate(t, InstanceOptions.defaults())) {
+        assertThat(g.call("bump")).containsExactly(101);
+        assertThat(g.lastCallFuel()).isPositive();
+        assertThat(g.global("answer")).isEqualTo(42);
+        assertThat(m.call("load", 1)).containsExactly('i');
+      }
     }
   }
 
