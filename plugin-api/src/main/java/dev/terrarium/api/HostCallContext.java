@@ -22,7 +22,7 @@ public interface HostCallContext {
    * @throws IllegalStateException when the function's signature has no externref
    */
   default long externRef(Object object) {
-    throw new UnsupportedOperationException("this context passes no host objects");
+    throw new IllegalStateException("this context passes no host objects");
   }
 
   /**
@@ -33,6 +33,6 @@ public interface HostCallContext {
    * @throws IllegalStateException when the function's signature has no externref
    */
   default Object externObject(long handle) {
-    throw new UnsupportedOperationException("this context passes no host objects");
+    throw new IllegalStateException("this context passes no host objects");
   }
 }
