@@ -2,7 +2,6 @@ package dev.terrarium.host.engine;
 
 import dev.terrarium.api.HostGlobalDefinition;
 import dev.terrarium.api.HostTableDefinition;
-import dev.terrarium.api.WasmType;
 import run.endive.runtime.GlobalInstance;
 import run.endive.runtime.TableInstance;
 import run.endive.wasm.types.MutabilityType;
@@ -33,10 +32,5 @@ final class HostImports {
       throw new IllegalStateException("table elements were checked before instantiation");
     }
     return table;
-  }
-
-  /** Whether {@code type} is carried as an object by the engine rather than as a {@code long}. */
-  static boolean isObject(WasmType type) {
-    return type == WasmType.EXTERNREF;
   }
 }
