@@ -30,6 +30,8 @@ public enum ErrorCode {
   INSTANTIATE_FAILED(Phase.INSTANTIATE),
   /** The module needs more memory to start than the limit allows. */
   INSTANTIATE_MEMORY_LIMIT(Phase.INSTANTIATE),
+  /** The module's tables need more elements to start than the limit ({@code maxTableElements}) allows. */
+  INSTANTIATE_TABLE_LIMIT(Phase.INSTANTIATE),
 
   /** The guest trapped (unreachable, out-of-bounds access, division by zero, ...). */
   CALL_TRAP(Phase.CALL),

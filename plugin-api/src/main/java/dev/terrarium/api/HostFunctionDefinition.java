@@ -15,11 +15,18 @@ import java.util.Objects;
 public record HostFunctionDefinition(
     String module, String name, List<WasmType> params, List<WasmType> results, HostFunction implementation) {
   public HostFunctionDefinition {
+    checkModuleAndName("host function", module, name);
+    Objects.requireNonNull(implementation, "implementation");
+    params = List.copyOf(params);
+    results = List.copyOf(results);
+  }
+
+  /** Checks the module and name of a host import ({@code what}: "host function", "host global", ...). */
+  static void checkModuleAndName(String what, String module, String name) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(implementation, "implementation");
     if (module.isBlank() || name.isBlank()) {
-      throw new IllegalArgumentException("host function module and name must not be blank");
+      throw new IllegalArgumentException(what + " module and name must not be blank");
     }
     if (module.startsWith("wasi_")) {
       throw new IllegalArgumentException(
@@ -29,8 +36,6 @@ public record HostFunctionDefinition(
       throw new IllegalArgumentException(
           "host module '" + module + "' is reserved for Terrarium's own imports (fuel); choose another module name");
     }
-    params = List.copyOf(params);
-    results = List.copyOf(results);
   }
 
   /** Returns {@code module.name}. */

@@ -3,18 +3,18 @@ package dev.terrarium.api;
 import java.util.List;
 
 /**
- * The module imports functions from a granted host module that the host does not define, or defines with
- * another signature.
+ * The module imports functions, globals or tables from a granted host module that the host does not define, or
+ * defines with another type.
  */
 public final class MissingImportException extends PluginLinkException {
   private static final long serialVersionUID = 1L;
 
   private final List<String> missing;
 
-  /** The remedy for host functions the host lacks or defines with another signature. */
+  /** The remedy for host functions, globals or tables the host lacks or defines with another type. */
   public static final String REGISTER_REMEDY =
-      "Register these host functions with exactly these signatures, or rebuild the plugin against the host's"
-          + " interface.";
+      "Register these host functions (or globals, tables) with exactly these types, or rebuild the plugin against"
+          + " the host's interface.";
 
   /** The remedy for WASI functions imported with a signature WASI does not define. */
   public static final String WASI_REMEDY =

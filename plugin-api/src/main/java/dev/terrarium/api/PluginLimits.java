@@ -14,6 +14,9 @@ import java.time.Duration;
  * @param maxFuelPerCall on a host that meters fuel, the most fuel one call may use; the tenant's policy may cap
  *     it lower (the lowest of host, manifest and tenant wins)
  * @param maxFuelPerInstance on a host that meters fuel, the most fuel one instance may use over its life
+ * @param maxTableElements the most elements an instance's tables may hold together (defined and imported ones,
+ *     at instantiation and after {@code table.grow}); {@code null} means {@link #DEFAULT_MAX_TABLE_ELEMENTS}, since
+ *     tables live on the JVM heap and are never unbounded
  */
 public record PluginLimits(
     Integer maxMemoryPages,
@@ -21,11 +24,19 @@ public record PluginLimits(
     Long guestStackBytes,
     Long maxModuleBytes,
     Long maxFuelPerCall,
-    Long maxFuelPerInstance) {
+    Long maxFuelPerInstance,
+    Integer maxTableElements) {
   /** The most pages a 32-bit WebAssembly memory can have. */
   public static final int MAX_PAGES = 65536;
 
-  private static final PluginLimits NONE = new PluginLimits(null, null, null, null, null, null);
+  /**
+   * The table-element bound when neither host nor manifest sets one: ten million, the largest table browsers'
+   * engines (V8, SpiderMonkey) accept, so any module that runs on the web fits. An element costs the host 8 to
+   * 16 bytes of heap, so one instance's tables stay within about 160 MiB.
+   */
+  public static final int DEFAULT_MAX_TABLE_ELEMENTS = 10_000_000;
+
+  private static final PluginLimits NONE = new PluginLimits(null, null, null, null, null, null, null);
 
   public PluginLimits {
     if (maxMemoryPages != null && (maxMemoryPages < 1 || maxMemoryPages > MAX_PAGES)) {
@@ -46,6 +57,9 @@ public record PluginLimits(
     }
     if (maxFuelPerInstance != null && maxFuelPerInstance < 1) {
       throw new IllegalArgumentException("maxFuelPerInstance must be at least 1, was " + maxFuelPerInstance);
+    }
+    if (maxTableElements != null && maxTableElements < 0) {
+      throw new IllegalArgumentException("maxTableElements must not be negative, was " + maxTableElements);
     }
   }
 
@@ -73,7 +87,8 @@ public record PluginLimits(
         min(guestStackBytes, requested.guestStackBytes),
         min(maxModuleBytes, requested.maxModuleBytes),
         min(maxFuelPerCall, requested.maxFuelPerCall),
-        min(maxFuelPerInstance, requested.maxFuelPerInstance));
+        min(maxFuelPerInstance, requested.maxFuelPerInstance),
+        min(maxTableElements, requested.maxTableElements));
   }
 
   private static <T extends Comparable<T>> T min(T a, T b) {
@@ -94,8 +109,15 @@ public record PluginLimits(
     private Long maxModuleBytes;
     private Long maxFuelPerCall;
     private Long maxFuelPerInstance;
+    private Integer maxTableElements;
 
     private Builder() {}
+
+    /** The most elements an instance's tables may hold together (default {@link #DEFAULT_MAX_TABLE_ELEMENTS}). */
+    public Builder maxTableElements(int elements) {
+      this.maxTableElements = elements;
+      return this;
+    }
 
     /** On a host that meters fuel: the most fuel one call may use (with the tenant's cap, the lower wins). */
     public Builder maxFuelPerCall(long fuel) {
@@ -131,7 +153,13 @@ public record PluginLimits(
 
     public PluginLimits build() {
       return new PluginLimits(
-          maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes, maxFuelPerCall, maxFuelPerInstance);
+          maxMemoryPages,
+          callTimeout,
+          guestStackBytes,
+          maxModuleBytes,
+          maxFuelPerCall,
+          maxFuelPerInstance,
+          maxTableElements);
     }
   }
 }

@@ -245,7 +245,7 @@ final class RunCommand implements Callable<Integer> {
       }
       pages = maxMemoryPages;
     }
-    return new PluginLimits(pages, timeout, null, defaults.maxModuleBytes(), null, null);
+    return new PluginLimits(pages, timeout, null, defaults.maxModuleBytes(), null, null, null);
   }
 
   /**

@@ -76,11 +76,24 @@ final class WasmValues {
       case I64 -> integer(text, I64_MIN, I64_MAX_UNSIGNED, "i64").longValue();
       case F32 -> WasmType.F32.encode(parseFloat(text, "f32"));
       case F64 -> WasmType.F64.encode(parseDouble(text, "f64"));
+      case FUNCREF, EXTERNREF -> nullRef(type, text);
     };
+  }
+
+  /** A reference from the command line can only be null: the CLI holds no functions or host objects. */
+  private static long nullRef(WasmType type, String text) {
+    if (!text.equalsIgnoreCase("null")) {
+      throw new IllegalArgumentException(
+          "is not a " + type.wasmName() + ": the command line can only pass null for a reference");
+    }
+    return WasmType.NULL_REF;
   }
 
   /** Formats one result of {@code type} carried in {@code raw}. */
   static String format(WasmType type, long raw) {
+    if (type.isReference() && raw == WasmType.NULL_REF) {
+      return "null";
+    }
     return type.decode(raw).toString();
   }
 

@@ -114,4 +114,14 @@ class ParsingTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessage("fileName");
   }
+
+  @Test
+  void references_passOnlyAsNullOnTheCommandLine() {
+    assertThat(WasmValues.parse(WasmType.FUNCREF, "null")).isEqualTo(WasmType.NULL_REF);
+    assertThat(WasmValues.parse(WasmType.EXTERNREF, "NULL")).isEqualTo(WasmType.NULL_REF);
+    assertThat(WasmValues.format(WasmType.EXTERNREF, WasmType.NULL_REF)).isEqualTo("null");
+    assertThat(WasmValues.format(WasmType.FUNCREF, 3)).isEqualTo("3");
+    assertThatThrownBy(() -> WasmValues.parse(WasmType.FUNCREF, "3"))
+        .hasMessage("is not a funcref: the command line can only pass null for a reference");
+  }
 }

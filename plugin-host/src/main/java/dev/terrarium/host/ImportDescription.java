@@ -11,12 +11,30 @@ import java.util.Objects;
  * @param module the import module, e.g. {@code wasi_snapshot_preview1}
  * @param name the field name, e.g. {@code fd_write}
  * @param kind {@code function}, {@code memory}, {@code table}, {@code global} or {@code tag}
- * @param params for a function whose types are all numbers, its parameter types; otherwise empty
- * @param results for a function whose types are all numbers, its result types; otherwise empty
- * @param signature the signature as the engine prints it (also for non-numeric types)
+ * @param params for a function whose types are all {@link WasmType}s, its parameter types; otherwise empty
+ * @param results for a function whose types are all {@link WasmType}s, its result types; otherwise empty
+ * @param signature the type in text form: a function's as the engine prints it (also for other types), a
+ *     global's as {@code i32} or {@code (mut i32)}, a memory's limits as {@code 1..16} (pages; {@code 1..} when it
+ *     has no maximum, with {@code shared} after a shared one), a table's as {@code 1..10 funcref}
+ * @param valueType a global's value type or a table's element type; {@code null} for other kinds and for types
+ *     that no {@link WasmType} names
+ * @param mutable whether a global import is mutable
+ * @param min a memory's initial pages or a table's initial elements; 0 for other kinds
+ * @param max a memory's maximum pages or a table's maximum elements; -1 when it has none, or for other kinds
+ * @param shared whether a memory import is shared (threads)
  */
 public record ImportDescription(
-    String module, String name, String kind, List<WasmType> params, List<WasmType> results, String signature) {
+    String module,
+    String name,
+    String kind,
+    List<WasmType> params,
+    List<WasmType> results,
+    String signature,
+    WasmType valueType,
+    boolean mutable,
+    long min,
+    long max,
+    boolean shared) {
   public ImportDescription {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(name, "name");
@@ -24,6 +42,12 @@ public record ImportDescription(
     params = List.copyOf(params);
     results = List.copyOf(results);
     Objects.requireNonNull(signature, "signature");
+  }
+
+  /** A function import (or any import described by its signature alone). */
+  public ImportDescription(
+      String module, String name, String kind, List<WasmType> params, List<WasmType> results, String signature) {
+    this(module, name, kind, params, results, signature, null, false, 0, -1, false);
   }
 
   /** Returns whether this is a function import. */
@@ -58,6 +82,6 @@ public record ImportDescription(
 
   @Override
   public String toString() {
-    return kind + " " + module + "." + name + (isFunction() ? " " + signature : "");
+    return kind + " " + module + "." + name + (signature.isEmpty() ? "" : " " + signature);
   }
 }

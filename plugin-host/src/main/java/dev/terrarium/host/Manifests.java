@@ -63,7 +63,8 @@ public final class Manifests {
           pluginId,
           "the manifest in " + source + " is not valid: " + e.getOriginalMessage() + location(e)
               + ". Expected fields: id, version, sha256, capabilities {hostModules, wasi, mounts}, limits"
-              + " {maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes}.",
+              + " {maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes, maxFuelPerCall, maxFuelPerInstance,"
+              + " maxTableElements}.",
           e);
     } catch (JsonProcessingException e) {
       throw new ManifestException(

@@ -41,7 +41,13 @@ public final class Plugin {
     this.limits = limits;
     this.importsWasi =
         artifact.description().imports().stream().anyMatch(i -> WasiFunctions.isWasi(i.module()));
-    this.links = EngineInstance.Links.resolve(manifest.id(), artifact, host.hostFunctions());
+    this.links =
+        EngineInstance.Links.resolve(
+            manifest.id(),
+            artifact,
+            host.hostFunctions(),
+            host.hostDefinitions().globals(),
+            host.hostDefinitions().tables());
     List<WasiSetup.Preopen> preopens = new ArrayList<>();
     if (importsWasi && grants.wasi().contains(WasiCapability.FILES)) {
       for (Mount m : grants.mounts()) {
@@ -142,7 +148,10 @@ public final class Plugin {
             host.fastFuel(),
             tenant == null || !host.metersFuel() || host.fuelMetrics() == null
                 ? null
-                : host.fuelMetrics().listener(tenant, id()));
+                : host.fuelMetrics().listener(tenant, id()),
+            limits.maxTableElements() == null
+                ? PluginLimits.DEFAULT_MAX_TABLE_ELEMENTS
+                : limits.maxTableElements());
     return new PluginInstance(this, EngineInstance.create(artifact, spec));
   }
 

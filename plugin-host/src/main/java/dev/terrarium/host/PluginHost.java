@@ -23,6 +23,9 @@ import dev.terrarium.host.quota.FuelAccount;
 import dev.terrarium.host.quota.FuelLedger;
 import dev.terrarium.host.quota.InMemoryFuelLedger;
 import dev.terrarium.host.capability.CapabilityCheck;
+import dev.terrarium.host.capability.HostDefinitions;
+import dev.terrarium.api.HostGlobalDefinition;
+import dev.terrarium.api.HostTableDefinition;
 import dev.terrarium.host.engine.Engine;
 import dev.terrarium.host.engine.EngineArtifact;
 import dev.terrarium.host.engine.ParsedModule;
@@ -74,6 +77,7 @@ public final class PluginHost implements AutoCloseable {
   private final PluginLimits limits;
   private final ExecutionMode mode;
   private final Map<String, HostFunctionDefinition> hostFunctions;
+  private final HostDefinitions hostDefinitions;
   private final ModuleCache cache;
   private final Watchdog watchdog;
   private final CostModel costModel;
@@ -91,10 +95,13 @@ public final class PluginHost implements AutoCloseable {
     for (HostFunctionDefinition d : b.hostFunctions.values()) {
       modules.add(d.module());
     }
+    b.hostGlobals.values().forEach(g -> modules.add(g.module()));
+    b.hostTables.values().forEach(t -> modules.add(t.module()));
     this.grants = new Grants(modules, b.grants.wasi(), b.grants.mounts());
     this.limits = b.limits;
     this.mode = b.mode;
     this.hostFunctions = Map.copyOf(b.hostFunctions);
+    this.hostDefinitions = new HostDefinitions(b.hostGlobals, b.hostTables);
     this.cache = new ModuleCache(b.cacheBytes);
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
@@ -126,6 +133,10 @@ public final class PluginHost implements AutoCloseable {
 
   Map<String, HostFunctionDefinition> hostFunctions() {
     return hostFunctions;
+  }
+
+  HostDefinitions hostDefinitions() {
+    return hostDefinitions;
   }
 
   Watchdog watchdog() {
@@ -330,7 +341,7 @@ public final class PluginHost implements AutoCloseable {
       throw new ModuleTooLargeException(manifest.id(), bytes.length, effectiveLimits.maxModuleBytes());
     }
     CapabilityCheck.check(
-        manifest.id(), description.imports(), grants, manifest.capabilities(), hostFunctions);
+        manifest.id(), description.imports(), grants, manifest.capabilities(), hostFunctions, hostDefinitions);
     Grants effective = effectiveGrants(manifest);
     if (artifact == null) {
       ParsedModule toCompile = parsed;
@@ -441,6 +452,8 @@ public final class PluginHost implements AutoCloseable {
     private ExecutionMode mode = ExecutionMode.COMPILER;
     private long cacheBytes = DEFAULT_CACHE_BYTES;
     private final Map<String, HostFunctionDefinition> hostFunctions = new LinkedHashMap<>();
+    private final Map<String, HostGlobalDefinition> hostGlobals = new LinkedHashMap<>();
+    private final Map<String, HostTableDefinition> hostTables = new LinkedHashMap<>();
     private CostModel costModel;
     private long tenantMaxBytes = MemoryFileSystem.DEFAULT_MAX_BYTES;
     private long tenantMaxEntries = MemoryFileSystem.DEFAULT_MAX_ENTRIES;
@@ -554,10 +567,53 @@ public final class PluginHost implements AutoCloseable {
     public Builder hostFunction(HostFunctionDefinition definition) {
       Objects.requireNonNull(definition, "definition");
       String key = definition.qualifiedName();
-      if (hostFunctions.containsKey(key)) {
-        throw new IllegalArgumentException("host function " + key + " was already registered");
-      }
+      checkUnregistered(key);
       hostFunctions.put(key, definition);
+      return this;
+    }
+
+    private void checkUnregistered(String key) {
+      String kind =
+          hostFunctions.containsKey(key)
+              ? "host function"
+              : hostGlobals.containsKey(key) ? "host global" : hostTables.containsKey(key) ? "host table" : null;
+      if (kind != null) {
+        throw new IllegalArgumentException(kind + " " + key + " was already registered");
+      }
+    }
+
+    /**
+     * Registers a global that plugins can import (which grants its module). Each instance gets its own copy
+     * initialised to {@code definition.value()}, so a mutable one never carries one instance's (or tenant's)
+     * changes to another.
+     */
+    public Builder hostGlobal(HostGlobalDefinition definition) {
+      Objects.requireNonNull(definition, "definition");
+      checkUnregistered(definition.qualifiedName());
+      hostGlobals.put(definition.qualifiedName(), definition);
+      return this;
+    }
+
+    /** Registers an immutable global {@code (global type)} with {@code value}, encoded as {@link WasmType} says. */
+    public Builder hostGlobal(String module, String name, WasmType type, long value) {
+      return hostGlobal(new HostGlobalDefinition(module, name, type, false, value));
+    }
+
+    /** Registers a mutable global {@code (global (mut type))}: each instance starts from {@code value}. */
+    public Builder mutableHostGlobal(String module, String name, WasmType type, long value) {
+      return hostGlobal(new HostGlobalDefinition(module, name, type, true, value));
+    }
+
+    /**
+     * Registers a table that plugins can import (which grants its module): each instance gets a fresh table of
+     * {@code min} null elements, counted against its {@link PluginLimits#maxTableElements}.
+     *
+     * @param max the most elements it may grow to, or {@code null} for no bound but the table limit
+     */
+    public Builder hostTable(String module, String name, WasmType elementType, int min, Integer max) {
+      HostTableDefinition definition = new HostTableDefinition(module, name, elementType, min, max);
+      checkUnregistered(definition.qualifiedName());
+      hostTables.put(definition.qualifiedName(), definition);
       return this;
     }
 

@@ -87,6 +87,61 @@ public final class PluginInstance implements AutoCloseable {
     return engine.lastCallFuel();
   }
 
+  /**
+   * Returns the value of the exported global {@code name}, encoded as {@link dev.terrarium.api.WasmType}
+   * describes (an externref as a handle of this instance, see {@link #externObject}).
+   *
+   * @throws dev.terrarium.api.BadExportException when there is no export {@code name} or it is not a global
+   */
+  public long global(String name) {
+    return engine.global(Objects.requireNonNull(name, "global name must not be null"));
+  }
+
+  /**
+   * Returns the type of the exported global {@code name}.
+   *
+   * @throws dev.terrarium.api.BadExportException when there is no export {@code name} or it is not a global
+   */
+  public dev.terrarium.api.WasmType globalType(String name) {
+    return engine.globalType(Objects.requireNonNull(name, "global name must not be null"));
+  }
+
+  /** Returns whether the exported global {@code name} is mutable. */
+  public boolean globalMutable(String name) {
+    return engine.globalMutable(Objects.requireNonNull(name, "global name must not be null"));
+  }
+
+  /**
+   * Sets the mutable exported global {@code name}.
+   *
+   * @throws dev.terrarium.api.BadExportException when it is missing, not a global, immutable, or the value is not
+   *     one of its type (a funcref that is no function of this instance, a handle that is not this instance's)
+   */
+  public void setGlobal(String name, long value) {
+    engine.setGlobal(Objects.requireNonNull(name, "global name must not be null"), value);
+  }
+
+  /**
+   * Returns the handle under which this instance knows {@code object}, to pass it to the guest as an {@code
+   * externref} argument; the same object always gets the same handle, and null gets {@link
+   * dev.terrarium.api.WasmType#NULL_REF}. The guest holds the object itself and can neither read nor forge one;
+   * the instance keeps it reachable until closed.
+   */
+  public long externRef(Object object) {
+    return engine.externRef(object);
+  }
+
+  /**
+   * Returns the object that an {@code externref} handle of this instance stands for (null for {@link
+   * dev.terrarium.api.WasmType#NULL_REF}).
+   *
+   * @throws IllegalArgumentException when {@code handle} is not a handle of this instance (made up, or another
+   *     instance's)
+   */
+  public Object externObject(long handle) {
+    return engine.externObject(handle);
+  }
+
   /** Returns the current memory size in 64 KiB pages (0 when the module has no memory). */
   public int memoryPages() {
     return engine.memoryPages();

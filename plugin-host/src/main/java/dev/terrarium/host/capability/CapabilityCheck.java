@@ -31,17 +31,29 @@ public final class CapabilityCheck {
       Grants hostGrants,
       Capabilities requested,
       Map<String, HostFunctionDefinition> hostFunctions) {
+    check(pluginId, imports, hostGrants, requested, hostFunctions, HostDefinitions.NONE);
+  }
+
+  /** As {@link #check(String, List, Grants, Capabilities, Map)}, with the host's globals and tables. */
+  public static void check(
+      String pluginId,
+      List<ImportDescription> imports,
+      Grants hostGrants,
+      Capabilities requested,
+      Map<String, HostFunctionDefinition> hostFunctions,
+      HostDefinitions others) {
     List<DeniedImport> denied = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     List<String> wrongWasi = new ArrayList<>();
+    int memories = 0;
     for (ImportDescription imp : imports) {
       if (!imp.isFunction()) {
-        denied.add(
-            new DeniedImport(
-                imp.module(),
-                imp.name(),
-                imp.kind(),
-                "plugins cannot import a " + imp.kind() + "; define and export it in the module instead"));
+        memories += imp.kind().equals("memory") ? 1 : 0;
+        String refusal =
+            OtherImports.check(imp, memories, hostGrants, requested, others, missing);
+        if (refusal != null) {
+          denied.add(new DeniedImport(imp.module(), imp.name(), imp.kind(), refusal));
+        }
         continue;
       }
       if (WasiFunctions.isWasi(imp.module())) {
@@ -124,7 +136,7 @@ public final class CapabilityCheck {
     }
   }
 
-  private static String remedy(String capability, boolean granted, boolean requested) {
+  static String remedy(String capability, boolean granted, boolean requested) {
     if (granted && requested) {
       return null;
     }

@@ -21,8 +21,13 @@ import run.endive.wasm.types.Export;
 import run.endive.wasm.types.ExternalType;
 import run.endive.wasm.types.FunctionImport;
 import run.endive.wasm.types.FunctionType;
+import run.endive.wasm.types.GlobalImport;
 import run.endive.wasm.types.Import;
+import run.endive.wasm.types.MemoryImport;
 import run.endive.wasm.types.MemoryLimits;
+import run.endive.wasm.types.MutabilityType;
+import run.endive.wasm.types.TableImport;
+import run.endive.wasm.types.TableLimits;
 import run.endive.wasm.types.UnknownCustomSection;
 import run.endive.wasm.types.ValType;
 
@@ -135,7 +140,7 @@ public final class Engine {
                 numeric ? results : List.of(),
                 signature(type)));
       } else {
-        imports.add(new ImportDescription(imp.module(), imp.name(), kind, List.of(), List.of(), ""));
+        imports.add(describeImport(imp, kind));
       }
     }
     List<ExportDescription> exports = new ArrayList<>();
@@ -152,8 +157,12 @@ public final class Engine {
     int initial = 0;
     Optional<Integer> maximum = Optional.empty();
     var memorySection = module.memorySection();
-    if (memorySection.isPresent() && memorySection.get().memoryCount() > 0) {
-      MemoryLimits limits = memorySection.get().getMemory(0).limits();
+    MemoryLimits memory0 = importedMemory(module);
+    if (memory0 == null && memorySection.isPresent() && memorySection.get().memoryCount() > 0) {
+      memory0 = memorySection.get().getMemory(0).limits();
+    }
+    if (memory0 != null) {
+      MemoryLimits limits = memory0;
       initial = limits.initialPages();
       if (limits.maximumPages() < MemoryLimits.MAX_PAGES) {
         maximum = Optional.of(limits.maximumPages());
@@ -161,6 +170,46 @@ public final class Engine {
     }
     return new ModuleDescription(
         sha256, size, imports, exports, initial, maximum, embeddedManifest(pluginId, module));
+  }
+
+  /** Returns the limits of the module's first imported memory (its memory 0), or {@code null}. */
+  static MemoryLimits importedMemory(WasmModule module) {
+    var imports = module.importSection();
+    for (int i = 0; i < imports.importCount(); i++) {
+      if (imports.getImport(i) instanceof MemoryImport mi) {
+        return mi.limits();
+      }
+    }
+    return null;
+  }
+
+  /** Describes an import other than a function: its type, limits and text form. */
+  private static ImportDescription describeImport(Import imp, String kind) {
+    if (imp instanceof GlobalImport gi) {
+      WasmType type = toWasmType(gi.type());
+      boolean mutable = gi.mutabilityType() == MutabilityType.Var;
+      String name = type == null ? gi.type().toString().toLowerCase(java.util.Locale.ROOT) : type.wasmName();
+      return new ImportDescription(
+          imp.module(), imp.name(), kind, List.of(), List.of(), mutable ? "(mut " + name + ")" : name, type,
+          mutable, 0, -1, false);
+    }
+    if (imp instanceof MemoryImport mi) {
+      MemoryLimits l = mi.limits();
+      long max = l.maximumPages() < MemoryLimits.MAX_PAGES ? l.maximumPages() : -1;
+      String text = l.initialPages() + ".." + (max < 0 ? "" : max) + (l.shared() ? " shared" : "");
+      return new ImportDescription(
+          imp.module(), imp.name(), kind, List.of(), List.of(), text, null, false, l.initialPages(), max,
+          l.shared());
+    }
+    if (imp instanceof TableImport ti) {
+      WasmType type = toWasmType(ti.entryType());
+      long max = ti.limits().max() < TableLimits.LIMIT_MAX ? ti.limits().max() : -1;
+      String element = type == null ? ti.entryType().toString().toLowerCase(java.util.Locale.ROOT) : type.wasmName();
+      String text = ti.limits().min() + ".." + (max < 0 ? "" : max) + " " + element;
+      return new ImportDescription(
+          imp.module(), imp.name(), kind, List.of(), List.of(), text, type, false, ti.limits().min(), max, false);
+    }
+    return new ImportDescription(imp.module(), imp.name(), kind, List.of(), List.of(), "");
   }
 
   static FunctionType functionType(WasmModule module, int functionIndex, int importedFunctions) {
@@ -199,7 +248,7 @@ public final class Engine {
     };
   }
 
-  /** Returns the number types, or {@code null} when any type is not a number type. */
+  /** Returns the {@link WasmType}s, or {@code null} when any type is not one (v128, a GC reference). */
   static List<WasmType> numeric(List<ValType> types) {
     List<WasmType> out = new ArrayList<>(types.size());
     for (ValType t : types) {
@@ -221,6 +270,10 @@ public final class Engine {
       return WasmType.F32;
     } else if (t.equals(ValType.F64)) {
       return WasmType.F64;
+    } else if (t.equals(ValType.FuncRef)) {
+      return WasmType.FUNCREF;
+    } else if (t.equals(ValType.ExternRef)) {
+      return WasmType.EXTERNREF;
     }
     return null;
   }
@@ -231,6 +284,8 @@ public final class Engine {
       case I64 -> ValType.I64;
       case F32 -> ValType.F32;
       case F64 -> ValType.F64;
+      case FUNCREF -> ValType.FuncRef;
+      case EXTERNREF -> ValType.ExternRef;
     };
   }
 

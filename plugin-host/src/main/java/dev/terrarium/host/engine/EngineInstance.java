@@ -25,6 +25,8 @@ import dev.terrarium.host.quota.InstanceFuel;
 import run.endive.runtime.GlobalInstance;
 import dev.terrarium.host.ImportDescription;
 import dev.terrarium.host.ModuleDescription;
+import dev.terrarium.host.ExportDescription;
+import run.endive.wasm.types.MutabilityType;
 import dev.terrarium.host.internal.Watchdog;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +43,13 @@ import run.endive.runtime.ImportFunction;
 import run.endive.runtime.ImportValues;
 import run.endive.runtime.Instance;
 import run.endive.runtime.Machine;
+import run.endive.runtime.CallResult;
+import run.endive.runtime.ImportGlobal;
+import run.endive.runtime.ImportMemory;
+import run.endive.runtime.ImportTable;
+import run.endive.runtime.WasmFunctionHandle;
+import dev.terrarium.api.HostGlobalDefinition;
+import dev.terrarium.api.HostTableDefinition;
 import run.endive.runtime.TrapException;
 import run.endive.runtime.WasmInterruptedException;
 import dev.terrarium.host.wasi.Wasi;
@@ -64,6 +73,7 @@ public final class EngineInstance implements AutoCloseable {
   private final GuardedMemory memory;
   private final Wasi wasi;
   private final Watchdog.Slot slot;
+  private final ExternRefs refs;
   final ExecutorService guestExecutor;
   private String unusable;
   /**
@@ -115,8 +125,10 @@ public final class EngineInstance implements AutoCloseable {
       GuardedMemory memory,
       Wasi wasi,
       Watchdog.Slot slot,
-      FuelState fuel) {
+      FuelState fuel,
+      ExternRefs refs) {
     this.fuel = fuel;
+    this.refs = refs;
     this.pluginId = spec.pluginId();
     this.artifact = artifact;
     this.spec = spec;
@@ -158,6 +170,20 @@ public final class EngineInstance implements AutoCloseable {
               + " pages. Raise maxMemoryPages or build the plugin with a smaller initial memory.",
           null);
     }
+    Links links = spec.links();
+    BoundedTable.Budget tables = new BoundedTable.Budget(spec.tableElementLimit());
+    long tableElements = links.initialTableElements(artifact);
+    if (tableElements > tables.limit()) {
+      throw new PluginInstantiationException(
+          ErrorCode.INSTANTIATE_TABLE_LIMIT,
+          pluginId,
+          "the module's tables need "
+              + tableElements
+              + " elements to start, more than its limit of "
+              + tables.limit()
+              + ". Raise maxTableElements or build the plugin with smaller tables.",
+          null);
+    }
     Watchdog.Slot slot = spec.timeout() == null ? null : spec.watchdog().register(spec.timeout());
     Wasi wasi = null;
     try {
@@ -173,8 +199,9 @@ public final class EngineInstance implements AutoCloseable {
         }
         fuel = new FuelState(spec.fuel(), artifact.fuelCounter);
       }
-      ImportValues imports = imports(spec, wasi, fuel);
       GuardedMemory[] memoryHolder = new GuardedMemory[1];
+      ExternRefs refs = new ExternRefs();
+      ImportValues imports = imports(spec, wasi, fuel, refs, tables, memoryHolder);
       int declaredMax = d.maximumMemoryPages().orElse(MemoryLimits.MAX_PAGES);
       MemoryLimits limits = new MemoryLimits(d.initialMemoryPages(), Math.min(declaredMax, limit));
       Instance.Builder builder =
@@ -187,6 +214,14 @@ public final class EngineInstance implements AutoCloseable {
                     GuardedMemory m = new GuardedMemory(l, limit);
                     memoryHolder[0] = m;
                     return m;
+                  })
+              .withTableFactory(
+                  (table, initialValue) -> {
+                    BoundedTable t = BoundedTable.create(table, initialValue, tables);
+                    if (t == null) {
+                      throw new IllegalStateException("table elements were checked before instantiation");
+                    }
+                    return t;
                   });
       if (artifact.machineFactory != null) {
         builder.withMachineFactory(artifact.machineFactory);
@@ -196,7 +231,7 @@ public final class EngineInstance implements AutoCloseable {
       if (fuel != null) {
         fuel.counter = instance.global(fuel.counterIndex);
       }
-      return new EngineInstance(artifact, spec, instance, memoryHolder[0], wasi, slot, fuel);
+      return new EngineInstance(artifact, spec, instance, memoryHolder[0], wasi, slot, fuel, refs);
     } catch (RuntimeException | Error e) {
       if (wasi != null) {
         wasi.close();
@@ -280,12 +315,36 @@ public final class EngineInstance implements AutoCloseable {
     }
   }
 
-  private static ImportValues imports(InstanceSpec spec, Wasi wasi, FuelState fuel) {
+  private static ImportValues imports(
+      InstanceSpec spec,
+      Wasi wasi,
+      FuelState fuel,
+      ExternRefs refs,
+      BoundedTable.Budget tables,
+      GuardedMemory[] memoryHolder) {
     Links links = spec.links();
-    if (wasi == null && fuel == null) {
+    if (wasi == null && fuel == null && !links.perInstance()) {
       return links.shared;
     }
     List<ImportFunction> functions = new ArrayList<>(links.hostFunctions);
+    for (HostFunctionDefinition def : links.refFunctions) {
+      functions.add(adaptWithRefs(spec.pluginId(), def, refs));
+    }
+    ImportValues.Builder values = ImportValues.builder();
+    if (links.memory != null) {
+      ImportDescription m = links.memory;
+      int limit = spec.memoryLimitPages();
+      int max = (int) Math.min(m.max() < 0 ? MemoryLimits.MAX_PAGES : m.max(), limit);
+      GuardedMemory memory = new GuardedMemory(new MemoryLimits((int) m.min(), max), limit);
+      memoryHolder[0] = memory;
+      values.addMemory(new ImportMemory(m.module(), m.name(), memory));
+    }
+    for (HostGlobalDefinition g : links.globals) {
+      values.addGlobal(new ImportGlobal(g.module(), g.name(), HostImports.global(g)));
+    }
+    for (HostTableDefinition t : links.tables) {
+      values.addTable(new ImportTable(t.module(), t.name(), HostImports.table(t, tables)));
+    }
     if (fuel != null) {
       functions.add(fuel.refuelFunction());
     }
@@ -295,7 +354,7 @@ public final class EngineInstance implements AutoCloseable {
         functions.add(binding.bind(f));
       }
     }
-    return ImportValues.builder().withFunctions(functions).build();
+    return values.withFunctions(functions).build();
   }
 
   /** Terrarium's WASI bound to one instance, over its memory (found at the first call). */
@@ -340,45 +399,109 @@ public final class EngineInstance implements AutoCloseable {
     }
   }
 
-  /** A plugin's imports, resolved once and shared by its instances: adapted host functions, WASI names. */
+  /**
+   * A plugin's imports, resolved once and shared by its instances: adapted host functions, WASI names, and what
+   * each instance gets a fresh copy of (its imported memory, host globals and tables, and host functions that
+   * pass externrefs through its handle table).
+   */
   public static final class Links {
     final List<ImportFunction> hostFunctions;
+    final List<HostFunctionDefinition> refFunctions;
     final List<WasiFunctions.Function> wasiFunctions;
+    final ImportDescription memory;
+    final List<HostGlobalDefinition> globals;
+    final List<HostTableDefinition> tables;
     final ImportValues shared;
 
-    private Links(List<ImportFunction> hostFunctions, List<WasiFunctions.Function> wasiFunctions) {
+    private Links(
+        List<ImportFunction> hostFunctions,
+        List<HostFunctionDefinition> refFunctions,
+        List<WasiFunctions.Function> wasiFunctions,
+        ImportDescription memory,
+        List<HostGlobalDefinition> globals,
+        List<HostTableDefinition> tables) {
       this.hostFunctions = List.copyOf(hostFunctions);
+      this.refFunctions = List.copyOf(refFunctions);
       this.wasiFunctions = List.copyOf(wasiFunctions);
+      this.memory = memory;
+      this.globals = List.copyOf(globals);
+      this.tables = List.copyOf(tables);
       this.shared = ImportValues.builder().withFunctions(this.hostFunctions).build();
+    }
+
+    /** Whether an instance needs imports of its own (otherwise all share {@link #shared}). */
+    boolean perInstance() {
+      return memory != null || !globals.isEmpty() || !tables.isEmpty() || !refFunctions.isEmpty();
+    }
+
+    /** The table elements an instance of {@code artifact} starts with: its tables' and the imported ones'. */
+    long initialTableElements(EngineArtifact artifact) {
+      long total = 0;
+      for (HostTableDefinition t : tables) {
+        total += t.min();
+      }
+      var section = artifact.module.tableSection();
+      for (int i = 0; i < section.tableCount(); i++) {
+        total += section.getTable(i).limits().min();
+      }
+      return total;
     }
 
     /** Resolves every function import of {@code artifact} (already checked against the grants). */
     public static Links resolve(
         String pluginId, EngineArtifact artifact, Map<String, HostFunctionDefinition> definitions) {
+      return resolve(pluginId, artifact, definitions, Map.of(), Map.of());
+    }
+
+    /** Resolves every import of {@code artifact} (already checked against the grants and definitions). */
+    public static Links resolve(
+        String pluginId,
+        EngineArtifact artifact,
+        Map<String, HostFunctionDefinition> definitions,
+        Map<String, HostGlobalDefinition> globalDefinitions,
+        Map<String, HostTableDefinition> tableDefinitions) {
       List<ImportFunction> host = new ArrayList<>();
+      List<HostFunctionDefinition> withRefs = new ArrayList<>();
       List<WasiFunctions.Function> wasi = new ArrayList<>();
+      ImportDescription memory = null;
+      List<HostGlobalDefinition> globals = new ArrayList<>();
+      List<HostTableDefinition> tables = new ArrayList<>();
       Set<String> added = new java.util.HashSet<>();
       for (ImportDescription imp : artifact.description.imports()) {
-        if (!imp.isFunction() || !added.add(imp.module() + "\0" + imp.name())) {
+        String key = imp.module() + "." + imp.name();
+        if (!added.add(imp.kind() + "\0" + key)) {
           continue;
         }
-        if (WasiFunctions.isWasi(imp.module())) {
-          WasiFunctions.Function f = WasiFunctions.lookup(imp.module(), imp.name());
-          if (f == null) {
-            throw new PluginInstantiationException(
-                ErrorCode.INSTANTIATE_FAILED, pluginId, "no WASI function " + imp + ".", null);
+        switch (imp.kind()) {
+          case "memory" -> memory = imp;
+          case "global" -> globals.add(required(pluginId, imp, globalDefinitions.get(key)));
+          case "table" -> tables.add(required(pluginId, imp, tableDefinitions.get(key)));
+          case "function" -> {
+            if (WasiFunctions.isWasi(imp.module())) {
+              WasiFunctions.Function f = WasiFunctions.lookup(imp.module(), imp.name());
+              wasi.add(required(pluginId, imp, f));
+            } else {
+              HostFunctionDefinition def = required(pluginId, imp, definitions.get(key));
+              if (RefValues.hasReferences(def.params(), def.results())) {
+                withRefs.add(def);
+              } else {
+                host.add(adapt(pluginId, def));
+              }
+            }
           }
-          wasi.add(f);
-        } else {
-          HostFunctionDefinition def = definitions.get(imp.module() + "." + imp.name());
-          if (def == null) {
-            throw new PluginInstantiationException(
-                ErrorCode.INSTANTIATE_FAILED, pluginId, "no host function for " + imp + ".", null);
-          }
-          host.add(adapt(pluginId, def));
+          default -> throw new PluginInstantiationException(
+              ErrorCode.INSTANTIATE_FAILED, pluginId, "cannot import " + imp + ".", null);
         }
       }
-      return new Links(host, wasi);
+      return new Links(host, withRefs, wasi, memory, globals, tables);
+    }
+
+    private static <T> T required(String pluginId, ImportDescription imp, T definition) {
+      if (definition == null) {
+        throw new PluginInstantiationException(
+            ErrorCode.INSTANTIATE_FAILED, pluginId, "the host defines no " + imp + ".", null);
+      }
+      return definition;
     }
   }
 
@@ -416,14 +539,85 @@ public final class EngineInstance implements AutoCloseable {
         });
   }
 
+  /**
+   * Adapts a host function whose signature has references, for one instance: externref arguments reach it as
+   * handles of the instance's table, and the handles it returns must be the instance's.
+   */
+  private static HostFunction adaptWithRefs(String pluginId, HostFunctionDefinition def, ExternRefs refs) {
+    FunctionType type = functionType(def.params(), def.results());
+    String qualified = def.qualifiedName();
+    var impl = def.implementation();
+    List<WasmType> params = def.params();
+    List<WasmType> results = def.results();
+    WasmFunctionHandle handle =
+        new WasmFunctionHandle() {
+          @Override
+          public long[] apply(Instance instance, long... args) {
+            return applyWithRefs(instance, args, null).longs();
+          }
+
+          @Override
+          public CallResult applyWithRefs(Instance instance, long[] args, Object[] objects) {
+            long[] in = RefValues.fromEngine(refs, params, args, objects);
+            long[] out;
+            try {
+              out = impl.call(new Context(pluginId, instance, refs), in);
+            } catch (Throwable t) {
+              throw new HostFailure(qualified, t);
+            }
+            if (out == null) {
+              out = NO_VALUES;
+            }
+            if (out.length != results.size()) {
+              throw new HostFailure(
+                  qualified,
+                  new IllegalStateException(
+                      "host function returned " + out.length + " values, its signature has " + results.size()));
+            }
+            Object[] outObjects;
+            try {
+              outObjects = RefValues.toEngine(instance, refs, results, out, "result");
+            } catch (IllegalArgumentException e) {
+              throw new HostFailure(qualified, e);
+            }
+            return CallResult.of(out, outObjects);
+          }
+        };
+    return new HostFunction(def.module(), def.name(), type, handle);
+  }
+
   /** What a host function sees of its caller. */
   private static final class Context implements HostCallContext {
     private final String pluginId;
     private final Instance instance;
+    private final ExternRefs refs;
 
     Context(String pluginId, Instance instance) {
+      this(pluginId, instance, null);
+    }
+
+    Context(String pluginId, Instance instance, ExternRefs refs) {
       this.pluginId = pluginId;
       this.instance = instance;
+      this.refs = refs;
+    }
+
+    @Override
+    public long externRef(Object object) {
+      return refs().handle(object);
+    }
+
+    @Override
+    public Object externObject(long handle) {
+      return refs().object(handle);
+    }
+
+    private ExternRefs refs() {
+      if (refs == null) {
+        throw new IllegalStateException(
+            "only a host function whose signature has an externref can pass host objects to the guest");
+      }
+      return refs;
     }
 
     @Override
@@ -486,8 +680,11 @@ public final class EngineInstance implements AutoCloseable {
     return allocator(pluginId, instance);
   }
 
-  /** An export resolved against this instance: the machine that runs it, its function index, its number types. */
-  record Resolved(Machine machine, int index, List<WasmType> params, List<WasmType> results) {}
+  /**
+   * An export resolved against this instance: the machine that runs it, its function index, its types, and
+   * whether any of them is a reference (such a call converts its values, see {@link RefValues}).
+   */
+  record Resolved(Machine machine, int index, List<WasmType> params, List<WasmType> results, boolean references) {}
 
   /** Looks up an exported function, or throws {@link BadExportException}. */
   Resolved resolve(String name) {
@@ -519,9 +716,14 @@ public final class EngineInstance implements AutoCloseable {
           pluginId,
           name,
           "the export '" + name + "' has signature " + Engine.signature(type)
-              + ", which uses types other than numbers; only i32, i64, f32 and f64 cross the boundary.");
+              + ", which uses a type that cannot cross the boundary; i32, i64, f32, f64, funcref and externref can.");
     }
-    return new Resolved(instance.getMachine(), functionIndex(name), List.copyOf(params), List.copyOf(results));
+    return new Resolved(
+        instance.getMachine(),
+        functionIndex(name),
+        List.copyOf(params),
+        List.copyOf(results),
+        RefValues.hasReferences(params, results));
   }
 
   private int functionIndex(String name) {
@@ -537,17 +739,40 @@ public final class EngineInstance implements AutoCloseable {
 
   /** Calls an export (see {@link ExportCall#call}), translating every failure, and charging fuel if metered. */
   long[] invoke(Machine machine, int index, String name, long[] args) {
+    return invoke(machine, index, name, args, null);
+  }
+
+  /**
+   * As {@link #invoke(Machine, int, String, long[])}, for a function with references in its signature ({@code
+   * resolved}; {@code null} when it has none).
+   */
+  long[] invoke(Machine machine, int index, String name, long[] args, Resolved resolved) {
+    if (resolved != null) {
+      long[] engineArgs = args.clone();
+      Object[] objects;
+      try {
+        objects = RefValues.toEngine(instance, refs, resolved.params(), engineArgs, "argument");
+      } catch (IllegalArgumentException e) {
+        throw new BadExportException(pluginId, name, e.getMessage() + ".");
+      }
+      return invokeMetered(name, () -> RefValues.fromEngine(refs, resolved.results(),
+          machine.callWithRefs(index, engineArgs, objects)));
+    }
+    return invokeMetered(name, () -> machine.call(index, args));
+  }
+
+  private long[] invokeMetered(String name, Callable<long[]> body) {
     FuelState f = fuel;
     if (f == null || f.current != null) {
       // Unmetered, or re-entered from a host function: the outer call's meter keeps counting.
-      return invokeGuarded(machine, index, name, args);
+      return invokeGuarded(name, body);
     }
     FuelMeter meter = f.account.beginCall(pluginId, name);
     f.current = meter;
     f.counter.setValue(meter.counter());
     RuntimeException failure = null;
     try {
-      return invokeGuarded(machine, index, name, args);
+      return invokeGuarded(name, body);
     } catch (RuntimeException e) {
       failure = e;
       throw e;
@@ -590,7 +815,7 @@ public final class EngineInstance implements AutoCloseable {
     return lastCallFuel;
   }
 
-  private long[] invokeGuarded(Machine machine, int index, String name, long[] args) {
+  private long[] invokeGuarded(String name, Callable<long[]> body) {
     GuardedMemory m = memory;
     if (m != null && m.growRefused()) {
       m.resetRefusals();
@@ -598,7 +823,7 @@ public final class EngineInstance implements AutoCloseable {
     Watchdog.Slot s = slot;
     if (s == null) {
       try {
-        long[] r = machine.call(index, args);
+        long[] r = body.call();
         return r == null ? NO_VALUES : r;
       } catch (Throwable t) {
         throw fail(name, t, false);
@@ -607,7 +832,7 @@ public final class EngineInstance implements AutoCloseable {
     s.enter();
     long[] r;
     try {
-      r = machine.call(index, args);
+      r = body.call();
     } catch (Throwable t) {
       // Exit exactly once: a second exit would clear an application's interrupt and unbalance nesting.
       throw fail(name, t, s.exit());
@@ -739,6 +964,102 @@ public final class EngineInstance implements AutoCloseable {
     return new EngineGuestMemory(pluginId, instance.memory());
   }
 
+  /** Returns the handle of {@code object} in this instance's externref table (see {@link WasmType#EXTERNREF}). */
+  public long externRef(Object object) {
+    return refs.handle(object);
+  }
+
+  /**
+   * Returns the object under an externref handle of this instance, or null for {@link WasmType#NULL_REF}.
+   *
+   * @throws IllegalArgumentException when {@code handle} is not one of this instance's handles
+   */
+  public Object externObject(long handle) {
+    return refs.object(handle);
+  }
+
+  /** Returns the exported global {@code name}, or throws {@link BadExportException}. */
+  private GlobalInstance exportedGlobal(String name) {
+    var export = artifact.description.export(name);
+    if (export.isEmpty() || !export.get().kind().equals("global")) {
+      throw new BadExportException(
+          pluginId,
+          name,
+          (export.isEmpty()
+                  ? "the module has no export named '" + name + "'"
+                  : "the export '" + name + "' is a " + export.get().kind() + ", not a global")
+              + ". Its global exports are: "
+              + String.join(
+                  ", ",
+                  artifact.description.exports().stream()
+                      .filter(e -> e.kind().equals("global"))
+                      .map(ExportDescription::name)
+                      .toList())
+              + ".");
+    }
+    return instance.exports().global(name);
+  }
+
+  /** Returns the type of the exported global {@code name}. */
+  public WasmType globalType(String name) {
+    GlobalInstance g = exportedGlobal(name);
+    WasmType type = Engine.toWasmType(g.getType());
+    if (type == null) {
+      throw new BadExportException(
+          pluginId, name, "the global '" + name + "' has type " + g.getType() + ", which cannot cross the boundary.");
+    }
+    return type;
+  }
+
+  /** Returns whether the exported global {@code name} is mutable. */
+  public boolean globalMutable(String name) {
+    return exportedGlobal(name).getMutabilityType() == MutabilityType.Var;
+  }
+
+  /** Returns the value of the exported global {@code name}, encoded as {@link WasmType} describes. */
+  public long global(String name) {
+    WasmType type = globalType(name);
+    GlobalInstance g = exportedGlobal(name);
+    return switch (type) {
+      case I32 -> (int) g.getValue();
+      case F32 -> g.getValue() & 0xFFFFFFFFL;
+      case I64, F64 -> g.getValue();
+      case FUNCREF -> (int) g.getValue() < 0 ? WasmType.NULL_REF : g.getValue();
+      case EXTERNREF -> refs.handle(g.getRefValue());
+    };
+  }
+
+  /**
+   * Sets the mutable exported global {@code name} to {@code value}, encoded as {@link WasmType} describes.
+   *
+   * @throws BadExportException when it is not a mutable global, or the value is not one of its type
+   */
+  public void setGlobal(String name, long value) {
+    WasmType type = globalType(name);
+    GlobalInstance g = exportedGlobal(name);
+    if (g.getMutabilityType() != MutabilityType.Var) {
+      throw new BadExportException(pluginId, name, "the global '" + name + "' is immutable.");
+    }
+    try {
+      switch (type) {
+        case I32 -> g.setValue((int) value);
+        case F32 -> g.setValue(value & 0xFFFFFFFFL);
+        case I64, F64 -> g.setValue(value);
+        case FUNCREF -> {
+          RefValues.checkFunction(instance, value, "the value");
+          g.setValue(value);
+        }
+        case EXTERNREF -> {
+          Object object = refs.object(value);
+          g.setRefValue(object);
+          g.setValue(object == null ? WasmType.NULL_REF : 0);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      throw new BadExportException(pluginId, name, e.getMessage() + ".");
+    }
+  }
+
   /** Marks the instance broken by a failure found outside the engine, e.g. an ABI violation. */
   public void markBroken(ErrorCode code) {
     if (unusable == null) {
@@ -774,6 +1095,7 @@ public final class EngineInstance implements AutoCloseable {
     if (slot != null) {
       slot.close();
     }
+    refs.clear();
   }
 
 }

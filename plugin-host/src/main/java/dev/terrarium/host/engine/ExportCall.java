@@ -23,6 +23,8 @@ public class ExportCall {
   private final List<WasmType> results;
   private final int arity;
   private final ExecutorService guestExecutor;
+  /** The resolved export when its signature has references (their values are converted), else {@code null}. */
+  private final EngineInstance.Resolved references;
 
   /**
    * Resolves export {@code name} of {@code owner}.
@@ -37,7 +39,9 @@ public class ExportCall {
     this.index = r.index();
     this.params = r.params();
     this.results = r.results();
-    this.arity = r.params().size();
+    // A function with references never takes the direct path: an impossible arity keeps it off.
+    this.arity = r.references() ? -1 : r.params().size();
+    this.references = r.references() ? r : null;
     this.guestExecutor = owner.guestExecutor;
   }
 
@@ -80,7 +84,9 @@ public class ExportCall {
     if (unusable != null) {
       throw new InstanceUnusableException(owner.pluginId(), name, unusable);
     }
-    if (args.length != arity) {
+    int expected = params.size();
+    if (args.length != expected) {
+      int arity = expected;
       throw new BadExportException(
           owner.pluginId(),
           name,
@@ -88,8 +94,8 @@ public class ExportCall {
               + args.length + ".");
     }
     if (guestExecutor != null) {
-      return owner.onGuestThread(name, () -> owner.invoke(machine, index, name, args));
+      return owner.onGuestThread(name, () -> owner.invoke(machine, index, name, args, references));
     }
-    return owner.invoke(machine, index, name, args);
+    return owner.invoke(machine, index, name, args, references);
   }
 }

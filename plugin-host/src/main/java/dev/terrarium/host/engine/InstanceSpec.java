@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
  * @param fastFuel whether the module was metered with {@code Accounting.FAST}: a call that traps or is stopped is
  *     then charged all the fuel it drew
  * @param fuelListener hears of every settled metered call, or {@code null}
+ * @param tableElementLimit the most elements its tables may hold together
  */
 public record InstanceSpec(
     String pluginId,
@@ -31,4 +32,5 @@ public record InstanceSpec(
     String stackDescription,
     dev.terrarium.host.quota.InstanceFuel fuel,
     boolean fastFuel,
-    FuelListener fuelListener) {}
+    FuelListener fuelListener,
+    int tableElementLimit) {}

@@ -28,7 +28,7 @@ import run.endive.wasm.types.MemoryLimits;
 import run.endive.wasm.types.ValType;
 
 /** Test support: runs original and metered modules on Endive, with a refuel host function drawing on a budget. */
-final class Meter {
+public final class Meter {
   private Meter() {}
 
   /** Thrown by the test refuel function when the budget is spent. */
@@ -39,7 +39,7 @@ final class Meter {
   }
 
   /** Compiles WAT text with wabt's wat2wasm. */
-  static byte[] wat(Path dir, String source, String... flags) {
+  public static byte[] wat(Path dir, String source, String... flags) {
     try {
       Path in = Files.createTempFile(dir, "m", ".wat");
       Path out = dir.resolve(in.getFileName() + ".wasm");
