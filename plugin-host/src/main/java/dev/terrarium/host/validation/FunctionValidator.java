@@ -496,6 +496,9 @@ final class FunctionValidator {
   private void memarg() {
     int at = r.pos();
     int align = r.u32();
+    if (Integer.compareUnsigned(align, 0x80) >= 0) {
+      throw r.malformed(at, "malformed memop flags " + Integer.toUnsignedString(align));
+    }
     int memory = 0;
     if ((align & 0x40) != 0) {
       memory = r.u32();

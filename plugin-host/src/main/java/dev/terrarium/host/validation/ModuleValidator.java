@@ -564,9 +564,11 @@ public final class ModuleValidator {
           produced = t;
         }
         case 0xFD -> throw r.unsupported(at, Types.SIMD);
-        default -> throw r.invalid(
-            at,
-            "constant expression required: " + Opcodes.name(op, -1) + " is not allowed in a constant expression");
+        default -> throw Opcodes.isInstruction(op)
+            ? r.invalid(
+                at,
+                "constant expression required: " + Opcodes.name(op, -1) + " is not allowed in a constant expression")
+            : r.malformed(at, String.format("illegal opcode 0x%02X", op));
       }
       if (sp == constantStack.length) {
         constantStack = Arrays.copyOf(constantStack, sp * 2);

@@ -142,8 +142,9 @@ final class Opcodes {
     return MEMORY[op];
   }
 
-  static boolean isStore(int op) {
-    return op >= 0x36 && op <= 0x3E;
+  /** Returns whether {@code op} is an instruction's first byte (a prefix counts), in any proposal this knows. */
+  static boolean isInstruction(int op) {
+    return NAMES[op] != null || NUMERIC[op] != 0 || op >= 0xFB && op <= 0xFE;
   }
 
   static String name(int op, int sub) {
