@@ -106,6 +106,9 @@ final class FunctionValidator {
 
   private void instruction() {
     instructionAt = r.pos();
+    if (r.atLimit()) {
+      throw r.malformed(instructionAt, "END opcode expected: the function body ends inside " + (depth - 1) + " unclosed blocks");
+    }
     op = r.u8();
     sub = -1;
     heightAtInstruction = sp;
