@@ -7,6 +7,8 @@ import dev.terrarium.api.WasmType;
 import dev.terrarium.host.ExportDescription;
 import dev.terrarium.host.ImportDescription;
 import dev.terrarium.host.ModuleDescription;
+import dev.terrarium.host.validation.ModuleValidator;
+import dev.terrarium.host.validation.Rejection;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +61,7 @@ public final class Engine {
    */
   public static ParsedModule parse(String pluginId, byte[] bytes, String sha256) {
     checkHeader(pluginId, bytes);
+    validate(pluginId, bytes);
     WasmModule module;
     try {
       module = Parser.parse(bytes);
@@ -70,7 +73,34 @@ public final class Engine {
       // The parser reports some encoding faults as plain runtime exceptions (e.g. reading past the end).
       throw new MalformedModuleException(pluginId, reason(e), e);
     }
-    return new ParsedModule(module, describe(pluginId, module, bytes.length, sha256));
+    ModuleDescription description;
+    try {
+      description = describe(pluginId, module, bytes.length, sha256);
+    } catch (RuntimeException e) {
+      // The validator refuses what describing could trip over; this guards the promise that only
+      // PluginExceptions escape should the two ever disagree.
+      throw new InvalidModuleException(pluginId, "describing the module failed: " + reason(e), e);
+    }
+    return new ParsedModule(module, description);
+  }
+
+  /** Runs Terrarium's own validation pass, which names the byte offset and the rule of every fault. */
+  private static void validate(String pluginId, byte[] bytes) {
+    try {
+      ModuleValidator.validate(bytes);
+    } catch (Rejection r) {
+      throw switch (r.kind()) {
+        case MALFORMED -> new MalformedModuleException(pluginId, r.getMessage(), null);
+        case INVALID -> new InvalidModuleException(pluginId, r.getMessage(), null);
+        case UNSUPPORTED -> new PluginLoadException(
+            dev.terrarium.api.ErrorCode.LOAD_UNSUPPORTED,
+            pluginId,
+            r.getMessage() + ". The module cannot be loaded by this host.",
+            null);
+      };
+    } catch (RuntimeException | StackOverflowError e) {
+      throw new InvalidModuleException(pluginId, "the validator failed: " + reason(e), e);
+    }
   }
 
   private static final byte[] MAGIC = {0x00, 0x61, 0x73, 0x6d};
