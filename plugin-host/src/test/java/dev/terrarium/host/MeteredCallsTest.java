@@ -74,6 +74,44 @@ class MeteredCallsTest {
     assertThat(other.balance()).as("closing returns the lease").isEqualTo(1_000_000 - used);
   }
 
+  private static final String HUGE_GROW =
+      "(module (memory 1) (func (export \"grow\") (result i32) (memory.grow (i32.const -1)))"
+          + " (func (export \"fill\") (memory.fill (i32.const 0) (i32.const 0) (i32.const -1))))";
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void aCostlyInstructionTheTenantCannotPayFor_isNotChargedForWorkThatNeverRan(ExecutionMode mode) {
+    // memory.grow of 2^32-1 pages costs 4.4e12 units before it runs. A tenant with 10 million is stopped, and
+    // charged what it drew, not the price of a grow that never happened (which left it trillions in debt).
+    PluginHost h = host(mode);
+    Tenant poor = h.tenant("poor", budget(10_000_000));
+    Plugin plugin = h.load(Wat.compile(HUGE_GROW), manifest("huge-grow"));
+    for (String export : List.of("grow", "fill")) {
+      try (PluginInstance i = plugin.instantiate(poor, InstanceOptions.defaults())) {
+        assertThatThrownBy(() -> i.call(export)).isInstanceOf(FuelExhaustedException.class);
+        // What it drew, plus at most one slice of overrun.
+        assertThat(i.lastCallFuel()).as(export).isBetween(1L, 10_000_000L + h.fuelSlice());
+      }
+      assertThat(poor.balance()).as("at most one slice of debt after %s", export).isGreaterThanOrEqualTo(-h.fuelSlice());
+    }
+    assertThat(poor.used()).isLessThanOrEqualTo(10_000_000L + 2 * h.fuelSlice());
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void aCostlyInstructionATenantCanPayFor_drawsItsPriceAtOnce(ExecutionMode mode) {
+    PluginHost h = host(mode);
+    Tenant rich = h.tenant("rich", FuelPolicy.unlimited());
+    try (PluginInstance i = h.load(Wat.compile(HUGE_GROW), manifest("huge-grow")).instantiate(rich, InstanceOptions.defaults())) {
+      long started = System.nanoTime();
+      assertThat(i.call("grow")).containsExactly(-1); // paid for, then refused by the memory limit
+      // One exchange for 4.4e12 units, not 4.4 million one-slice exchanges (which took seconds).
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+      assertThat(i.lastCallFuel()).isGreaterThanOrEqualTo(0xFFFFFFFFL * 1024);
+      assertThat(i.call("grow")).containsExactly(-1);
+    }
+  }
+
   @Test
   void manifestFuelCapsStopACallAndTheLowestCapWins() {
     PluginHost h = host(ExecutionMode.COMPILER);

@@ -18,6 +18,9 @@ public final class FuelAccount {
   private final FuelLedger ledger;
   private final AtomicLong used = new AtomicLong();
   private final AtomicLong calls = new AtomicLong();
+  /** Instances whose reusable meter counts calls in plain fields; see {@link #register}. */
+  private final java.util.Set<InstanceFuel> live =
+      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
   /**
    * @param tenantId the tenant, not blank
@@ -59,12 +62,45 @@ public final class FuelAccount {
 
   /** Returns the fuel used by calls settled through this account (on this host), for metrics. */
   public long used() {
-    return used.get();
+    synchronized (live) {
+      long sum = used.get();
+      for (InstanceFuel i : live) {
+        sum += i.confinedUsed();
+      }
+      return sum;
+    }
   }
 
   /** Returns the number of calls settled through this account (on this host). */
   public long calls() {
-    return calls.get();
+    synchronized (live) {
+      long sum = calls.get();
+      for (InstanceFuel i : live) {
+        sum += i.confinedCalls();
+      }
+      return sum;
+    }
+  }
+
+  /**
+   * Counts the calls of {@code instance}'s reusable meter in this account's totals: the instance keeps them in
+   * plain fields, so that a call pays no atomic operation for the tenant's statistics, and the account sums
+   * them when asked.
+   */
+  void register(InstanceFuel instance) {
+    synchronized (live) {
+      live.add(instance);
+    }
+  }
+
+  /** Folds a closing instance's totals into the account's own. */
+  void unregister(InstanceFuel instance) {
+    synchronized (live) {
+      if (live.remove(instance)) {
+        used.addAndGet(instance.confinedUsed());
+        calls.addAndGet(instance.confinedCalls());
+      }
+    }
   }
 
   /** Opens the fuel view of a new instance whose manifest asks for no caps of its own. */

@@ -46,6 +46,8 @@ public final class FuelMeter {
   private long undelivered;
   private boolean settled;
   private long used;
+  /** Whether a refuel ran out: the guest stopped before the code it was paying for. */
+  private boolean stoppedInRefuel;
 
   FuelMeter(InstanceFuel instance, String pluginId, String function, long sliceSize) {
     this(instance, pluginId, function, sliceSize, false);
@@ -67,6 +69,7 @@ public final class FuelMeter {
     undelivered = 0;
     settled = false;
     used = 0;
+    stoppedInRefuel = false;
   }
 
   /** Returns the guest's counter as the meter last knew it: at the start of a call, the fuel it starts with. */
@@ -106,7 +109,7 @@ public final class FuelMeter {
    */
   public long takeSlice() {
     checkOpen();
-    long granted = draw(used());
+    long granted = draw(used(), sliceSize);
     drawn += granted;
     counter += granted;
     return granted;
@@ -128,12 +131,15 @@ public final class FuelMeter {
     long next = counter;
     try {
       do {
-        long granted = draw(usedSoFar);
+        // A costly instruction (memory.grow of many pages, a large memory.fill) may need more than a slice: ask
+        // for all of it at once rather than slice by slice.
+        long granted = draw(usedSoFar, Math.max(sliceSize, 1 - next));
         drawn += granted;
         next += granted;
       } while (next <= 0);
     } catch (FuelExhaustedException e) {
       undelivered += next - counter;
+      stoppedInRefuel = true;
       throw e;
     }
     this.counter = next;
@@ -154,11 +160,21 @@ public final class FuelMeter {
   public long settle(long unused) {
     checkOpen();
     checkCounter(unused);
+    if (stoppedInRefuel && unused < -sliceSize) {
+      // The guest was stopped while paying for a costly instruction (memory.grow of many pages, a huge
+      // memory.fill) that then never ran: the counter's depth below zero is that unpaid price, not work done. An
+      // overrun is charged as always, but never more than one slice.
+      unused = -sliceSize;
+    }
     counter = unused;
     used = drawn - undelivered - unused;
     long back = unused + undelivered;
     settled = true;
-    instance.recordSettled(used);
+    if (leasing) {
+      instance.recordConfined(used);
+    } else {
+      instance.recordSettled(used);
+    }
     if (leasing && back >= 0) {
       // Kept by the instance for its next call, still reserved and still counted as spent by the ledger.
       instance.keepLease(back);
@@ -178,9 +194,9 @@ public final class FuelMeter {
     return used;
   }
 
-  private long draw(long usedSoFar) {
+  private long draw(long usedSoFar, long amount) {
     FuelPolicy policy = instance.policy();
-    long want = sliceSize;
+    long want = amount;
     Long perCall = policy.perCallCap();
     if (perCall != null) {
       want = Math.min(want, perCall - drawn);

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The fuel view of one plugin instance: it enforces the per-instance cap over the instance's whole life and
- * opens a {@link FuelMeter} per call. Thread-safe: calls on one instance may overlap.
+ * opens a {@link FuelMeter} per call. Meters from {@link #startCall} may run on several threads at once; the
+ * reusable meter of {@link #beginCall}, which the runtime uses, serves one call at a time.
  */
 public final class InstanceFuel {
   private final FuelAccount account;
@@ -13,6 +14,13 @@ public final class InstanceFuel {
   /** Fuel drawn by this instance's calls and not returned: what settled calls used plus slices still out. */
   private final AtomicLong committed = new AtomicLong();
   private final AtomicLong used = new AtomicLong();
+  /**
+   * What the calls of the reusable meter used, and how many settled: written only by the one thread calling at a
+   * time (plain stores, no fence), read by the account's totals.
+   */
+  private final AtomicLong confinedUsed = new AtomicLong();
+  private final AtomicLong confinedCalls = new AtomicLong();
+  private boolean registered;
   /** Fuel drawn and not used, kept between calls; still reserved in {@link #committed}. */
   private final AtomicLong lease = new AtomicLong();
   private final Long perCallCap;
@@ -51,7 +59,15 @@ public final class InstanceFuel {
 
   /** Returns the fuel used by this instance's settled calls. */
   public long used() {
-    return used.get();
+    return used.get() + confinedUsed.get();
+  }
+
+  long confinedUsed() {
+    return confinedUsed.get();
+  }
+
+  long confinedCalls() {
+    return confinedCalls.get();
   }
 
   /** Returns the fuel this instance has drawn and not returned: settled use plus slices of calls in progress. */
@@ -100,6 +116,8 @@ public final class InstanceFuel {
     if (m == null) {
       m = new FuelMeter(this, pluginId, function, sliceSize, true);
       callMeter = m;
+      account.register(this);
+      registered = true;
     }
     // The call owns the whole lease while it runs (so that a concurrent close cannot return it twice).
     long start = lease.getAndSet(0);
@@ -115,12 +133,18 @@ public final class InstanceFuel {
     return m;
   }
 
-  /** Keeps {@code amount} unused units for the next call (the call's settlement); the lease is empty meanwhile. */
+  /**
+   * Keeps {@code amount} unused units for the next call (the call's settlement); the lease is empty meanwhile.
+   *
+   * <p>A plain store: if {@link #close} runs on another thread at this very moment it may miss the lease, which
+   * then stays spent (the tenant over-charged by at most one slice, once); it can never be returned twice, since
+   * both sides take it with {@code getAndSet}.
+   */
   void keepLease(long amount) {
     if (amount == 0) {
       return;
     }
-    lease.set(amount);
+    lease.lazySet(amount);
     if (closed) {
       returnLease(); // closed while the call ran: whichever of the two takes the lease returns it, once
     }
@@ -139,7 +163,13 @@ public final class InstanceFuel {
    */
   public void close() {
     closed = true;
-    returnLease();
+    try {
+      returnLease();
+    } finally {
+      if (registered) {
+        account.unregister(this);
+      }
+    }
   }
 
   private void returnLease() {
@@ -174,5 +204,15 @@ public final class InstanceFuel {
   void recordSettled(long callUsed) {
     used.addAndGet(callUsed);
     account.recordSettled(callUsed);
+  }
+
+  /** Records a call of the reusable meter: confined to the calling thread, so plain stores suffice. */
+  void recordConfined(long callUsed) {
+    if (closed) {
+      recordSettled(callUsed); // the account already folded this instance's totals
+      return;
+    }
+    confinedUsed.lazySet(confinedUsed.getPlain() + callUsed);
+    confinedCalls.lazySet(confinedCalls.getPlain() + 1);
   }
 }

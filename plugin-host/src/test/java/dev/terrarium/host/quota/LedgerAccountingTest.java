@@ -84,14 +84,14 @@ class LedgerAccountingTest {
   }
 
   @Test
-  void aLargeOverrunDrawsAsManySlicesAsItNeeds() {
+  void aLargeOverrunDrawsWhatItNeedsInOneExchange() {
     FuelMeter meter = account.newInstance().startCall("p", "run", 100);
     meter.takeSlice();
 
-    long counter = meter.refuel(-250);
+    long counter = meter.refuel(-250); // 251 at once rather than three slices of 100
 
-    assertThat(counter).isEqualTo(50);
-    assertThat(meter.drawn()).isEqualTo(400);
+    assertThat(counter).isEqualTo(1);
+    assertThat(meter.drawn()).isEqualTo(351);
     assertThat(meter.settle(counter)).isEqualTo(350).isEqualTo(charged());
   }
 
