@@ -160,11 +160,12 @@ public final class FuelMeter {
   public long settle(long unused) {
     checkOpen();
     checkCounter(unused);
-    if (stoppedInRefuel && unused < -sliceSize) {
+    long maxOverrun = Math.max(sliceSize, FuelAccount.DEFAULT_SLICE);
+    if (stoppedInRefuel && unused < -maxOverrun) {
       // The guest was stopped while paying for a costly instruction (memory.grow of many pages, a huge
       // memory.fill) that then never ran: the counter's depth below zero is that unpaid price, not work done. An
-      // overrun is charged as always, but never more than one slice.
-      unused = -sliceSize;
+      // overrun is charged as always, but never more than a slice (and at least the default slice's worth).
+      unused = -maxOverrun;
     }
     counter = unused;
     used = drawn - undelivered - unused;
