@@ -153,6 +153,12 @@ final class RunCommand implements Callable<Integer> {
       description = "Meter the module's work and print the fuel it used to standard error, as 'fuel used: N'.")
   private boolean printFuel;
 
+  @Option(
+      names = "--canonicalize-nans",
+      description = "Make every NaN a float instruction produces the canonical NaN, so float results are"
+          + " bit-identical on every machine and in both execution modes (see docs/floats.md).")
+  private boolean canonicalizeNaNs;
+
   private Tenant tenant;
 
   @Parameters(index = "0", paramLabel = "MODULE", description = "The WebAssembly module (.wasm file).")
@@ -188,6 +194,9 @@ final class RunCommand implements Callable<Integer> {
     boolean metered = fuel != null || printFuel;
     if (metered) {
       builder.meterFuel();
+    }
+    if (canonicalizeNaNs) {
+      builder.canonicalizeNaNs();
     }
     try (PluginHost host = builder.build()) {
       if (metered) {

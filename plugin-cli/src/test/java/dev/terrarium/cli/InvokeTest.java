@@ -54,6 +54,24 @@ class InvokeTest {
   }
 
   @Test
+  void canonicalizeNaNs_makesTheNaNOfZeroOverZeroTheCanonicalOneInBothModes() {
+    String divbits = TestModules.write(TestModules.DIVBITS_HEX, dir, "divbits.wasm").toString();
+    String canonical = Long.toString(0x7FF8000000000000L);
+    for (CliResult r :
+        new CliResult[] {
+          terrarium("run", "--canonicalize-nans", "--invoke", "divbits", divbits, "0", "0"),
+          terrarium("run", "--canonicalize-nans", "--interpreter", "--invoke", "divbits", divbits, "0", "0")
+        }) {
+      assertThat(r.status()).isZero();
+      assertThat(r.out()).isEqualTo(canonical + "\n");
+      assertThat(r.err()).isEmpty();
+    }
+    // Numbers are unchanged.
+    assertThat(terrarium("run", "--canonicalize-nans", "--invoke", "divbits", divbits, "1", "-0").out())
+        .isEqualTo(Double.doubleToRawLongBits(Double.NEGATIVE_INFINITY) + "\n");
+  }
+
+  @Test
   void invoke_functionWithoutResults_printsNothing() {
     CliResult r = terrarium("run", "--invoke", "noop", add);
 

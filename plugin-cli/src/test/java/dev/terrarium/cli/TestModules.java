@@ -84,6 +84,18 @@ final class TestModules {
       "0061736d0100000001080260017f0060000002240116776173695f736e617073686f745f70726576696577310970726f635f65"
           + "786974000003020101070a01065f737461727400010a0901070041ac0210000b";
 
+  /**
+   * Returns the bits of the quotient of its two arguments, so a NaN's sign and payload are visible.
+   *
+   * <pre>
+   * (module
+   *   (func (export "divbits") (param f64 f64) (result i64)
+   *     (i64.reinterpret_f64 (f64.div (local.get 0) (local.get 1)))))
+   * </pre>
+   */
+  static final String DIVBITS_HEX =
+      "0061736d0100000001070160027c7c017e03020100070b01076469766269747300000a0a01080020002001a3bd0b";
+
   /** Writes a module given as hex into {@code dir/fileName}. */
   static Path write(String hex, Path dir, String fileName) {
     try {

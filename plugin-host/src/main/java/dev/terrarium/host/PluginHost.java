@@ -17,6 +17,7 @@ import dev.terrarium.api.FuelPolicy;
 import dev.terrarium.host.cache.ModuleCache;
 import dev.terrarium.host.fs.MemoryFileSystem;
 import dev.terrarium.host.metering.CostModel;
+import dev.terrarium.host.metering.FloatRewriter;
 import dev.terrarium.host.metering.FuelRewriter;
 import dev.terrarium.host.metering.MeteringException;
 import dev.terrarium.host.quota.FuelAccount;
@@ -81,6 +82,7 @@ public final class PluginHost implements AutoCloseable {
   private final ModuleCache cache;
   private final Watchdog watchdog;
   private final CostModel costModel;
+  private final boolean canonicalNaNs;
   private final long tenantMaxBytes;
   private final long tenantMaxEntries;
   private final FuelLedger ledger;
@@ -105,6 +107,7 @@ public final class PluginHost implements AutoCloseable {
     this.cache = new ModuleCache(b.cacheBytes);
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
+    this.canonicalNaNs = b.canonicalNaNs;
     this.ledger = b.ledger != null ? b.ledger : new InMemoryFuelLedger();
     this.fuelMetrics = b.meterRegistry == null ? null : new FuelMetrics(b.meterRegistry);
     this.tenantMaxBytes = b.tenantMaxBytes;
@@ -324,7 +327,11 @@ public final class PluginHost implements AutoCloseable {
       throw new HashMismatchException(givenId, given.sha256(), sha256);
     }
     ModuleCache.Key key =
-        new ModuleCache.Key(sha256, Engine.version(), mode, costModel == null ? "unmetered" : costModel.key());
+        new ModuleCache.Key(
+            sha256,
+            Engine.version(),
+            mode,
+            (costModel == null ? "unmetered" : costModel.key()) + (canonicalNaNs ? ";canonical-nans" : ""));
     EngineArtifact artifact = cache.lookup(key);
     ParsedModule parsed = null;
     ModuleDescription description;
@@ -346,17 +353,32 @@ public final class PluginHost implements AutoCloseable {
     if (artifact == null) {
       ParsedModule toCompile = parsed;
       String id = manifest.id();
+      ModuleDescription original = description;
       if (costModel == null) {
-        artifact = cache.computeIfAbsent(key, () -> toCompile.compile(id, mode));
-      } else {
-        ModuleDescription original = description;
         artifact =
             cache.computeIfAbsent(
                 key,
                 () -> {
+                  // Float results Endive gets wrong, and NaN canonicalisation when asked (docs/floats.md).
+                  byte[] floats;
+                  try {
+                    floats = FloatRewriter.rewrite(bytes, canonicalNaNs);
+                  } catch (MeteringException e) {
+                    throw e.forPlugin(id);
+                  }
+                  return floats == bytes
+                      ? toCompile.compile(id, mode)
+                      : Engine.parse(id, floats, sha256).compileRewritten(id, mode, original);
+                });
+      } else {
+        artifact =
+            cache.computeIfAbsent(
+                key,
+                () -> {
+                  // The float pass runs on the metered bytes: the code it inserts is never charged.
                   byte[] metered;
                   try {
-                    metered = FuelRewriter.rewrite(bytes, costModel);
+                    metered = FloatRewriter.rewrite(FuelRewriter.rewrite(bytes, costModel), canonicalNaNs);
                   } catch (MeteringException e) {
                     throw e.forPlugin(id);
                   }
@@ -455,6 +477,7 @@ public final class PluginHost implements AutoCloseable {
     private final Map<String, HostGlobalDefinition> hostGlobals = new LinkedHashMap<>();
     private final Map<String, HostTableDefinition> hostTables = new LinkedHashMap<>();
     private CostModel costModel;
+    private boolean canonicalNaNs;
     private long tenantMaxBytes = MemoryFileSystem.DEFAULT_MAX_BYTES;
     private long tenantMaxEntries = MemoryFileSystem.DEFAULT_MAX_ENTRIES;
     private FuelLedger ledger;
@@ -545,6 +568,18 @@ public final class PluginHost implements AutoCloseable {
     /** Sets the ceiling of every plugin's limits. Default: {@link #DEFAULT_LIMITS}. */
     public Builder limits(PluginLimits newLimits) {
       this.limits = Objects.requireNonNull(newLimits, "limits");
+      return this;
+    }
+
+    /**
+     * Makes float results bit-identical everywhere: every float instruction that can produce a NaN (arithmetic,
+     * {@code sqrt}, rounding, {@code min}, {@code max}, {@code promote}, {@code demote}) yields the canonical NaN
+     * ({@code 0x7fc00000}, {@code 0x7ff8000000000000}) instead of whichever NaN the engine, the execution mode or
+     * the JVM's tier produced. Costs a few instructions per such float instruction; fuel is not affected. Off by
+     * default (see docs/floats.md).
+     */
+    public Builder canonicalizeNaNs() {
+      this.canonicalNaNs = true;
       return this;
     }
 

@@ -29,6 +29,14 @@ public final class ParsedModule {
   }
 
   /**
+   * Compiles this module, which is a rewrite of a module described by {@code original} that changes no import or
+   * export (the float rewrite): the artifact describes the original.
+   */
+  public EngineArtifact compileRewritten(String pluginId, ExecutionMode mode, ModuleDescription original) {
+    return compile(pluginId, mode, original, -1);
+  }
+
+  /**
    * Compiles this module, which is the fuel-metered rewrite of a module described by {@code original}: the
    * artifact describes the original (the injected import and global are Terrarium's, not the plugin's) and
    * knows its fuel counter global.

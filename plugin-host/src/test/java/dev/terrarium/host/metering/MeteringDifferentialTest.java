@@ -73,21 +73,7 @@ class MeteringDifferentialTest {
     int engineRejected = 0;
     List<String> unsupportedReasons = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      Random random = new Random(seed + i);
-      byte[] input = new byte[1_000 + random.nextInt(6_000)];
-      random.nextBytes(input);
-      Path in = dir.resolve("seed" + i + ".bin");
-      Path out = dir.resolve("m" + i + ".wasm");
-      Files.write(in, input);
-      List<String> cmd = new ArrayList<>(List.of("wasm-opt", "-ttf", in.toString(), "-o", out.toString()));
-      if (i % 2 == 1) {
-        cmd.addAll(FEATURES);
-      }
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(p.exitValue()).as("wasm-opt: " + log).isZero();
-      byte[] bytes = Files.readAllBytes(out);
+      byte[] bytes = randomModule(dir, seed, i);
 
       List<Object> expected;
       try {
@@ -145,8 +131,30 @@ class MeteringDifferentialTest {
     assertThat(compared).as("modules compared").isGreaterThanOrEqualTo(count * 3 / 4);
   }
 
+  /**
+   * A random module from binaryen's {@code wasm-opt -ttf}: number {@code i} of the series {@code seed}; odd
+   * numbers enable the post-MVP features the meter supports.
+   */
+  static byte[] randomModule(Path dir, long seed, int i) throws Exception {
+    Random random = new Random(seed + i);
+    byte[] input = new byte[1_000 + random.nextInt(6_000)];
+    random.nextBytes(input);
+    Path in = dir.resolve("seed" + i + ".bin");
+    Path out = dir.resolve("m" + i + ".wasm");
+    Files.write(in, input);
+    List<String> cmd = new ArrayList<>(List.of("wasm-opt", "-ttf", in.toString(), "-o", out.toString()));
+    if (i % 2 == 1) {
+      cmd.addAll(FEATURES);
+    }
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("wasm-opt: " + log).isZero();
+    return Files.readAllBytes(out);
+  }
+
   /** Validates with wabt's wasm-validate too (an independent validator). */
-  private static void validate(byte[] module, Path file) throws Exception {
+  static void validate(byte[] module, Path file) throws Exception {
     Files.write(file, module);
     Process p = new ProcessBuilder("wasm-validate", "--enable-all", file.toString()).redirectErrorStream(true).start();
     String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -155,7 +163,7 @@ class MeteringDifferentialTest {
   }
 
   /** Calls every parameterless function export in order; returns outcomes, host calls and a memory digest. */
-  private static List<Object> script(Run run) throws Exception {
+  static List<Object> script(Run run) throws Exception {
     WasmModule m = run.instance.module();
     List<Object> out = new ArrayList<>();
     for (int e = 0; e < m.exportSection().exportCount(); e++) {

@@ -1,0 +1,37 @@
+package dev.terrarium.host.metering;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** Encodes the WebAssembly binary format (LEB128 integers, names) into a growing byte array. */
+final class Out extends ByteArrayOutputStream {
+  void u32(long v) {
+    do {
+      int x = (int) (v & 0x7F);
+      v >>>= 7;
+      write(v != 0 ? x | 0x80 : x);
+    } while (v != 0);
+  }
+
+  void u64(long v) {
+    u32(v);
+  }
+
+  void s64(long v) {
+    while (true) {
+      int x = (int) (v & 0x7F);
+      v >>= 7;
+      boolean done = (v == 0 && (x & 0x40) == 0) || (v == -1 && (x & 0x40) != 0);
+      write(done ? x : x | 0x80);
+      if (done) {
+        return;
+      }
+    }
+  }
+
+  void name(String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    u32(bytes.length);
+    write(bytes, 0, bytes.length);
+  }
+}

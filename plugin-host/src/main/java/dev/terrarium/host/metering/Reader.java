@@ -1,0 +1,91 @@
+package dev.terrarium.host.metering;
+
+import dev.terrarium.api.ErrorCode;
+import java.nio.charset.StandardCharsets;
+
+/** Decodes the WebAssembly binary format from a byte range; malformed input throws {@link MeteringException}. */
+final class Reader {
+  final byte[] b;
+  int pos;
+  final int end;
+
+  Reader(byte[] b, int pos, int end) {
+    this.b = b;
+    this.pos = pos;
+    this.end = end;
+  }
+
+  int u8() {
+    if (pos >= end) {
+      throw new MeteringException(ErrorCode.LOAD_MALFORMED, "unexpected end of data at byte offset " + pos);
+    }
+    return b[pos++] & 0xFF;
+  }
+
+  /** The length of a vector: a u32 no larger than the bytes left (every element takes at least one). */
+  int count() {
+    int at = pos;
+    int n = u32();
+    if (n < 0 || n > end - pos) {
+      throw new MeteringException(ErrorCode.LOAD_MALFORMED, "vector length " + n + " too long at byte offset " + at);
+    }
+    return n;
+  }
+
+  /** An unsigned LEB128 of at most 32 bits, returned as a (possibly negative) int. */
+  int u32() {
+    long v = leb(5, false);
+    if (v < 0 || v > 0xFFFFFFFFL) {
+      throw new MeteringException(ErrorCode.LOAD_MALFORMED, "u32 out of range at byte offset " + pos);
+    }
+    return (int) v;
+  }
+
+  long u64() {
+    return leb(10, false);
+  }
+
+  long s32() {
+    return (int) leb(5, true);
+  }
+
+  long s33() {
+    return leb(5, true);
+  }
+
+  long s64() {
+    return leb(10, true);
+  }
+
+  long leb(int maxBytes, boolean signed) {
+    long result = 0;
+    int shift = 0;
+    int start = pos;
+    while (true) {
+      if (pos - start >= maxBytes) {
+        throw new MeteringException(ErrorCode.LOAD_MALFORMED, "LEB128 too long at byte offset " + start);
+      }
+      int x = u8();
+      if (shift < 64) {
+        result |= (long) (x & 0x7F) << shift;
+      }
+      shift += 7;
+      if ((x & 0x80) == 0) {
+        if (signed && shift < 64 && (x & 0x40) != 0) {
+          result |= -1L << shift;
+        }
+        return result;
+      }
+    }
+  }
+
+  String name() {
+    int n = u32();
+    if (n < 0 || n > end - pos) {
+      throw new MeteringException(ErrorCode.LOAD_MALFORMED, "name longer than its section at byte offset " + pos);
+    }
+    String s = new String(b, pos, n, StandardCharsets.UTF_8);
+    pos += n;
+    return s;
+  }
+}
