@@ -226,8 +226,12 @@ public final class EngineInstance implements AutoCloseable {
       if (artifact.machineFactory != null) {
         builder.withMachineFactory(artifact.machineFactory);
       }
-      Instance instance =
-          guarded(spec, slot, () -> builder.build(), memoryHolder, "instantiation");
+      Instance instance;
+      if (fuel != null && artifact.module.startSection().isPresent()) {
+        instance = buildMetered(spec, slot, builder, memoryHolder, fuel);
+      } else {
+        instance = guarded(spec, slot, () -> builder.build(), memoryHolder, "instantiation");
+      }
       if (fuel != null) {
         fuel.counter = instance.global(fuel.counterIndex);
       }
@@ -241,6 +245,65 @@ public final class EngineInstance implements AutoCloseable {
       }
       throw instantiationFailure(pluginId, e);
     }
+  }
+
+  /**
+   * Builds a metered instance whose module has a start function: the start function runs metered, charged to the
+   * instance's tenant like a call (a looping one is stopped by fuel), and is settled whether it returns or fails.
+   */
+  private static Instance buildMetered(
+      InstanceSpec spec, Watchdog.Slot slot, Instance.Builder builder, GuardedMemory[] memory, FuelState fuel) {
+    // The fuel counter is the module's last defined global: remember the last one the engine creates, so that it
+    // can be read even when the start function fails and no instance is returned.
+    GlobalInstance[] last = new GlobalInstance[1];
+    builder.withGlobalFactory(
+        (low, high, type, mutability) -> {
+          GlobalInstance g =
+              GlobalInstance.builder().valueLow(low).valueHigh(high).valType(type).mutabilityType(mutability).build();
+          last[0] = g;
+          return g;
+        });
+    FuelMeter meter = fuel.account.startCall(spec.pluginId(), START_FUNCTION);
+    fuel.current = meter;
+    RuntimeException failure = null;
+    try {
+      return guarded(spec, slot, () -> builder.build(), memory, "instantiation");
+    } catch (RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      fuel.current = null;
+      long counter = last[0] == null ? 0 : last[0].getValue();
+      long unused =
+          spec.fastFuel() && failure != null && !endedAtAHostCall(unwrapStart(failure)) ? 0 : Math.min(counter, meter.counter());
+      try {
+        long used = meter.settle(unused);
+        FuelListener listener = spec.fuelListener();
+        if (listener != null) {
+          listener.settled(used, failure);
+        }
+      } catch (RuntimeException settleFailure) {
+        if (failure == null) {
+          throw settleFailure;
+        }
+        failure.addSuppressed(settleFailure);
+      }
+    }
+  }
+
+  /** The name a start function's fuel is recorded under, in errors and metrics. */
+  static final String START_FUNCTION = "(start function)";
+
+  private static RuntimeException unwrapStart(RuntimeException e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof PluginException pe && c instanceof RuntimeException re) {
+        return re;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return e;
   }
 
   private static PluginException instantiationFailure(String pluginId, Throwable e) {
