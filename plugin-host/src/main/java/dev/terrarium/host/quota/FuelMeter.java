@@ -160,26 +160,29 @@ public final class FuelMeter {
   public long settle(long unused) {
     checkOpen();
     checkCounter(unused);
-    long maxOverrun = Math.max(sliceSize, FuelAccount.DEFAULT_SLICE);
-    if (stoppedInRefuel && unused < -maxOverrun) {
-      // The guest was stopped while paying for a costly instruction (memory.grow of many pages, a huge
-      // memory.fill) that then never ran: the counter's depth below zero is that unpaid price, not work done. An
-      // overrun is charged as always, but never more than a slice (and at least the default slice's worth).
-      unused = -maxOverrun;
+    if (stoppedInRefuel) {
+      long maxOverrun = Math.max(sliceSize, FuelAccount.DEFAULT_SLICE);
+      if (unused < -maxOverrun) {
+        // The guest was stopped while paying for a costly instruction (memory.grow of many pages, a huge
+        // memory.fill) that then never ran: the counter's depth below zero is that unpaid price, not work done.
+        // An overrun is charged as always, but never more than a slice (and at least the default slice's worth).
+        unused = -maxOverrun;
+      }
     }
     counter = unused;
-    used = drawn - undelivered - unused;
+    long callUsed = drawn - undelivered - unused;
+    used = callUsed;
     long back = unused + undelivered;
     settled = true;
     if (leasing) {
-      instance.recordConfined(used);
+      // What is left stays with the instance as its lease: still reserved, still counted as spent by the ledger.
+      if (back >= 0) {
+        instance.settleConfined(callUsed, back);
+        return callUsed;
+      }
+      instance.settleConfined(callUsed, 0);
     } else {
-      instance.recordSettled(used);
-    }
-    if (leasing && back >= 0) {
-      // Kept by the instance for its next call, still reserved and still counted as spent by the ledger.
-      instance.keepLease(back);
-      return used;
+      instance.recordSettled(callUsed);
     }
     instance.release(back);
     FuelAccount account = instance.account();

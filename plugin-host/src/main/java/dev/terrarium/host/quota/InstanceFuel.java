@@ -134,19 +134,24 @@ public final class InstanceFuel {
   }
 
   /**
-   * Keeps {@code amount} unused units for the next call (the call's settlement); the lease is empty meanwhile.
+   * Settles a call of the reusable meter: records what it used and keeps {@code lease} unused units for the next
+   * call (the lease is empty while a call runs). Plain stores and one volatile read: this is on every call.
    *
-   * <p>A plain store: if {@link #close} runs on another thread at this very moment it may miss the lease, which
-   * then stays spent (the tenant over-charged by at most one slice, once); it can never be returned twice, since
-   * both sides take it with {@code getAndSet}.
+   * <p>If {@link #close} runs on another thread at this very moment it may miss the lease, which then stays spent
+   * (the tenant over-charged by at most one slice, once); it can never be returned twice, since both sides take it
+   * with {@code getAndSet}. In the same race the call's use may be counted twice in the tenant's statistics (never
+   * in its bucket).
    */
-  void keepLease(long amount) {
-    if (amount == 0) {
-      return;
+  void settleConfined(long callUsed, long newLease) {
+    confinedUsed.lazySet(confinedUsed.getPlain() + callUsed);
+    confinedCalls.lazySet(confinedCalls.getPlain() + 1);
+    if (newLease != 0) {
+      lease.lazySet(newLease);
     }
-    lease.lazySet(amount);
     if (closed) {
-      returnLease(); // closed while the call ran: whichever of the two takes the lease returns it, once
+      // Closed while the call ran: the account may already have folded this instance's statistics.
+      account.recordSettled(callUsed);
+      returnLease();
     }
   }
 
@@ -206,13 +211,5 @@ public final class InstanceFuel {
     account.recordSettled(callUsed);
   }
 
-  /** Records a call of the reusable meter: confined to the calling thread, so plain stores suffice. */
-  void recordConfined(long callUsed) {
-    if (closed) {
-      recordSettled(callUsed); // the account already folded this instance's totals
-      return;
-    }
-    confinedUsed.lazySet(confinedUsed.getPlain() + callUsed);
-    confinedCalls.lazySet(confinedCalls.getPlain() + 1);
-  }
+
 }
