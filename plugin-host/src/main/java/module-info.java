@@ -10,6 +10,7 @@ module dev.terrarium.host {
   requires run.endive.runtime;
   requires run.endive.wasm;
   requires run.endive.compiler;
+  requires org.objectweb.asm;
   requires run.endive.wasi; // tests compare with Endive's WASI; main code no longer uses it
   requires com.github.benmanes.caffeine;
   requires com.google.common.jimfs;

@@ -16,13 +16,24 @@ public final class EngineArtifact {
   final Function<Instance, Machine> machineFactory;
   /** The index of the injected fuel counter global, or -1 when the module is not metered. */
   final int fuelCounter;
+  /**
+   * Whether the compiled machine holds the fuel counter as a field ({@link FuelField}): the machine is then a
+   * {@link java.util.function.LongSupplier} and {@link java.util.function.LongConsumer} of the counter, and the
+   * global is unused.
+   */
+  final boolean fuelInMachine;
 
   EngineArtifact(
-      WasmModule module, ModuleDescription description, Function<Instance, Machine> machineFactory, int fuelCounter) {
+      WasmModule module,
+      ModuleDescription description,
+      Function<Instance, Machine> machineFactory,
+      int fuelCounter,
+      boolean fuelInMachine) {
     this.module = module;
     this.description = description;
     this.machineFactory = machineFactory;
     this.fuelCounter = fuelCounter;
+    this.fuelInMachine = fuelInMachine;
   }
 
   /** Returns whether the module was rewritten to meter fuel. */

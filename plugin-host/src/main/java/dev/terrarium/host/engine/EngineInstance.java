@@ -94,7 +94,24 @@ public final class EngineInstance implements AutoCloseable {
   static final class FuelState {
     final InstanceFuel account;
     final int counterIndex;
+    /** The counter as a global, or {@code null} when it lives in the machine ({@link FuelField}). */
     GlobalInstance counter;
+    /** The counter in the compiled machine ({@link FuelField}), or {@code null} when it is a global. */
+    java.util.concurrent.atomic.AtomicLong machineCounter;
+
+    long counterValue() {
+      java.util.concurrent.atomic.AtomicLong m = machineCounter;
+      return m != null ? m.getPlain() : counter.getValue();
+    }
+
+    void counterValue(long value) {
+      java.util.concurrent.atomic.AtomicLong m = machineCounter;
+      if (m != null) {
+        m.setPlain(value);
+      } else {
+        counter.setValue(value);
+      }
+    }
     FuelMeter current;
 
     FuelState(InstanceFuel account, int counterIndex) {
@@ -228,12 +245,16 @@ public final class EngineInstance implements AutoCloseable {
       }
       Instance instance;
       if (fuel != null && artifact.module.startSection().isPresent()) {
-        instance = buildMetered(spec, slot, builder, memoryHolder, fuel);
+        instance = buildMetered(spec, slot, builder, memoryHolder, fuel, artifact);
       } else {
         instance = guarded(spec, slot, () -> builder.build(), memoryHolder, "instantiation");
       }
       if (fuel != null) {
-        fuel.counter = instance.global(fuel.counterIndex);
+        if (artifact.fuelInMachine) {
+          fuel.machineCounter = (java.util.concurrent.atomic.AtomicLong) instance.getMachine();
+        } else {
+          fuel.counter = instance.global(fuel.counterIndex);
+        }
       }
       return new EngineInstance(artifact, spec, instance, memoryHolder[0], wasi, slot, fuel, refs);
     } catch (RuntimeException | Error e) {
@@ -252,17 +273,32 @@ public final class EngineInstance implements AutoCloseable {
    * instance's tenant like a call (a looping one is stopped by fuel), and is settled whether it returns or fails.
    */
   private static Instance buildMetered(
-      InstanceSpec spec, Watchdog.Slot slot, Instance.Builder builder, GuardedMemory[] memory, FuelState fuel) {
-    // The fuel counter is the module's last defined global: remember the last one the engine creates, so that it
-    // can be read even when the start function fails and no instance is returned.
+      InstanceSpec spec,
+      Watchdog.Slot slot,
+      Instance.Builder builder,
+      GuardedMemory[] memory,
+      FuelState fuel,
+      EngineArtifact artifact) {
+    // Where the counter is must be known even when the start function fails and no instance is returned: the
+    // module's last defined global (the last one the engine creates), or the compiled machine.
     GlobalInstance[] last = new GlobalInstance[1];
-    builder.withGlobalFactory(
-        (low, high, type, mutability) -> {
-          GlobalInstance g =
-              GlobalInstance.builder().valueLow(low).valueHigh(high).valType(type).mutabilityType(mutability).build();
-          last[0] = g;
-          return g;
-        });
+    Machine[] machine = new Machine[1];
+    if (artifact.fuelInMachine) {
+      builder.withMachineFactory(
+          i -> {
+            Machine m = artifact.machineFactory.apply(i);
+            machine[0] = m;
+            return m;
+          });
+    } else {
+      builder.withGlobalFactory(
+          (low, high, type, mutability) -> {
+            GlobalInstance g =
+                GlobalInstance.builder().valueLow(low).valueHigh(high).valType(type).mutabilityType(mutability).build();
+            last[0] = g;
+            return g;
+          });
+    }
     FuelMeter meter = fuel.account.startCall(spec.pluginId(), START_FUNCTION);
     fuel.current = meter;
     RuntimeException failure = null;
@@ -273,7 +309,10 @@ public final class EngineInstance implements AutoCloseable {
       throw e;
     } finally {
       fuel.current = null;
-      long counter = last[0] == null ? 0 : last[0].getValue();
+      long counter =
+          machine[0] instanceof java.util.concurrent.atomic.AtomicLong m
+              ? m.getPlain()
+              : last[0] == null ? 0 : last[0].getValue();
       long unused =
           spec.fastFuel() && failure != null && !endedAtAHostCall(unwrapStart(failure)) ? 0 : Math.min(counter, meter.counter());
       try {
@@ -832,7 +871,7 @@ public final class EngineInstance implements AutoCloseable {
     }
     FuelMeter meter = f.account.beginCall(pluginId, name);
     f.current = meter;
-    f.counter.setValue(meter.counter());
+    f.counterValue(meter.counter());
     RuntimeException failure = null;
     try {
       return invokeGuarded(name, body);
@@ -846,7 +885,7 @@ public final class EngineInstance implements AutoCloseable {
       // running out) ended at such a store, so the global is exact; one that trapped, overflowed its stack or
       // was stopped did not, and what it spent since its last store is unknown: it is charged all the fuel it
       // drew, never less than it used.
-      long unused = spec.fastFuel() && failure != null && !endedAtAHostCall(failure) ? 0 : f.counter.getValue();
+      long unused = spec.fastFuel() && failure != null && !endedAtAHostCall(failure) ? 0 : f.counterValue();
       try {
         lastCallFuel = meter.settle(unused);
       } catch (RuntimeException settleFailure) {
@@ -871,6 +910,11 @@ public final class EngineInstance implements AutoCloseable {
         || failure instanceof HostFunctionException
         || failure instanceof dev.terrarium.api.FuelExhaustedException
         || failure instanceof dev.terrarium.api.AbiViolationException;
+  }
+
+  /** The instance's fuel state, or {@code null} when it is not metered (for tests). */
+  FuelState fuelState() {
+    return fuel;
   }
 
   /** Returns the fuel the last metered call used, or -1 when none ran or the instance is not metered. */

@@ -50,8 +50,24 @@ public final class ParsedModule {
     return compile(pluginId, mode, original, counter);
   }
 
+  /**
+   * Whether a metered module's fuel counter becomes a field of its compiled machine ({@link FuelField}); the system
+   * property {@code terrarium.fuelField=false} keeps it a global, for comparison.
+   */
+  static final boolean FUEL_FIELD = !"false".equals(System.getProperty("terrarium.fuelField"));
+
   private EngineArtifact compile(String pluginId, ExecutionMode mode, ModuleDescription described, int counter) {
     Function<Instance, Machine> factory = null;
+    if (mode == ExecutionMode.COMPILER && counter >= 0 && FUEL_FIELD) {
+      try {
+        factory = FuelField.compile(module, counter);
+      } catch (RuntimeException | LinkageError e) {
+        factory = null; // compiled as usual below, with the counter a global
+      }
+      if (factory != null) {
+        return new EngineArtifact(module, described, factory, counter, true);
+      }
+    }
     if (mode == ExecutionMode.COMPILER) {
       try {
         factory =
@@ -62,6 +78,6 @@ public final class ParsedModule {
         throw Engine.unsupported(pluginId, "compiling the module to JVM bytecode failed", e);
       }
     }
-    return new EngineArtifact(module, described, factory, counter);
+    return new EngineArtifact(module, described, factory, counter, false);
   }
 }

@@ -17,11 +17,13 @@ import run.endive.runtime.HostFunction;
 import run.endive.runtime.ImportFunction;
 import run.endive.runtime.ImportValues;
 import run.endive.runtime.Instance;
+import run.endive.runtime.Machine;
 import run.endive.wasi.WasiExitException;
 import run.endive.wasi.WasiOptions;
 import run.endive.wasi.WasiPreview1;
 import run.endive.wasm.Parser;
 import run.endive.wasm.WasmModule;
+import run.endive.wasm.types.ExternalType;
 import run.endive.wasm.types.FunctionImport;
 import run.endive.wasm.types.FunctionType;
 import run.endive.wasm.types.MemoryLimits;
@@ -71,6 +73,8 @@ public final class Meter {
     WasiPreview1 wasi;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final List<String> log = new ArrayList<>();
+    /** Whether the compiled machine holds the fuel counter (Terrarium's FuelField). */
+    boolean fuelInMachine;
 
     Run(boolean metered, long slice, long budget) {
       this.metered = metered;
@@ -80,6 +84,9 @@ public final class Meter {
 
     /** Fuel consumed so far: slices handed out minus what is left in the counter. */
     long consumed() {
+      if (fuelInMachine) {
+        return refuels * slice - ((java.util.concurrent.atomic.AtomicLong) instance.getMachine()).getPlain();
+      }
       int g = instance.globalCount() - 1;
       return refuels * slice - instance.global(g).getValue();
     }
@@ -220,7 +227,14 @@ public final class Meter {
       builder.withMemoryLimits(new MemoryLimits(initial, maxPages));
     }
     if (compiled) {
-      builder.withMachineFactory(MachineFactoryCompiler.compile(m));
+      java.util.function.Function<Instance, Machine> factory = null;
+      if (metered) {
+        // As Terrarium compiles metered modules: the counter (the last global) as a field of the machine.
+        int counter = m.importSection().count(ExternalType.GLOBAL) + m.globalSection().globals().length - 1;
+        factory = dev.terrarium.host.engine.FuelField.compile(m, counter);
+        run.fuelInMachine = factory != null;
+      }
+      builder.withMachineFactory(factory != null ? factory : MachineFactoryCompiler.compile(m));
     }
     run.instance = builder.build();
     return run;
