@@ -1,18 +1,15 @@
 package dev.terrarium.benchmarks;
 
 import dev.terrarium.api.FuelPolicy;
-import dev.terrarium.api.PluginError;
 import dev.terrarium.host.GuestFunction;
 import dev.terrarium.host.InstanceOptions;
 import dev.terrarium.host.PluginHost;
 import dev.terrarium.host.PluginInstance;
 import dev.terrarium.host.Tenant;
 import dev.terrarium.host.metering.CostModel;
-import dev.terrarium.samples.abi.Entry;
 import dev.terrarium.samples.abi.Greeter;
 import dev.terrarium.samples.abi.KeyValueStore;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -67,27 +64,6 @@ public class MeteredCallBenchmark {
   private GuestFunction callFail;
   private Greeter greeter;
 
-  /** The greeter imports a key-value store; these benchmarks never call it. */
-  private static final class EmptyStore implements KeyValueStore {
-    @Override
-    public Optional<String> get(String key) {
-      return Optional.empty();
-    }
-
-    @Override
-    public void put(String key, String value) throws PluginError {}
-
-    @Override
-    public List<Entry> scan(String prefix) {
-      return List.of();
-    }
-
-    @Override
-    public long add(int delta) {
-      return 0;
-    }
-  }
-
   /** A host for {@code metering}: unmetered, or metered with the default or the FAST accounting. */
   static PluginHost.Builder meteredHost(PluginHost.Builder builder, String metering) {
     return switch (metering) {
@@ -100,7 +76,7 @@ public class MeteredCallBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    host = meteredHost(Setups.terrariumHost().hostImports(KeyValueStore.class, new EmptyStore()), metering).build();
+    host = meteredHost(Setups.terrariumHost().hostImports(KeyValueStore.class, new Setups.EmptyStore()), metering).build();
     Setups.expect(host.metersFuel() == !metering.equals("unmetered"), "metering is not " + metering);
     tenant = host.tenant("bench", FuelPolicy.unlimited());
     add = Setups.load(host, Setups.bytes(Setups.ADD), Setups.ADD).instantiate(tenant, InstanceOptions.defaults());

@@ -59,6 +59,27 @@ final class Setups {
 
   private Setups() {}
 
+  /** The greeter plugin imports a key-value store; the benchmarks never call it. */
+  static final class EmptyStore implements dev.terrarium.samples.abi.KeyValueStore {
+    @Override
+    public java.util.Optional<String> get(String key) {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public void put(String key, String value) throws dev.terrarium.api.PluginError {}
+
+    @Override
+    public List<dev.terrarium.samples.abi.Entry> scan(String prefix) {
+      return List.of();
+    }
+
+    @Override
+    public long add(int delta) {
+      return 0;
+    }
+  }
+
   static byte[] bytes(String module) {
     return SamplePlugins.bytes(module);
   }

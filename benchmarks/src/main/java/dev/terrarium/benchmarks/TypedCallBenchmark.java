@@ -1,15 +1,12 @@
 package dev.terrarium.benchmarks;
 
-import dev.terrarium.api.PluginError;
 import dev.terrarium.host.PluginHost;
 import dev.terrarium.host.PluginInstance;
-import dev.terrarium.samples.abi.Entry;
 import dev.terrarium.samples.abi.Greeter;
 import dev.terrarium.samples.abi.KeyValueStore;
 import dev.terrarium.samples.abi.Sample;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -72,27 +69,6 @@ public class TypedCallBenchmark {
   private ExportFunction rawEcho;
   private ExportFunction rawEchoSample;
 
-  /** A store that is never called by these benchmarks, but that the plugin imports. */
-  private static final class EmptyStore implements KeyValueStore {
-    @Override
-    public Optional<String> get(String key) {
-      return Optional.empty();
-    }
-
-    @Override
-    public void put(String key, String value) throws PluginError {}
-
-    @Override
-    public List<Entry> scan(String prefix) {
-      return List.of();
-    }
-
-    @Override
-    public long add(int delta) {
-      return 0;
-    }
-  }
-
   private static HostFunction unused(String name, List<ValType> params, List<ValType> results) {
     return new HostFunction(
         "kv",
@@ -106,7 +82,7 @@ public class TypedCallBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     byte[] bytes = Setups.bytes(PLUGIN);
-    host = PluginHost.builder().hostImports(KeyValueStore.class, new EmptyStore()).build();
+    host = PluginHost.builder().hostImports(KeyValueStore.class, new Setups.EmptyStore()).build();
     instance = host.load(bytes).instantiate();
     greeter = instance.exports(Greeter.class);
 

@@ -6,29 +6,53 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Test support: real modules from WebAssembly text, through wabt's {@code wat2wasm}. */
+/** Test support: real modules from WebAssembly text (wabt's {@code wat2wasm}) and random ones (binaryen's {@code wasm-opt -ttf}). */
 public final class Wat {
   private Wat() {}
 
   /** Compiles {@code source} with {@code wat2wasm} and the given flags (e.g. {@code --no-check}). */
   public static byte[] compile(String source, String... flags) {
+    return run("wat2wasm", source.getBytes(StandardCharsets.UTF_8), List.of(flags));
+  }
+
+  /**
+   * A random valid module from binaryen's {@code wasm-opt -ttf} ("translate to fuzz"), made from {@code input}
+   * (random bytes) with the given feature flags (e.g. {@code --enable-bulk-memory}).
+   */
+  public static byte[] randomModule(byte[] input, List<String> features) {
+    return run("wasm-opt", input, concat(List.of("-ttf"), features));
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /** Runs {@code tool} on {@code input} written to a temporary file, with {@code flags}, and returns its output. */
+  private static byte[] run(String tool, byte[] input, List<String> flags) {
     try {
       Path dir = Files.createTempDirectory("terrarium-wat");
       try {
-        Path in = dir.resolve("m.wat");
+        Path in = dir.resolve("m.in");
         Path out = dir.resolve("m.wasm");
-        Files.writeString(in, source);
-        List<String> cmd = new ArrayList<>(List.of("wat2wasm"));
-        cmd.addAll(Arrays.asList(flags));
-        cmd.addAll(List.of(in.toString(), "-o", out.toString()));
+        Files.write(in, input);
+        List<String> cmd = new ArrayList<>(List.of(tool));
+        if (tool.equals("wasm-opt")) {
+          cmd.addAll(List.of(flags.get(0), in.toString()));
+          cmd.addAll(flags.subList(1, flags.size()));
+        } else {
+          cmd.addAll(flags);
+          cmd.add(in.toString());
+        }
+        cmd.addAll(List.of("-o", out.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-          throw new IllegalStateException("wat2wasm failed: " + log);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+          throw new IllegalStateException(tool + " failed: " + log);
         }
         return Files.readAllBytes(out);
       } finally {

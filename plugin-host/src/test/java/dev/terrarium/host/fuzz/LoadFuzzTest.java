@@ -100,7 +100,7 @@ class LoadFuzzTest {
         byte[] module;
         String origin;
         if (i % TTF_EVERY == TTF_EVERY - 1) {
-          module = ttf(random, i);
+          module = ttf(random);
           origin = "wasm-opt -ttf";
         } else {
           int s = random.nextInt(seeds.size());
@@ -283,24 +283,15 @@ class LoadFuzzTest {
     return args;
   }
 
-  private byte[] ttf(Random random, int i) throws Exception {
+  private static byte[] ttf(Random random) {
     byte[] input = new byte[500 + random.nextInt(4_000)];
     random.nextBytes(input);
-    Path in = dir.resolve("ttf" + i + ".bin");
-    Path out = dir.resolve("ttf" + i + ".wasm");
-    Files.write(in, input);
-    List<String> cmd = new ArrayList<>(List.of("wasm-opt", "-ttf", in.toString(), "-o", out.toString()));
-    if (random.nextBoolean()) {
-      cmd.addAll(List.of("--enable-bulk-memory", "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-multivalue"));
-    }
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("wasm-opt: " + log).isZero();
-    byte[] bytes = Files.readAllBytes(out);
-    Files.delete(in);
-    Files.delete(out);
-    return bytes;
+    return dev.terrarium.host.Wat.randomModule(
+        input,
+        random.nextBoolean()
+            ? List.of(
+                "--enable-bulk-memory", "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-multivalue")
+            : List.of());
   }
 
   private static void assertServesAGoodPlugin(Target t) {

@@ -40,27 +40,9 @@ public final class Meter {
     }
   }
 
-  /** Compiles WAT text with wabt's wat2wasm. */
+  /** Compiles WAT text with wabt's wat2wasm ({@code dir} is unused: kept for the callers). */
   public static byte[] wat(Path dir, String source, String... flags) {
-    try {
-      Path in = Files.createTempFile(dir, "m", ".wat");
-      Path out = dir.resolve(in.getFileName() + ".wasm");
-      Files.writeString(in, source);
-      List<String> cmd = new ArrayList<>(List.of("wat2wasm"));
-      cmd.addAll(Arrays.asList(flags));
-      cmd.addAll(List.of(in.toString(), "-o", out.toString()));
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("wat2wasm failed: " + log);
-      }
-      return Files.readAllBytes(out);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return dev.terrarium.host.Wat.compile(source, flags);
   }
 
   /** One instance with its fuel account. */

@@ -139,18 +139,7 @@ class MeteringDifferentialTest {
     Random random = new Random(seed + i);
     byte[] input = new byte[1_000 + random.nextInt(6_000)];
     random.nextBytes(input);
-    Path in = dir.resolve("seed" + i + ".bin");
-    Path out = dir.resolve("m" + i + ".wasm");
-    Files.write(in, input);
-    List<String> cmd = new ArrayList<>(List.of("wasm-opt", "-ttf", in.toString(), "-o", out.toString()));
-    if (i % 2 == 1) {
-      cmd.addAll(FEATURES);
-    }
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("wasm-opt: " + log).isZero();
-    return Files.readAllBytes(out);
+    return dev.terrarium.host.Wat.randomModule(input, i % 2 == 1 ? FEATURES : List.of());
   }
 
   /** Validates with wabt's wasm-validate too (an independent validator). */
