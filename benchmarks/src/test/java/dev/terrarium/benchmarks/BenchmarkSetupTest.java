@@ -95,6 +95,31 @@ class BenchmarkSetupTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"unmetered", "exact", "fast"})
+  void meteredCalls(String metering) {
+    MeteredCallBenchmark b = new MeteredCallBenchmark();
+    b.metering = metering;
+    b.setUp(); // checks that the echo echoes and, when metered, that the tenant is charged
+    assertArrayEquals(new long[] {2}, b.hostCall());
+    assertArrayEquals(new long[0], b.noop());
+    b.tearDown();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sha256_1mib", "sieve", "matmul", "fib", "quicksort"})
+  void meteredKernels(String kernel) {
+    for (String metering : new String[] {"unmetered", "exact", "fast"}) {
+      MeteredKernelBenchmark b = new MeteredKernelBenchmark();
+      b.kernel = kernel;
+      b.metering = metering;
+      b.setUp(); // checks the kernel's result and, when metered, that the call was charged
+      long[] expected = MeteringBenchmark.CALLS.get(kernel);
+      assertArrayEquals(new long[] {expected[expected.length - 1]}, b.run());
+      b.tearDown();
+    }
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {MeteringBenchmark.KERNELS, Setups.SIZER})
   void meteringRewrite(String module) {
     MeteringRewriteBenchmark b = new MeteringRewriteBenchmark();
