@@ -354,40 +354,34 @@ public final class PluginHost implements AutoCloseable {
       ParsedModule toCompile = parsed;
       String id = manifest.id();
       ModuleDescription original = description;
-      if (costModel == null) {
-        artifact =
-            cache.computeIfAbsent(
-                key,
-                () -> {
-                  // Float results Endive gets wrong, and NaN canonicalisation when asked (docs/floats.md).
-                  byte[] floats;
-                  try {
-                    floats = FloatRewriter.rewrite(bytes, canonicalNaNs);
-                  } catch (MeteringException e) {
-                    throw e.forPlugin(id);
-                  }
-                  return floats == bytes
-                      ? toCompile.compile(id, mode)
-                      : Engine.parse(id, floats, sha256).compileRewritten(id, mode, original);
-                });
-      } else {
-        artifact =
-            cache.computeIfAbsent(
-                key,
-                () -> {
-                  // The float pass runs on the metered bytes: the code it inserts is never charged.
-                  byte[] metered;
-                  try {
-                    metered = FloatRewriter.rewrite(FuelRewriter.rewrite(bytes, costModel), canonicalNaNs);
-                  } catch (MeteringException e) {
-                    throw e.forPlugin(id);
-                  }
-                  return Engine.parse(id, metered, sha256)
-                      .compileMetered(id, mode, original);
-                });
-      }
+      artifact =
+          cache.computeIfAbsent(
+              key,
+              () -> {
+                byte[] rewritten = rewrite(bytes, id);
+                if (costModel != null) {
+                  return Engine.parse(id, rewritten, sha256).compileMetered(id, mode, original);
+                }
+                return rewritten == bytes
+                    ? toCompile.compile(id, mode)
+                    : Engine.parse(id, rewritten, sha256).compileRewritten(id, mode, original);
+              });
     }
     return new Plugin(this, manifest, artifact, effective, effectiveLimits);
+  }
+
+  /**
+   * Rewrites a module as this host runs it: metered when the host meters fuel, then the float pass (the results
+   * Endive gets wrong, and NaN canonicalisation when asked; see docs/floats.md), which runs on the metered bytes so
+   * that the code it inserts is never charged. Returns {@code module} itself when nothing changed.
+   */
+  private byte[] rewrite(byte[] module, String pluginId) {
+    try {
+      byte[] metered = costModel == null ? module : FuelRewriter.rewrite(module, costModel);
+      return FloatRewriter.rewrite(metered, canonicalNaNs);
+    } catch (MeteringException e) {
+      throw e.forPlugin(pluginId);
+    }
   }
 
   private PluginManifest embeddedOrFallback(

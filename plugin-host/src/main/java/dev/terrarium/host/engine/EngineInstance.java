@@ -313,37 +313,24 @@ public final class EngineInstance implements AutoCloseable {
           machine[0] instanceof java.util.concurrent.atomic.AtomicLong m
               ? m.getPlain()
               : last[0] == null ? 0 : last[0].getValue();
-      long unused =
-          spec.fastFuel() && failure != null && !endedAtAHostCall(unwrapStart(failure)) ? 0 : Math.min(counter, meter.counter());
-      try {
-        long used = meter.settle(unused);
-        FuelListener listener = spec.fuelListener();
-        if (listener != null) {
-          listener.settled(used, failure);
-        }
-      } catch (RuntimeException settleFailure) {
-        if (failure == null) {
-          throw settleFailure;
-        }
-        failure.addSuppressed(settleFailure);
-      }
+      // The counter as last stored never exceeds what the meter handed out.
+      settle(spec, meter, Math.min(counter, meter.counter()), failure);
     }
   }
 
   /** The name a start function's fuel is recorded under, in errors and metrics. */
   static final String START_FUNCTION = "(start function)";
 
-  private static RuntimeException unwrapStart(RuntimeException e) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof PluginException pe && c instanceof RuntimeException re) {
-        return re;
-      }
-      if (c.getCause() == c) {
-        break;
+  /** The plugin exception {@code e} is or carries (a failed instantiation carries its start function's). */
+  private static RuntimeException pluginFailure(RuntimeException e) {
+    for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+      if (c instanceof PluginException pe) {
+        return pe;
       }
     }
     return e;
   }
+
 
   private static PluginException instantiationFailure(String pluginId, Throwable e) {
     if (e instanceof PluginInstantiationException pie) {
@@ -614,32 +601,34 @@ public final class EngineInstance implements AutoCloseable {
 
   private static HostFunction adapt(String pluginId, HostFunctionDefinition def) {
     FunctionType type = functionType(def.params(), def.results());
-    int resultCount = def.results().size();
-    String qualified = def.qualifiedName();
-    var impl = def.implementation();
     return new HostFunction(
-        def.module(),
-        def.name(),
-        type,
-        (instance, args) -> {
-          long[] results;
-          try {
-            results = impl.call(new Context(pluginId, instance), args);
-          } catch (Throwable t) {
-            throw new HostFailure(qualified, t);
-          }
-          if (results == null) {
-            results = NO_VALUES;
-          }
-          if (results.length != resultCount) {
-            throw new HostFailure(
-                qualified,
-                new IllegalStateException(
-                    "host function returned " + results.length + " values, its signature has " + resultCount));
-          }
-          return results;
-        });
+        def.module(), def.name(), type, (instance, args) -> callHost(def, new Context(pluginId, instance), args));
   }
+
+  /**
+   * Calls a host function's implementation: whatever it throws becomes a {@link HostFailure} naming it, and so
+   * does returning a number of values its signature does not have.
+   */
+  private static long[] callHost(HostFunctionDefinition def, HostCallContext context, long[] args) {
+    long[] results;
+    try {
+      results = def.implementation().call(context, args);
+    } catch (Throwable t) {
+      throw new HostFailure(def.qualifiedName(), t);
+    }
+    if (results == null) {
+      results = NO_VALUES;
+    }
+    int resultCount = def.results().size();
+    if (results.length != resultCount) {
+      throw new HostFailure(
+          def.qualifiedName(),
+          new IllegalStateException(
+              "host function returned " + results.length + " values, its signature has " + resultCount));
+    }
+    return results;
+  }
+
 
   /**
    * Adapts a host function whose signature has references, for one instance: externref arguments reach it as
@@ -648,7 +637,6 @@ public final class EngineInstance implements AutoCloseable {
   private static HostFunction adaptWithRefs(String pluginId, HostFunctionDefinition def, ExternRefs refs) {
     FunctionType type = functionType(def.params(), def.results());
     String qualified = def.qualifiedName();
-    var impl = def.implementation();
     List<WasmType> params = def.params();
     List<WasmType> results = def.results();
     WasmFunctionHandle handle =
@@ -661,21 +649,7 @@ public final class EngineInstance implements AutoCloseable {
           @Override
           public CallResult applyWithRefs(Instance instance, long[] args, Object[] objects) {
             long[] in = RefValues.fromEngine(refs, params, args, objects);
-            long[] out;
-            try {
-              out = impl.call(new Context(pluginId, instance, refs), in);
-            } catch (Throwable t) {
-              throw new HostFailure(qualified, t);
-            }
-            if (out == null) {
-              out = NO_VALUES;
-            }
-            if (out.length != results.size()) {
-              throw new HostFailure(
-                  qualified,
-                  new IllegalStateException(
-                      "host function returned " + out.length + " values, its signature has " + results.size()));
-            }
+            long[] out = callHost(def, new Context(pluginId, instance, refs), in);
             Object[] outObjects;
             try {
               outObjects = RefValues.toEngine(instance, refs, results, out, "result");
@@ -849,60 +823,80 @@ public final class EngineInstance implements AutoCloseable {
    * resolved}; {@code null} when it has none).
    */
   long[] invoke(Machine machine, int index, String name, long[] args, Resolved resolved) {
-    if (resolved != null) {
-      long[] engineArgs = args.clone();
-      Object[] objects;
-      try {
-        objects = RefValues.toEngine(instance, refs, resolved.params(), engineArgs, "argument");
-      } catch (IllegalArgumentException e) {
-        throw new BadExportException(pluginId, name, e.getMessage() + ".");
-      }
-      return invokeMetered(name, () -> RefValues.fromEngine(refs, resolved.results(),
-          machine.callWithRefs(index, engineArgs, objects)));
+    if (resolved == null) {
+      return invokeMetered(machine, index, name, args, null, null);
     }
-    return invokeMetered(name, () -> machine.call(index, args));
+    long[] engineArgs = args.clone();
+    Object[] objects;
+    try {
+      objects = RefValues.toEngine(instance, refs, resolved.params(), engineArgs, "argument");
+    } catch (IllegalArgumentException e) {
+      throw new BadExportException(pluginId, name, e.getMessage() + ".");
+    }
+    return invokeMetered(machine, index, name, engineArgs, resolved, objects);
   }
 
-  private long[] invokeMetered(String name, Callable<long[]> body) {
+  /** Runs the call on the machine: with numbers only, or converting references ({@code resolved} not null). */
+  private long[] run(Machine machine, int index, long[] args, Resolved resolved, Object[] objects) {
+    if (resolved == null) {
+      return machine.call(index, args);
+    }
+    return RefValues.fromEngine(refs, resolved.results(), machine.callWithRefs(index, args, objects));
+  }
+
+  private long[] invokeMetered(
+      Machine machine, int index, String name, long[] args, Resolved resolved, Object[] objects) {
     FuelState f = fuel;
     if (f == null || f.current != null) {
       // Unmetered, or re-entered from a host function: the outer call's meter keeps counting.
-      return invokeGuarded(name, body);
+      return invokeGuarded(machine, index, name, args, resolved, objects);
     }
     FuelMeter meter = f.account.beginCall(pluginId, name);
     f.current = meter;
     f.counterValue(meter.counter());
     RuntimeException failure = null;
     try {
-      return invokeGuarded(name, body);
+      return invokeGuarded(machine, index, name, args, resolved, objects);
     } catch (RuntimeException e) {
       failure = e;
       throw e;
     } finally {
       f.current = null;
-      // Under FAST accounting a metered function keeps its counter in a local and stores it in the global only
-      // at calls, returns and refuels. A call that failed inside a host call (proc_exit, a host function, fuel
-      // running out) ended at such a store, so the global is exact; one that trapped, overflowed its stack or
-      // was stopped did not, and what it spent since its last store is unknown: it is charged all the fuel it
-      // drew, never less than it used.
-      long unused = spec.fastFuel() && failure != null && !endedAtAHostCall(failure) ? 0 : f.counterValue();
-      try {
-        lastCallFuel = meter.settle(unused);
-      } catch (RuntimeException settleFailure) {
-        if (failure == null) {
-          throw settleFailure;
-        }
-        failure.addSuppressed(settleFailure);
+      lastCallFuel = settle(spec, meter, f.counterValue(), failure);
+    }
+  }
+
+  /**
+   * Settles a metered call (or start function) that ended with the counter at {@code counter} and {@code failure}
+   * ({@code null} when it returned), tells the fuel listener, and returns the fuel charged. A settlement failure is
+   * thrown, or added to {@code failure} as suppressed.
+   *
+   * <p>Under FAST accounting a metered function keeps its counter in a local and stores it only at calls, returns
+   * and refuels. A call that failed inside a host call (proc_exit, a host function, fuel running out) ended at
+   * such a store, so the counter is exact; one that trapped, overflowed its stack or was stopped did not, and what
+   * it spent since its last store is unknown: it is charged all the fuel it drew, never less than it used.
+   */
+  private static long settle(InstanceSpec spec, FuelMeter meter, long counter, RuntimeException failure) {
+    long unused = spec.fastFuel() && failure != null && !endedAtAHostCall(pluginFailure(failure)) ? 0 : counter;
+    try {
+      meter.settle(unused);
+    } catch (RuntimeException settleFailure) {
+      if (failure == null) {
+        throw settleFailure;
       }
-      FuelListener listener = spec.fuelListener();
-      if (listener != null && meter.settled()) {
-        try {
-          listener.settled(lastCallFuel, failure);
-        } catch (RuntimeException metricsFailure) {
-          // Metrics must never change a call's outcome.
-        }
+      failure.addSuppressed(settleFailure);
+    }
+    // A meter whose ledger failed to take the remainder back is settled all the same (over-charged, never under).
+    long used = meter.settled() ? meter.used() : -1;
+    FuelListener listener = spec.fuelListener();
+    if (listener != null && meter.settled()) {
+      try {
+        listener.settled(used, failure);
+      } catch (RuntimeException metricsFailure) {
+        // Metrics must never change a call's outcome.
       }
     }
+    return used;
   }
 
   private static boolean endedAtAHostCall(RuntimeException failure) {
@@ -922,7 +916,8 @@ public final class EngineInstance implements AutoCloseable {
     return lastCallFuel;
   }
 
-  private long[] invokeGuarded(String name, Callable<long[]> body) {
+  private long[] invokeGuarded(
+      Machine machine, int index, String name, long[] args, Resolved resolved, Object[] objects) {
     GuardedMemory m = memory;
     if (m != null && m.growRefused()) {
       m.resetRefusals();
@@ -930,7 +925,7 @@ public final class EngineInstance implements AutoCloseable {
     Watchdog.Slot s = slot;
     if (s == null) {
       try {
-        long[] r = body.call();
+        long[] r = run(machine, index, args, resolved, objects);
         return r == null ? NO_VALUES : r;
       } catch (Throwable t) {
         throw fail(name, t, false);
@@ -939,7 +934,7 @@ public final class EngineInstance implements AutoCloseable {
     s.enter();
     long[] r;
     try {
-      r = body.call();
+      r = run(machine, index, args, resolved, objects);
     } catch (Throwable t) {
       // Exit exactly once: a second exit would clear an application's interrupt and unbalance nesting.
       throw fail(name, t, s.exit());
