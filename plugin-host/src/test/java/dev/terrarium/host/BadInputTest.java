@@ -131,6 +131,9 @@ class BadInputTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxFuelPerInstance must be at least 1, was 0");
     assertThatThrownBy(() -> PluginHost.builder().meterFuel(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> PluginHost.builder().fuelSlice(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("fuel slice must be at least 1 unit, was 0");
     assertThatThrownBy(() -> InstanceOptions.builder().wasiTrace(null)).isInstanceOf(NullPointerException.class);
     try (PluginHost all = PluginHost.builder().grants(Grants.builder().allWasi().build()).build()) {
       try (PluginInstance i = all.load(fixture("wasi-hello"), manifest("hi", Capabilities.builder()

@@ -95,6 +95,10 @@ class MeteredCallsTest {
       assertThat(poor.balance()).as("at most one slice of debt after %s", export).isGreaterThanOrEqualTo(-h.fuelSlice());
     }
     assertThat(poor.used()).isLessThanOrEqualTo(10_000_000L + 2 * h.fuelSlice());
+    Tenant other = h.tenant("other", budget(1_000_000));
+    try (PluginInstance i = h.load(fixture("add"), manifest("add")).instantiate(other, InstanceOptions.defaults())) {
+      assertThat(i.call("add", 2, 3)).as("the host and other tenants are unharmed").containsExactly(5);
+    }
   }
 
   @ParameterizedTest
@@ -109,6 +113,22 @@ class MeteredCallsTest {
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
       assertThat(i.lastCallFuel()).isGreaterThanOrEqualTo(0xFFFFFFFFL * 1024);
       assertThat(i.call("grow")).containsExactly(-1);
+    }
+  }
+
+  @Test
+  void theSliceSize_boundsWhatAnOpenInstanceHolds() {
+    try (PluginHost small = Fixtures.host(ExecutionMode.COMPILER).meterFuel().fuelSlice(1_000).build()) {
+      assertThat(small.fuelSlice()).isEqualTo(1_000);
+      Tenant t = small.tenant("t", budget(1_000_000));
+      long used;
+      try (PluginInstance i = small.load(fixture("add"), manifest("add")).instantiate(t, InstanceOptions.defaults())) {
+        assertThat(i.call("add", 2, 3)).containsExactly(5);
+        used = i.lastCallFuel();
+        // The instance drew one slice of 1 000 and keeps the rest: with the default slice it would hold a million.
+        assertThat(t.balance()).isBetween(1_000_000 - used - 1_000, 1_000_000 - used - 1);
+      }
+      assertThat(t.balance()).isEqualTo(1_000_000 - used);
     }
   }
 
