@@ -1,9 +1,54 @@
 package dev.terrarium.api;
 
-/** What a host function can see of the guest that called it. Valid only during the call. */
+/**
+ * What a host function can see of the guest that called it: who calls (the tenant, the plugin, the instance and
+ * the application's attachment) and the guest's memory. The same context is passed on the caller's thread and on
+ * a guest-stack thread, so host code never needs a {@code ThreadLocal} to know its caller. Memory and allocator
+ * are valid only during the call; the identity never changes for an instance.
+ */
 public interface HostCallContext {
   /** Returns the id of the calling plugin. */
   String pluginId();
+
+  /**
+   * Returns the id of the tenant the calling instance was created for, or {@code null} when it was created
+   * without one (possible only on a host that does not meter fuel).
+   */
+  default String tenant() {
+    return null;
+  }
+
+  /**
+   * Returns a number that identifies the calling instance: unique among the instances of one host, and never
+   * reused while the host lives. -1 when the caller is no instance of a Terrarium host.
+   */
+  default long instanceId() {
+    return -1;
+  }
+
+  /**
+   * Returns the object the application attached to the calling instance when it created it ({@code
+   * InstanceOptions.builder().attach(...)}), or {@code null} when it attached none.
+   */
+  default Object attachment() {
+    return null;
+  }
+
+  /**
+   * Returns the attachment as a {@code type}.
+   *
+   * @throws IllegalStateException when the calling instance has no attachment, or one of another type
+   */
+  default <T> T attachment(Class<T> type) {
+    Object a = attachment();
+    if (!type.isInstance(a)) {
+      throw new IllegalStateException(
+          "the instance of plugin '" + pluginId() + "' was created with "
+              + (a == null ? "no attachment" : "an attachment of " + a.getClass().getName())
+              + ", not a " + type.getName() + "; attach one with InstanceOptions.builder().attach(...)");
+    }
+    return type.cast(a);
+  }
 
   /** Returns the calling instance's memory; throws {@link AbiViolationException} if it exports none. */
   GuestMemory memory();

@@ -42,6 +42,22 @@ final class Bindings {
         }
       };
 
+  private static final ClassValue<Method> IMPORTS_PER_INSTANCE =
+      new ClassValue<>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+          Class<?> generated = generated(type, "TerrariumImports_", HostImports.class);
+          try {
+            return generated.getMethod("definitionsPerInstance", java.util.function.Function.class);
+          } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException(
+                generated + " has no definitionsPerInstance(Function): rebuild it with this version of the Terrarium annotation"
+                    + " processor",
+                e);
+          }
+        }
+      };
+
   private static Class<?> generated(Class<?> type, String prefix, Class<? extends java.lang.annotation.Annotation> annotation) {
     if (!type.isInterface() || !type.isAnnotationPresent(annotation)) {
       throw new IllegalArgumentException(
@@ -73,10 +89,19 @@ final class Bindings {
     }
   }
 
-  @SuppressWarnings("unchecked")
   static <T> List<HostFunctionDefinition> definitions(Class<T> type, T implementation) {
+    return invoke(IMPORTS.get(type), type, implementation);
+  }
+
+  static <T> List<HostFunctionDefinition> definitionsPerInstance(
+      Class<T> type, java.util.function.Function<dev.terrarium.api.HostCallContext, T> implementations) {
+    return invoke(IMPORTS_PER_INSTANCE.get(type), type, implementations);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<HostFunctionDefinition> invoke(Method method, Class<?> type, Object argument) {
     try {
-      return (List<HostFunctionDefinition>) IMPORTS.get(type).invoke(null, implementation);
+      return (List<HostFunctionDefinition>) method.invoke(null, argument);
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;

@@ -31,6 +31,7 @@ public final class InstanceOptions {
   private final List<VirtualMount> mounts;
   private final Long randomSeed;
   private final Consumer<WasiCall> wasiTrace;
+  private final Object attachment;
 
   /**
    * A directory of any {@link DirectoryNode} (a tenant's in-memory file system, an overlay, host-provided files)
@@ -59,6 +60,7 @@ public final class InstanceOptions {
     this.mounts = List.copyOf(b.mounts.values());
     this.randomSeed = b.randomSeed;
     this.wasiTrace = b.wasiTrace;
+    this.attachment = b.attachment;
   }
 
   /** Options with nothing set. */
@@ -110,6 +112,11 @@ public final class InstanceOptions {
     return wasiTrace;
   }
 
+  /** Returns what the application attached to the instance for its host functions, or {@code null}. */
+  public Object attachment() {
+    return attachment;
+  }
+
   /** Builds {@link InstanceOptions}. */
   public static final class Builder {
     private String programName;
@@ -121,6 +128,7 @@ public final class InstanceOptions {
     private final Map<String, VirtualMount> mounts = new LinkedHashMap<>();
     private Long randomSeed;
     private Consumer<WasiCall> wasiTrace;
+    private Object attachment;
 
     private Builder() {}
 
@@ -200,6 +208,17 @@ public final class InstanceOptions {
      */
     public Builder wasiTrace(Consumer<WasiCall> trace) {
       this.wasiTrace = Objects.requireNonNull(trace, "trace");
+      return this;
+    }
+
+    /**
+     * Attaches application data to the instance: its host functions find it in {@link
+     * dev.terrarium.api.HostCallContext#attachment()} (a session, a user, a request), and a per-instance typed
+     * implementation ({@link PluginHost.Builder#hostImportsPerInstance}) can be built
+     * from it. The guest never sees it.
+     */
+    public Builder attach(Object attachment) {
+      this.attachment = Objects.requireNonNull(attachment, "attachment");
       return this;
     }
 

@@ -151,7 +151,8 @@ public final class Plugin {
                 : host.fuelMetrics().listener(tenant, id()),
             limits.maxTableElements() == null
                 ? PluginLimits.DEFAULT_MAX_TABLE_ELEMENTS
-                : limits.maxTableElements());
+                : limits.maxTableElements(),
+            new InstanceSpec.Caller(tenant == null ? null : tenant.id(), host.nextInstanceId(), options.attachment()));
     return new PluginInstance(this, EngineInstance.create(artifact, spec));
   }
 

@@ -1,6 +1,7 @@
 package dev.terrarium.host;
 
 import dev.terrarium.api.HashMismatchException;
+import dev.terrarium.api.HostCallContext;
 import dev.terrarium.api.HostFunction;
 import dev.terrarium.api.HostFunctionDefinition;
 import dev.terrarium.api.ManifestException;
@@ -29,6 +30,7 @@ import dev.terrarium.api.HostGlobalDefinition;
 import dev.terrarium.api.HostTableDefinition;
 import dev.terrarium.host.engine.Engine;
 import dev.terrarium.host.engine.EngineArtifact;
+import dev.terrarium.host.engine.InstanceContext;
 import dev.terrarium.host.engine.ParsedModule;
 import dev.terrarium.host.internal.GuestThreads;
 import dev.terrarium.host.internal.Watchdog;
@@ -47,6 +49,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.Set;
 
 /**
@@ -168,6 +171,13 @@ public final class PluginHost implements AutoCloseable {
   /** The fuel metrics, or {@code null} when no registry was given. */
   FuelMetrics fuelMetrics() {
     return fuelMetrics;
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong instanceIds = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Returns a new instance id, unique among this host's instances. */
+  long nextInstanceId() {
+    return instanceIds.incrementAndGet();
   }
 
   boolean owns(Tenant tenant) {
@@ -656,6 +666,42 @@ public final class PluginHost implements AutoCloseable {
       Objects.requireNonNull(type, "type");
       Objects.requireNonNull(implementation, "implementation of " + type.getName());
       for (HostFunctionDefinition d : Bindings.definitions(type, implementation)) {
+        hostFunction(d);
+      }
+      return this;
+    }
+
+    /**
+     * Registers a per-instance implementation of an interface annotated {@code @HostImports}: {@code factory}
+     * makes one for each instance, at the instance's first call of one of the interface's functions, from the
+     * caller's {@link HostCallContext} (its tenant, plugin, instance id and attachment), for example {@code
+     * hostImportsPerInstance(KeyValueStore.class, ctx -> new TenantStore(ctx.tenant()))}. The instance keeps it
+     * until it closes, and then closes it if it is {@link AutoCloseable}. A factory that throws, or returns null,
+     * fails the guest's call with a {@code HostFunctionException}. (It is not an overload of {@link
+     * #hostImports}: with a lambda, Java could not choose between the two.)
+     *
+     * @throws IllegalArgumentException when the interface is not annotated or has no generated binding
+     */
+    public <T> Builder hostImportsPerInstance(
+        Class<T> type, Function<? super HostCallContext, ? extends T> factory) {
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(factory, "factory of " + type.getName());
+      Function<HostCallContext, T> perInstance =
+          new Function<>() {
+            @Override
+            public T apply(HostCallContext ctx) {
+              if (ctx instanceof InstanceContext instance) {
+                return instance.instanceValue(this, factory);
+              }
+              throw new IllegalStateException("a per-instance host import was called outside an instance");
+            }
+
+            @Override
+            public String toString() {
+              return "for " + type.getName();
+            }
+          };
+      for (HostFunctionDefinition d : Bindings.definitionsPerInstance(type, perInstance)) {
         hostFunction(d);
       }
       return this;

@@ -91,6 +91,7 @@ public final class JavaWriter {
       // the public API first: Bindings looks these up by name
       members.newName("MODULE", "MODULE");
       members.newName("definitions", "definitions");
+      members.newName("definitionsPerInstance", "definitionsPerInstance");
     }
     // for exports these are the overriding methods, whose names are fixed; for imports, their helpers
     for (FunctionModel f : model.functions()) {
@@ -103,13 +104,16 @@ public final class JavaWriter {
   private TypeSpec importsClass() {
     String module = members.get("MODULE");
     String definitions = members.get("definitions");
+    String perInstance = members.get("definitionsPerInstance");
     TypeSpec.Builder type = classBuilder();
     type.addJavadoc(
         "The host functions that guests import from the wasm module {@code $L}, implemented by a {@link $T}.\n"
-            + "Register an implementation with {@code PluginHost.builder().hostImports($T.class, implementation)}.\n"
+            + "Register an implementation with {@code PluginHost.builder().hostImports($T.class, implementation)},"
+            + " or one per\ninstance with {@code hostImportsPerInstance($T.class, ctx -> ...)}.\n"
             + "\n<p>Arguments are borrowed from the guest for the duration of a call; results are allocated in the"
             + " guest with its\n{@code alloc} export and owned by the guest. See {@code docs/abi.md}.\n",
         model.wasmModule(),
+        java.iface(),
         java.iface(),
         java.iface());
     FieldSpec moduleField =
@@ -120,15 +124,34 @@ public final class JavaWriter {
     List<MethodSpec> methods = new ArrayList<>();
     methods.add(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
 
-    MethodSpec.Builder defs =
+    TypeName factory =
+        ParameterizedTypeName.get(
+            ClassName.get(java.util.function.Function.class),
+            com.palantir.javapoet.WildcardTypeName.supertypeOf(HostCallContext.class),
+            com.palantir.javapoet.WildcardTypeName.subtypeOf(java.iface()));
+    MethodSpec.Builder shared =
         MethodSpec.methodBuilder(definitions)
             .addJavadoc(
-                "Returns one host function per method of {@link $T}, each calling {@code implementation}.\n",
+                "Returns one host function per method of {@link $T}, each calling {@code implementation}, whichever"
+                    + " instance calls.\n",
                 java.iface())
             .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
             .returns(ParameterizedTypeName.get(LIST, ClassName.get(HostFunctionDefinition.class)))
             .addParameter(java.iface(), "implementation")
-            .addStatement("$T.requireNonNull(implementation, $S)", OBJECTS, "implementation");
+            .addStatement("$T.requireNonNull(implementation, $S)", OBJECTS, "implementation")
+            .addStatement("return $N(ctx -> implementation)", perInstance);
+    MethodSpec.Builder defs =
+        MethodSpec.methodBuilder(perInstance)
+            .addJavadoc(
+                "Returns one host function per method of {@link $T}, each calling the implementation that {@code"
+                    + " implementations}\nreturns for the calling instance (its tenant, plugin, instance and"
+                    + " attachment are in the {@link $T}).\n",
+                java.iface(),
+                HostCallContext.class)
+            .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+            .returns(ParameterizedTypeName.get(LIST, ClassName.get(HostFunctionDefinition.class)))
+            .addParameter(factory, "implementations")
+            .addStatement("$T.requireNonNull(implementations, $S)", OBJECTS, "implementations");
     List<MethodSpec> functions = new ArrayList<>();
     if (model.functions().isEmpty()) {
       defs.addStatement("return $T.of()", LIST);
@@ -138,7 +161,7 @@ public final class JavaWriter {
         FunctionModel f = model.functions().get(i);
         String helper = members.get(f);
         list.add(
-            "new $T(\n$>$>$N,\n$S,\n$L,\n$L,\n(ctx, args) -> $N(implementation, ctx, args))$<$<",
+            "new $T(\n$>$>$N,\n$S,\n$L,\n$L,\n(ctx, args) -> $N(implementations.apply(ctx), ctx, args))$<$<",
             HostFunctionDefinition.class,
             module,
             f.wasmName(),
@@ -150,6 +173,7 @@ public final class JavaWriter {
       }
       defs.addStatement(list.add(")").build());
     }
+    methods.add(shared.build());
     methods.add(defs.build());
     methods.addAll(functions);
     return finish(type, List.of(moduleField), List.of(), methods, List.of());

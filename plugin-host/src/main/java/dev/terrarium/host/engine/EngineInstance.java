@@ -74,6 +74,7 @@ public final class EngineInstance implements AutoCloseable {
   private final Wasi wasi;
   private final Watchdog.Slot slot;
   private final ExternRefs refs;
+  private final InstanceContext context;
   final ExecutorService guestExecutor;
   private String unusable;
   /**
@@ -143,7 +144,9 @@ public final class EngineInstance implements AutoCloseable {
       Wasi wasi,
       Watchdog.Slot slot,
       FuelState fuel,
-      ExternRefs refs) {
+      ExternRefs refs,
+      InstanceContext context) {
+    this.context = context;
     this.fuel = fuel;
     this.refs = refs;
     this.pluginId = spec.pluginId();
@@ -203,6 +206,7 @@ public final class EngineInstance implements AutoCloseable {
     }
     Watchdog.Slot slot = spec.timeout() == null ? null : spec.watchdog().register(spec.timeout());
     Wasi wasi = null;
+    InstanceContext context = null;
     try {
       wasi = spec.wasi() == null ? null : new Wasi(spec.wasi());
       FuelState fuel = null;
@@ -218,7 +222,8 @@ public final class EngineInstance implements AutoCloseable {
       }
       GuardedMemory[] memoryHolder = new GuardedMemory[1];
       ExternRefs refs = new ExternRefs();
-      ImportValues imports = imports(spec, wasi, fuel, refs, tables, memoryHolder);
+      context = InstanceContext.create(pluginId, spec.caller());
+      ImportValues imports = imports(spec, wasi, fuel, refs, tables, memoryHolder, context);
       int declaredMax = d.maximumMemoryPages().orElse(MemoryLimits.MAX_PAGES);
       MemoryLimits limits = new MemoryLimits(d.initialMemoryPages(), Math.min(declaredMax, limit));
       Instance.Builder builder =
@@ -256,8 +261,11 @@ public final class EngineInstance implements AutoCloseable {
           fuel.counter = instance.global(fuel.counterIndex);
         }
       }
-      return new EngineInstance(artifact, spec, instance, memoryHolder[0], wasi, slot, fuel, refs);
+      return new EngineInstance(artifact, spec, instance, memoryHolder[0], wasi, slot, fuel, refs, context);
     } catch (RuntimeException | Error e) {
+      if (context != null) {
+        context.close();
+      }
       if (wasi != null) {
         wasi.close();
       }
@@ -410,14 +418,18 @@ public final class EngineInstance implements AutoCloseable {
       FuelState fuel,
       ExternRefs refs,
       BoundedTable.Budget tables,
-      GuardedMemory[] memoryHolder) {
+      GuardedMemory[] memoryHolder,
+      InstanceContext context) {
     Links links = spec.links();
-    if (wasi == null && fuel == null && !links.perInstance()) {
-      return links.shared;
+    List<ImportFunction> functions = new ArrayList<>();
+    for (int i = 0; i < links.hostFunctions.size(); i++) {
+      functions.add(adapt(links.hostFunctions.get(i), links.hostTypes.get(i), context));
     }
-    List<ImportFunction> functions = new ArrayList<>(links.hostFunctions);
-    for (HostFunctionDefinition def : links.refFunctions) {
-      functions.add(adaptWithRefs(spec.pluginId(), def, refs));
+    if (!links.refFunctions.isEmpty()) {
+      InstanceContext withRefs = context.withRefs(refs);
+      for (HostFunctionDefinition def : links.refFunctions) {
+        functions.add(adaptWithRefs(def, withRefs, refs));
+      }
     }
     ImportValues.Builder values = ImportValues.builder();
     if (links.memory != null) {
@@ -489,38 +501,33 @@ public final class EngineInstance implements AutoCloseable {
   }
 
   /**
-   * A plugin's imports, resolved once and shared by its instances: adapted host functions, WASI names, and what
-   * each instance gets a fresh copy of (its imported memory, host globals and tables, and host functions that
-   * pass externrefs through its handle table).
+   * A plugin's imports, resolved once and shared by its instances: host function definitions and their engine
+   * types, WASI functions, and the imported memory, host globals and tables. Each instance binds them to its own
+   * {@link InstanceContext} (and copies of the memory, globals and tables).
    */
   public static final class Links {
-    final List<ImportFunction> hostFunctions;
+    final List<HostFunctionDefinition> hostFunctions;
+    final List<FunctionType> hostTypes;
     final List<HostFunctionDefinition> refFunctions;
     final List<WasiFunctions.Function> wasiFunctions;
     final ImportDescription memory;
     final List<HostGlobalDefinition> globals;
     final List<HostTableDefinition> tables;
-    final ImportValues shared;
 
     private Links(
-        List<ImportFunction> hostFunctions,
+        List<HostFunctionDefinition> hostFunctions,
         List<HostFunctionDefinition> refFunctions,
         List<WasiFunctions.Function> wasiFunctions,
         ImportDescription memory,
         List<HostGlobalDefinition> globals,
         List<HostTableDefinition> tables) {
       this.hostFunctions = List.copyOf(hostFunctions);
+      this.hostTypes = this.hostFunctions.stream().map(d -> functionType(d.params(), d.results())).toList();
       this.refFunctions = List.copyOf(refFunctions);
       this.wasiFunctions = List.copyOf(wasiFunctions);
       this.memory = memory;
       this.globals = List.copyOf(globals);
       this.tables = List.copyOf(tables);
-      this.shared = ImportValues.builder().withFunctions(this.hostFunctions).build();
-    }
-
-    /** Whether an instance needs imports of its own (otherwise all share {@link #shared}). */
-    boolean perInstance() {
-      return memory != null || !globals.isEmpty() || !tables.isEmpty() || !refFunctions.isEmpty();
     }
 
     /** The table elements an instance of {@code artifact} starts with: its tables' and the imported ones'. */
@@ -549,7 +556,7 @@ public final class EngineInstance implements AutoCloseable {
         Map<String, HostFunctionDefinition> definitions,
         Map<String, HostGlobalDefinition> globalDefinitions,
         Map<String, HostTableDefinition> tableDefinitions) {
-      List<ImportFunction> host = new ArrayList<>();
+      List<HostFunctionDefinition> host = new ArrayList<>();
       List<HostFunctionDefinition> withRefs = new ArrayList<>();
       List<WasiFunctions.Function> wasi = new ArrayList<>();
       ImportDescription memory = null;
@@ -574,7 +581,7 @@ public final class EngineInstance implements AutoCloseable {
               if (RefValues.hasReferences(def.params(), def.results())) {
                 withRefs.add(def);
               } else {
-                host.add(adapt(pluginId, def));
+                host.add(def);
               }
             }
           }
@@ -599,10 +606,9 @@ public final class EngineInstance implements AutoCloseable {
         params.stream().map(Engine::toValType).toList(), results.stream().map(Engine::toValType).toList());
   }
 
-  private static HostFunction adapt(String pluginId, HostFunctionDefinition def) {
-    FunctionType type = functionType(def.params(), def.results());
+  private static HostFunction adapt(HostFunctionDefinition def, FunctionType type, InstanceContext context) {
     return new HostFunction(
-        def.module(), def.name(), type, (instance, args) -> callHost(def, new Context(pluginId, instance), args));
+        def.module(), def.name(), type, (instance, args) -> callHost(def, context.at(instance), args));
   }
 
   /**
@@ -634,7 +640,7 @@ public final class EngineInstance implements AutoCloseable {
    * Adapts a host function whose signature has references, for one instance: externref arguments reach it as
    * handles of the instance's table, and the handles it returns must be the instance's.
    */
-  private static HostFunction adaptWithRefs(String pluginId, HostFunctionDefinition def, ExternRefs refs) {
+  private static HostFunction adaptWithRefs(HostFunctionDefinition def, InstanceContext context, ExternRefs refs) {
     FunctionType type = functionType(def.params(), def.results());
     String qualified = def.qualifiedName();
     List<WasmType> params = def.params();
@@ -649,7 +655,7 @@ public final class EngineInstance implements AutoCloseable {
           @Override
           public CallResult applyWithRefs(Instance instance, long[] args, Object[] objects) {
             long[] in = RefValues.fromEngine(refs, params, args, objects);
-            long[] out = callHost(def, new Context(pluginId, instance, refs), in);
+            long[] out = callHost(def, context.at(instance), in);
             Object[] outObjects;
             try {
               outObjects = RefValues.toEngine(instance, refs, results, out, "result");
@@ -660,56 +666,6 @@ public final class EngineInstance implements AutoCloseable {
           }
         };
     return new HostFunction(def.module(), def.name(), type, handle);
-  }
-
-  /** What a host function sees of its caller. */
-  private static final class Context implements HostCallContext {
-    private final String pluginId;
-    private final Instance instance;
-    private final ExternRefs refs;
-
-    Context(String pluginId, Instance instance) {
-      this(pluginId, instance, null);
-    }
-
-    Context(String pluginId, Instance instance, ExternRefs refs) {
-      this.pluginId = pluginId;
-      this.instance = instance;
-      this.refs = refs;
-    }
-
-    @Override
-    public long externRef(Object object) {
-      return refs().handle(object);
-    }
-
-    @Override
-    public Object externObject(long handle) {
-      return refs().object(handle);
-    }
-
-    private ExternRefs refs() {
-      if (refs == null) {
-        throw new IllegalStateException(
-            "only a host function whose signature has an externref can pass host objects to the guest");
-      }
-      return refs;
-    }
-
-    @Override
-    public String pluginId() {
-      return pluginId;
-    }
-
-    @Override
-    public GuestMemory memory() {
-      return guestMemory(pluginId, instance);
-    }
-
-    @Override
-    public Allocator allocator() {
-      return EngineInstance.allocator(pluginId, instance);
-    }
   }
 
   /** The guest's alloc/dealloc exports, checked against the ABI's signatures. */
@@ -1059,7 +1015,7 @@ public final class EngineInstance implements AutoCloseable {
     return guestMemory(pluginId, instance);
   }
 
-  private static GuestMemory guestMemory(String pluginId, Instance instance) {
+  static GuestMemory guestMemory(String pluginId, Instance instance) {
     if (instance.memory() == null) {
       throw new AbiViolationException(pluginId, "the module has no memory");
     }
@@ -1198,6 +1154,7 @@ public final class EngineInstance implements AutoCloseable {
       slot.close();
     }
     refs.clear();
+    context.close();
   }
 
 }

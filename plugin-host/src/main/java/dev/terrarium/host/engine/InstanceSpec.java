@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
  *     then charged all the fuel it drew
  * @param fuelListener hears of every settled metered call, or {@code null}
  * @param tableElementLimit the most elements its tables may hold together
+ * @param caller who the instance is, as its host functions see it
  */
 public record InstanceSpec(
     String pluginId,
@@ -33,4 +34,15 @@ public record InstanceSpec(
     dev.terrarium.host.quota.InstanceFuel fuel,
     boolean fastFuel,
     FuelListener fuelListener,
-    int tableElementLimit) {}
+    int tableElementLimit,
+    Caller caller) {
+
+  /**
+   * Who an instance is, for its host functions ({@link dev.terrarium.api.HostCallContext}).
+   *
+   * @param tenant the tenant's id, or {@code null}
+   * @param instanceId unique among the host's instances
+   * @param attachment the application's data, or {@code null}
+   */
+  public record Caller(String tenant, long instanceId, Object attachment) {}
+}
