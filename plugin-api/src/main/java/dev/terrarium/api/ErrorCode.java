@@ -51,6 +51,10 @@ public enum ErrorCode {
   CALL_EXIT(Phase.CALL),
   /** The calling thread was interrupted by the application (not by Terrarium's watchdog). */
   CALL_INTERRUPTED(Phase.CALL),
+  /** The application cancelled the call ({@code PluginInstance.cancel()}, or a close from another thread). */
+  CALL_CANCELLED(Phase.CALL),
+  /** A session waited for input longer than its idle timeout, and was ended. */
+  SESSION_IDLE(Phase.CALL),
   /** The guest broke the ABI: bad pointer or length, invalid UTF-8, unusable {@code alloc} result, ... */
   CALL_ABI_VIOLATION(Phase.CALL),
   /**

@@ -18,6 +18,8 @@ public final class FuelExhaustedException extends PluginCallException {
     PER_CALL_CAP,
     /** The instance used its per-instance cap over its life. */
     PER_INSTANCE_CAP,
+    /** A session (a long call with limits of its own) used its fuel cap; the policy's per-call cap is that cap. */
+    SESSION_CAP,
     /** The ledger threw while fuel was drawn or returned; whether fuel was left is unknown. */
     LEDGER_FAILURE
   }
@@ -72,6 +74,13 @@ public final class FuelExhaustedException extends PluginCallException {
             + spent
             + "). Raise perCallCap in both the host's grant and the plugin's manifest (the lower wins), or give"
             + " the call less work.";
+      case SESSION_CAP:
+        return tenant
+            + " ran out of fuel: the session reached its fuel cap of "
+            + policy.perCallCap()
+            + " units ("
+            + spent
+            + "). Give the session a larger maxFuel in its SessionLimits.";
       case PER_INSTANCE_CAP:
         return tenant
             + " ran out of fuel: the instance reached its per-instance cap of "
@@ -125,6 +134,7 @@ public final class FuelExhaustedException extends PluginCallException {
       case LEDGER:
         return policy.capacity();
       case PER_CALL_CAP:
+      case SESSION_CAP:
         return policy.perCallCap() == null ? -1 : policy.perCallCap();
       case PER_INSTANCE_CAP:
         return policy.perInstanceCap() == null ? -1 : policy.perInstanceCap();

@@ -8,6 +8,8 @@ import dev.terrarium.api.WasiCapability;
 import dev.terrarium.host.engine.EngineArtifact;
 import dev.terrarium.host.engine.EngineInstance;
 import dev.terrarium.host.engine.InstanceSpec;
+import dev.terrarium.host.internal.InputPump;
+import java.io.InputStream;
 import dev.terrarium.host.fs.HostDirectory;
 import dev.terrarium.host.fs.ProvidedFiles;
 import dev.terrarium.host.wasi.WasiFunctions;
@@ -128,7 +130,14 @@ public final class Plugin {
           "this host meters fuel: instantiate plugin '" + id() + "' for a tenant (host.tenant(id, policy))");
     }
 
-    WasiSetup wasi = importsWasi ? wasiSetup(options) : null;
+    InputStream in = options.stdin();
+    // A stream that can block is read by a pump, so that a deadline, a cancel or an idle timeout ends a guest
+    // waiting for it whatever the stream is; bytes in memory never block.
+    InputPump pump =
+        importsWasi && !(in instanceof java.io.ByteArrayInputStream)
+            ? new InputPump(in, "terrarium-stdin-" + id())
+            : null;
+    WasiSetup wasi = importsWasi ? wasiSetup(options, pump == null ? in : pump) : null;
     int memoryLimit = limits.maxMemoryPages() == null ? PluginLimits.MAX_PAGES : limits.maxMemoryPages();
     InstanceSpec spec =
         new InstanceSpec(
@@ -153,10 +162,17 @@ public final class Plugin {
                 ? PluginLimits.DEFAULT_MAX_TABLE_ELEMENTS
                 : limits.maxTableElements(),
             new InstanceSpec.Caller(tenant == null ? null : tenant.id(), host.nextInstanceId(), options.attachment()));
-    return new PluginInstance(this, EngineInstance.create(artifact, spec));
+    try {
+      return new PluginInstance(this, EngineInstance.create(artifact, spec), pump);
+    } catch (RuntimeException e) {
+      if (pump != null) {
+        pump.close();
+      }
+      throw e;
+    }
   }
 
-  private WasiSetup wasiSetup(InstanceOptions options) {
+  private WasiSetup wasiSetup(InstanceOptions options, InputStream stdin) {
     List<String> args = new ArrayList<>();
     args.add(options.programName() == null ? id() : options.programName());
     args.addAll(options.args());
@@ -184,7 +200,7 @@ public final class Plugin {
     return new WasiSetup(
         args,
         env,
-        ProvidedFiles.input(options.stdin()),
+        ProvidedFiles.input(stdin),
         ProvidedFiles.output(options.stdout()),
         ProvidedFiles.output(options.stderr()),
         preopens,

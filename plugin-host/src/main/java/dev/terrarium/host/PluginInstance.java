@@ -2,21 +2,26 @@ package dev.terrarium.host;
 
 import dev.terrarium.api.GuestMemory;
 import dev.terrarium.host.engine.EngineInstance;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
  * One sandbox of a {@link Plugin}: its own memory, WASI state and imports. Not thread-safe: use it from one
- * thread at a time, and make one instance per concurrent caller. A failed call (other than a bad export name
+ * thread at a time (an instance pool serves concurrent callers); only {@link #cancel()} and {@link #close()} may
+ * come from any thread. A failed call (other than a bad export name
  * or argument count) breaks the instance, which then refuses calls; close it and create another.
  */
 public final class PluginInstance implements AutoCloseable {
   private final Plugin plugin;
   private final EngineInstance engine;
   private final java.util.Map<String, GuestFunction> functions = new java.util.HashMap<>();
+  /** The pump behind the guest's standard input, or {@code null} when its input cannot block. */
+  private final dev.terrarium.host.internal.InputPump stdin;
 
-  PluginInstance(Plugin plugin, EngineInstance engine) {
+  PluginInstance(Plugin plugin, EngineInstance engine, dev.terrarium.host.internal.InputPump stdin) {
     this.plugin = plugin;
     this.engine = engine;
+    this.stdin = stdin;
   }
 
   public Plugin plugin() {
@@ -63,6 +68,52 @@ public final class PluginInstance implements AutoCloseable {
    */
   public int run() {
     return engine.runCommand();
+  }
+
+  /**
+   * Runs the plugin as a WASI command serving a session (a REPL over a connection, say) under {@code limits}
+   * instead of the per-call ones: the plugin's {@code callTimeout} and per-call fuel cap do not apply; the
+   * session's deadline, idle timeout and fuel cap do. Fuel is drawn from the tenant as the session goes, in
+   * slices, and charged exactly, as for any call. Returns the exit code as {@link #run()} does.
+   *
+   * @throws dev.terrarium.api.CallCancelledException with {@code SESSION_IDLE} when the guest waited for input
+   *     longer than the idle timeout, or {@code CALL_CANCELLED} when the application cancelled it
+   * @throws dev.terrarium.api.CallTimeoutException when the session ran past its deadline
+   * @throws dev.terrarium.api.FuelExhaustedException when it used its fuel cap ({@code SESSION_CAP}) or the
+   *     tenant's fuel ran out
+   */
+  public int runSession(SessionLimits limits) {
+    Objects.requireNonNull(limits, "limits");
+    return engine.runSession(limits.idleTimeout(), limits.deadline(), limits.maxFuel(), stdin);
+  }
+
+  /**
+   * Cancels the instance, from any thread: a call running now is interrupted and fails on its own thread with
+   * {@link dev.terrarium.api.CallCancelledException} ({@code CALL_CANCELLED}), and every later call is refused
+   * ({@code CALL_INSTANCE_UNUSABLE}). Returns at once; {@link #cancel(Duration)} also waits for the call to end.
+   *
+   * <p>A guest stops at its next loop back-edge or call, or at once when it waits: for its standard input (read
+   * by a pump thread, so whatever the stream), in {@code poll_oneoff}, or in an interruptible host function. Only
+   * a host function that ignores interrupts, or a write to an output stream that blocks and ignores interrupts
+   * (close that stream), can delay the end.
+   */
+  public void cancel() {
+    engine.cancel();
+  }
+
+  /**
+   * Cancels the instance as {@link #cancel()} does, then waits at most {@code wait} for a call running on another
+   * thread to end. Returns whether no call runs any more.
+   */
+  public boolean cancel(Duration wait) {
+    Objects.requireNonNull(wait, "wait");
+    engine.cancel();
+    try {
+      return engine.awaitIdle(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /**
@@ -162,9 +213,19 @@ public final class PluginInstance implements AutoCloseable {
     engine.markBroken(code);
   }
 
-  /** Frees the instance's resources. Further calls fail with {@code InstanceUnusableException}. */
+  /**
+   * Frees the instance's resources. Further calls fail with {@code InstanceUnusableException}. Any thread may
+   * close it: a call running on another thread is cancelled first (as {@link #cancel()}), and close waits up to
+   * five seconds for it to end.
+   */
   @Override
   public void close() {
-    engine.close();
+    try {
+      engine.close();
+    } finally {
+      if (stdin != null) {
+        stdin.close();
+      }
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.terrarium.host.engine;
 
 import dev.terrarium.api.BadExportException;
+import dev.terrarium.api.CallCancelledException;
 import dev.terrarium.api.CallInterruptedException;
 import dev.terrarium.api.CallTimeoutException;
 import dev.terrarium.api.ErrorCode;
@@ -157,7 +158,8 @@ public final class EngineInstance implements AutoCloseable {
     this.wasi = wasi;
     this.slot = slot;
     this.guestExecutor = spec.guestExecutor();
-    this.blocked = fuel != null || slot != null || guestExecutor != null ? CONFIGURED : 0;
+    // Every call goes through the slot (so that any call can be cancelled): no direct path.
+    this.blocked = CONFIGURED;
     if (memory != null) {
       memory.owner = this;
       if (memory.growRefused()) {
@@ -204,7 +206,7 @@ public final class EngineInstance implements AutoCloseable {
               + ". Raise maxTableElements or build the plugin with smaller tables.",
           null);
     }
-    Watchdog.Slot slot = spec.timeout() == null ? null : spec.watchdog().register(spec.timeout());
+    Watchdog.Slot slot = spec.watchdog().register(spec.timeout());
     Wasi wasi = null;
     InstanceContext context = null;
     try {
@@ -269,9 +271,7 @@ public final class EngineInstance implements AutoCloseable {
       if (wasi != null) {
         wasi.close();
       }
-      if (slot != null) {
-        slot.close();
-      }
+      slot.close();
       throw instantiationFailure(pluginId, e);
     }
   }
@@ -365,19 +365,15 @@ public final class EngineInstance implements AutoCloseable {
       InstanceSpec spec, Watchdog.Slot slot, Supplier<T> body, GuardedMemory[] memory, String what) {
     Callable<T> call =
         () -> {
-          if (slot != null) {
-            slot.enter();
-          }
+          slot.enter();
           T result;
           try {
             result = body.get();
           } catch (Throwable t) {
-            boolean timedOut = slot != null && slot.exit();
-            throw translate(spec.pluginId(), what, t, timedOut, slot, memory[0], spec.stackDescription());
+            int stop = slot.exit();
+            throw translate(spec.pluginId(), what, t, stop, slot, memory[0], spec.stackDescription());
           }
-          if (slot != null) {
-            slot.exit();
-          }
+          slot.exit();
           return result;
         };
     return runOn(spec.pluginId(), what, spec.guestExecutor(), call);
@@ -479,7 +475,7 @@ public final class EngineInstance implements AutoCloseable {
               return f.call(wasi, memory(instance), args);
             } catch (Wasi.Exit exit) {
               throw exit;
-            } catch (Wasi.Interrupted interrupted) {
+            } catch (Wasi.Interrupted | dev.terrarium.host.internal.GuestStop interrupted) {
               throw new WasmInterruptedException("interrupted in " + qualified); // a deadline or the application
             } catch (RuntimeException e) {
               // Not an errno: a fault of the host's (a trace consumer that throws, a file system bug). It ends
@@ -879,14 +875,6 @@ public final class EngineInstance implements AutoCloseable {
       m.resetRefusals();
     }
     Watchdog.Slot s = slot;
-    if (s == null) {
-      try {
-        long[] r = run(machine, index, args, resolved, objects);
-        return r == null ? NO_VALUES : r;
-      } catch (Throwable t) {
-        throw fail(name, t, false);
-      }
-    }
     s.enter();
     long[] r;
     try {
@@ -904,10 +892,13 @@ public final class EngineInstance implements AutoCloseable {
     return runOn(pluginId, name, guestExecutor, call);
   }
 
-  /** Translates the failure of a call (also for {@link ExportCall}'s direct path), breaking the instance if due. */
-  PluginCallException fail(String function, Throwable t, boolean timedOut) {
+  /**
+   * Translates the failure of a call that ended as {@code stop} says ({@link Watchdog#ENDED} or why it was
+   * stopped), breaking the instance if due.
+   */
+  PluginCallException fail(String function, Throwable t, int stop) {
     PluginCallException e =
-        translate(pluginId, function, t, timedOut, slot, memory, spec.stackDescription());
+        translate(pluginId, function, t, stop, slot, memory, spec.stackDescription());
     if (!e.instanceUsable()) {
       markBroken(e.code());
     }
@@ -918,12 +909,30 @@ public final class EngineInstance implements AutoCloseable {
       String pluginId,
       String function,
       Throwable t,
-      boolean timedOut,
+      int stop,
       Watchdog.Slot slot,
       GuardedMemory memory,
       String stack) {
-    if (timedOut || (slot != null && slot.timedOut())) {
-      return new CallTimeoutException(pluginId, function, slot.timeout(), t);
+    int reason = stop != Watchdog.ENDED ? stop : slot.stopReason();
+    switch (reason) {
+      case Watchdog.TIMED_OUT:
+        return new CallTimeoutException(pluginId, function, slot.timeout(), t);
+      case Watchdog.CANCELLED:
+        return new CallCancelledException(
+            ErrorCode.CALL_CANCELLED,
+            pluginId,
+            function,
+            "the application cancelled it (PluginInstance.cancel or close from another thread).",
+            t);
+      case Watchdog.IDLE_TIMEOUT:
+        return new CallCancelledException(
+            ErrorCode.SESSION_IDLE,
+            pluginId,
+            function,
+            "the session waited for input longer than its idle timeout of " + slot.idleTimeout() + ".",
+            t);
+      default:
+        break;
     }
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof HostFailure hf) {
@@ -997,6 +1006,37 @@ public final class EngineInstance implements AutoCloseable {
       if (unusable == null) {
         markUnusable("has already run its command");
       }
+    }
+  }
+
+  /**
+   * Runs the command's {@code _start} as a session: its deadline instead of the per-call one, its fuel cap instead
+   * of the per-call cap, and its idle timeout on {@code stdin} (the instance's input pump, or {@code null} when
+   * its input cannot block).
+   */
+  public int runSession(
+      java.time.Duration idleTimeout,
+      java.time.Duration deadline,
+      Long maxFuel,
+      dev.terrarium.host.internal.InputPump stdin) {
+    slot.deadline(deadline);
+    slot.idleTimeout(idleTimeout);
+    if (stdin != null && idleTimeout != null) {
+      stdin.idleTimeout(idleTimeout.toNanos(), () -> slot.cancel(Watchdog.IDLE_TIMEOUT));
+    }
+    if (fuel != null) {
+      fuel.account.beginSession(maxFuel);
+    }
+    try {
+      return runCommand();
+    } finally {
+      if (fuel != null) {
+        fuel.account.endSession();
+      }
+      if (stdin != null) {
+        stdin.idleTimeout(0, null);
+      }
+      slot.restoreDeadline();
     }
   }
 
@@ -1132,11 +1172,53 @@ public final class EngineInstance implements AutoCloseable {
 
   /** Returns why the instance refuses calls, or {@code null} when it is usable. */
   public String unusableReason() {
-    return unusable;
+    String u = unusable;
+    if (u == null || !u.startsWith("was closed")) {
+      // A cancelled call breaks the instance too; the cancel is the better explanation.
+      switch (slot.cancelled()) {
+        case Watchdog.CANCELLED:
+          return "was cancelled";
+        case Watchdog.IDLE_TIMEOUT:
+          return "ended its session, idle for longer than " + slot.idleTimeout();
+        default:
+          break;
+      }
+    }
+    return u;
   }
+
+  /**
+   * Cancels the instance from any thread: a running call is interrupted and fails with {@link
+   * CallCancelledException}, and every later call is refused. Returns at once.
+   */
+  public void cancel() {
+    slot.cancel(Watchdog.CANCELLED);
+  }
+
+  /** Waits until no call of this instance runs, at most {@code timeout}; returns whether none runs. */
+  public boolean awaitIdle(java.time.Duration timeout) throws InterruptedException {
+    return slot.awaitIdle(timeout);
+  }
+
+  /** The instance's deadline and cancellation state. */
+  Watchdog.Slot slot() {
+    return slot;
+  }
+
+  /** How long {@link #close} waits for a call running on another thread to end after cancelling it. */
+  public static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(5);
 
   @Override
   public void close() {
+    if (slot.runningElsewhere()) {
+      // A call runs on another thread: stop it before its resources go.
+      slot.cancel(Watchdog.CANCELLED);
+      try {
+        slot.awaitIdle(CLOSE_WAIT);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (unusable == null || !unusable.startsWith("was closed")) {
       markUnusable("was closed");
     }
@@ -1150,9 +1232,7 @@ public final class EngineInstance implements AutoCloseable {
     if (wasi != null) {
       wasi.close();
     }
-    if (slot != null) {
-      slot.close();
-    }
+    slot.close();
     refs.clear();
     context.close();
   }

@@ -69,7 +69,7 @@ public class ExportCall {
       try {
         r = machine.call(index, args);
       } catch (Throwable t) {
-        throw o.fail(name, t, false);
+        throw o.fail(name, t, dev.terrarium.host.internal.Watchdog.ENDED);
       }
       return r == null ? EngineInstance.NO_VALUES : r;
     }

@@ -40,6 +40,8 @@ final class Errors {
       return call.call();
     } catch (IOException e) {
       throw map(e);
+    } catch (dev.terrarium.host.internal.GuestStop stop) {
+      throw stop; // the guest's call ends: this is no file system error
     } catch (RuntimeException e) {
       throw map(e);
     }

@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Interrupts guest calls that run past their deadline. One daemon thread per host scans the registered slots
- * every {@link #TICK_MILLIS} milliseconds. Entering a call reads no clock: it publishes a new call number in
+ * Interrupts guest calls that run past their deadline or are cancelled. One daemon thread per host scans the
+ * watched slots every {@link #TICK_MILLIS} milliseconds: those with a deadline, and those cancelled (so that a
+ * cancel that raced with the start of a call still stops it within a tick). Entering a call reads no clock: it publishes a new call number in
  * one release store, and the watchdog stamps each call with its own clock the first time it sees it running.
  * Since that stamp is never earlier than the call's real start, a call is never interrupted before its
  * deadline; it is interrupted at most about two ticks after it.
@@ -21,7 +22,16 @@ public final class Watchdog implements AutoCloseable {
 
   private static final int IDLE = 0;
   private static final int RUNNING = 1;
-  private static final int TIMED_OUT = 2;
+  private static final int STOPPED = 2;
+
+  /** How a call ended, as {@link Slot#exit} reports it: normally. */
+  public static final int ENDED = 0;
+  /** How a call ended: it ran past its deadline. */
+  public static final int TIMED_OUT = 1;
+  /** How a call ended: the application cancelled it. */
+  public static final int CANCELLED = 2;
+  /** How a call ended: its session waited for input longer than its idle timeout. */
+  public static final int IDLE_TIMEOUT = 3;
 
   private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
   private final String name;
@@ -32,15 +42,23 @@ public final class Watchdog implements AutoCloseable {
     this.name = name;
   }
 
-  /** Registers a slot for one instance's calls, each bounded by {@code timeout}. */
+  /** Registers a slot for one instance's calls, each bounded by {@code timeout} ({@code null} for none). */
   public Slot register(Duration timeout) {
     if (closed) {
       throw new IllegalStateException("the plugin host is closed");
     }
-    start();
-    Slot slot = new Slot(Math.max(1, timeout.toMillis()));
-    slots.add(slot);
+    Slot slot = new Slot(timeout == null ? 0 : Math.max(1, timeout.toMillis()));
+    if (timeout != null) {
+      watch(slot);
+    }
     return slot;
+  }
+
+  private void watch(Slot slot) {
+    if (!closed) {
+      start();
+      slots.add(slot);
+    }
   }
 
   private synchronized void start() {
@@ -75,7 +93,10 @@ public final class Watchdog implements AutoCloseable {
     slots.clear();
   }
 
-  /** The deadline state of one instance. Used by one thread at a time, like the instance. */
+  /**
+   * The deadline and cancellation state of one instance. Entered and exited by one thread at a time, like the
+   * instance; {@link #cancel} may come from any thread.
+   */
   public final class Slot {
     private static final VarHandle STATE;
 
@@ -87,10 +108,17 @@ public final class Watchdog implements AutoCloseable {
       }
     }
 
-    private final long timeoutMillis;
-    private final long timeoutNanos;
-    /** {@code (call number << 2) | RUNNING} while a call runs; {@code IDLE} or {@code TIMED_OUT} otherwise. */
+    /** The deadline of each call in milliseconds, 0 for none; changed only between calls ({@link #deadline}). */
+    private volatile long timeoutMillis;
+    private final long defaultTimeoutMillis;
+    /** {@code (call number << 2) | RUNNING} while a call runs; {@code IDLE} or {@code STOPPED} otherwise. */
     private volatile long state;
+    /** Why the running call was stopped ({@link #TIMED_OUT}, ...), written before the state becomes STOPPED. */
+    private int stopReason;
+    /** Why the instance was cancelled, 0 while it is not: every call from then on is stopped. */
+    private volatile int cancelled;
+    /** The idle timeout of the session running on this slot, for messages; {@code null} outside sessions. */
+    private volatile Duration idleTimeout;
     private long calls;
     private Thread runner;
     private int depth;
@@ -100,12 +128,42 @@ public final class Watchdog implements AutoCloseable {
 
     private Slot(long timeoutMillis) {
       this.timeoutMillis = timeoutMillis;
-      this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+      this.defaultTimeoutMillis = timeoutMillis;
     }
 
-    /** Returns the deadline of each call. */
+    /** Returns the deadline of each call, or {@code null} when calls have none. */
     public Duration timeout() {
-      return Duration.ofMillis(timeoutMillis);
+      long t = timeoutMillis;
+      return t == 0 ? null : Duration.ofMillis(t);
+    }
+
+    /**
+     * Sets the deadline of the calls that follow ({@code null} for none, e.g. a session without a deadline), or
+     * restores the instance's own with {@link #restoreDeadline}. Call it between calls only.
+     */
+    public void deadline(Duration timeout) {
+      timeoutMillis = timeout == null ? 0 : Math.max(1, timeout.toMillis());
+      if (timeout != null) {
+        watch(this);
+      }
+    }
+
+    /** Restores the instance's own deadline after {@link #deadline}. */
+    public void restoreDeadline() {
+      timeoutMillis = defaultTimeoutMillis;
+      if (defaultTimeoutMillis == 0 && cancelled == 0) {
+        slots.remove(this);
+      }
+    }
+
+    /** Records the idle timeout of the session about to run, for messages ({@code null} after it). */
+    public void idleTimeout(Duration timeout) {
+      idleTimeout = timeout;
+    }
+
+    /** Returns the idle timeout of the session running, or {@code null}. */
+    public Duration idleTimeout() {
+      return idleTimeout;
     }
 
     /** Starts the clock for a call on the current thread. Re-entrant calls share the outer deadline. */
@@ -118,27 +176,86 @@ public final class Watchdog implements AutoCloseable {
     }
 
     /**
-     * Stops the clock. Returns whether the deadline passed during the call; if it did, the interrupt that the
-     * watchdog delivered has been cleared from the current thread.
+     * Stops the clock. Returns how the call ended: {@link #ENDED}, or why it was stopped ({@link #TIMED_OUT},
+     * {@link #CANCELLED}, {@link #IDLE_TIMEOUT}); if it was stopped, the interrupt that stopped it has been
+     * cleared from the current thread.
      */
-    public boolean exit() {
+    public int exit() {
       if (--depth > 0) {
-        return state == TIMED_OUT;
+        return state == STOPPED ? stopReason() : ENDED;
       }
       if (STATE.compareAndSet(this, (calls << 2) | RUNNING, (long) IDLE)) {
-        return false;
+        return ENDED;
       }
       synchronized (this) {
-        // The watchdog interrupts while holding this lock: once we hold it, the interrupt has landed.
+        // The stopper interrupts while holding this lock: once we hold it, the interrupt has landed.
         Thread.interrupted();
+        int reason = stopReason;
         state = IDLE;
+        notifyAll();
+        return reason;
       }
-      return true;
     }
 
-    /** Returns whether the current call has been timed out (for a failure seen before {@link #exit}). */
-    public boolean timedOut() {
-      return state == TIMED_OUT;
+    /** Returns why the current call was stopped, or {@link #ENDED} (for a failure seen before {@link #exit}). */
+    public int stopReason() {
+      if (state != STOPPED) {
+        return ENDED;
+      }
+      synchronized (this) {
+        return stopReason;
+      }
+    }
+
+    /** Returns whether a call runs now on a thread other than the current one. */
+    public synchronized boolean runningElsewhere() {
+      long v = state;
+      return (v & 3) != IDLE && runner != Thread.currentThread();
+    }
+
+    /** Returns why the instance was cancelled ({@link #CANCELLED} or {@link #IDLE_TIMEOUT}), or 0. */
+    public int cancelled() {
+      return cancelled;
+    }
+
+    /**
+     * Cancels the instance for {@code reason}: the running call (if any) is interrupted now, and every later one
+     * is stopped. Any thread may call it, including the one running the call.
+     */
+    public void cancel(int reason) {
+      if (reason != CANCELLED && reason != IDLE_TIMEOUT) {
+        throw new IllegalArgumentException("not a cancellation: " + reason);
+      }
+      synchronized (this) {
+        if (cancelled == 0) {
+          cancelled = reason;
+        }
+        long v = state;
+        if ((v & 3) == RUNNING) {
+          stop(v, cancelled);
+        }
+      }
+      // A call that started just now may not be visible yet: the watchdog looks again at its next tick.
+      watch(this);
+    }
+
+    /**
+     * Waits until no call runs, at most {@code timeout}. Returns whether none runs.
+     *
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+      long end = System.nanoTime() + timeout.toNanos();
+      synchronized (this) {
+        while (((int) state & 3) != IDLE) {
+          long left = end - System.nanoTime();
+          if (left <= 0) {
+            return false;
+          }
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+      }
     }
 
     /** Called by the watchdog thread only. */
@@ -147,16 +264,31 @@ public final class Watchdog implements AutoCloseable {
       if ((v & 3) != RUNNING) {
         return;
       }
+      int c = cancelled;
+      if (c != 0) {
+        stopLocked(v, c);
+        return;
+      }
+      long t = timeoutMillis;
+      if (t == 0) {
+        return;
+      }
       if (v != seen) {
         seen = v;
         seenAt = now;
-      } else if (now - seenAt >= timeoutNanos) {
-        expire(v);
+      } else if (now - seenAt >= TimeUnit.MILLISECONDS.toNanos(t)) {
+        stopLocked(v, TIMED_OUT);
       }
     }
 
-    private synchronized void expire(long running) {
-      if (STATE.compareAndSet(this, running, (long) TIMED_OUT)) {
+    private synchronized void stopLocked(long running, int reason) {
+      stop(running, reason);
+    }
+
+    /** Stops the call {@code running}, if it still runs. Hold this slot's lock. */
+    private void stop(long running, int reason) {
+      if (STATE.compareAndSet(this, running, (long) STOPPED)) {
+        stopReason = reason;
         runner.interrupt();
       }
     }

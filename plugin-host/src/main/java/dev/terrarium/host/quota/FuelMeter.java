@@ -199,13 +199,12 @@ public final class FuelMeter {
   }
 
   private long draw(long usedSoFar, long amount) {
-    FuelPolicy policy = instance.policy();
     long want = amount;
-    Long perCall = policy.perCallCap();
+    Long perCall = instance.perCallCap();
     if (perCall != null) {
       want = Math.min(want, perCall - drawn);
       if (want <= 0) {
-        throw exhausted(Reason.PER_CALL_CAP, usedSoFar, null);
+        throw exhausted(instance.inSession() ? Reason.SESSION_CAP : Reason.PER_CALL_CAP, usedSoFar, null);
       }
     }
     want = instance.reserve(want);

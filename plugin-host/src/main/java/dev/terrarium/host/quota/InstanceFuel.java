@@ -24,6 +24,9 @@ public final class InstanceFuel {
   /** Fuel drawn and not used, kept between calls; still reserved in {@link #committed}. */
   private final AtomicLong lease = new AtomicLong();
   private final Long perCallCap;
+  /** A session's cap, in force instead of {@link #perCallCap} while {@link #sessionCap} says so. */
+  private Long sessionCap;
+  private boolean inSession;
   private final long sliceSize;
   private FuelMeter callMeter;
   private volatile boolean closed;
@@ -42,6 +45,31 @@ public final class InstanceFuel {
     this.sliceSize = sliceSize;
   }
 
+  /**
+   * Makes the calls that follow (a session's one long call) capped at {@code cap} in total ({@code null}: no cap
+   * but the per-instance cap and the tenant's bucket) instead of the per-call cap. Call it between calls.
+   */
+  public void beginSession(Long cap) {
+    sessionCap = cap;
+    inSession = true;
+  }
+
+  /** Puts the per-call cap back in force after {@link #beginSession}. */
+  public void endSession() {
+    inSession = false;
+    sessionCap = null;
+  }
+
+  /** Returns whether a session's limits are in force. */
+  boolean inSession() {
+    return inSession;
+  }
+
+  /** Returns the cap on one call's fuel now in force (the session's during a session), or {@code null}. */
+  Long perCallCap() {
+    return inSession ? sessionCap : perCallCap;
+  }
+
   /** Returns the slice size this instance's calls draw with. */
   public long sliceSize() {
     return sliceSize;
@@ -54,7 +82,7 @@ public final class InstanceFuel {
 
   /** Returns the policy in force for this instance: the tenant's bucket with the narrowed caps. */
   public FuelPolicy policy() {
-    return policy;
+    return inSession ? policy.withPerCallCap(sessionCap) : policy;
   }
 
   /** Returns the fuel used by this instance's settled calls. */
@@ -121,7 +149,7 @@ public final class InstanceFuel {
     }
     // The call owns the whole lease while it runs (so that a concurrent close cannot return it twice).
     long start = lease.getAndSet(0);
-    Long cap = perCallCap;
+    Long cap = perCallCap();
     if (cap != null && start > cap) {
       // Rare: a per-call cap below the lease. What the call may not use goes back now.
       long excess = start - cap;
