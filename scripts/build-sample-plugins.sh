@@ -6,7 +6,7 @@
 #   OUTPUT_DIR defaults to sample-plugins/target/classes/dev/terrarium/samples
 #   TERRARIUM_GUEST_DIR (environment) is where the greeter plugins find the C and Rust bindings that the
 #   annotation processor generated from dev.terrarium.samples.abi (greeter.h, key_value_store.h, greeter.rs,
-#   key_value_store.rs); it defaults to sample-plugins/target/classes/META-INF/terrarium/guest, so javac must
+#   key_value_store.rs; shared_state.rs for shell-repl); it defaults to sample-plugins/target/classes/META-INF/terrarium/guest, so javac must
 #   have run first (Maven runs this script in process-classes).
 #
 # Called by Maven (exec-maven-plugin, phase process-classes, after javac and the annotation
@@ -191,6 +191,20 @@ stub_wasi_imports "$STAGE/greeter-rust.wasm"
 require_only_imports "$STAGE/greeter-rust.wasm" kv
 append_custom_section "$STAGE/greeter-rust.wasm" terrarium.manifest "$SRC/manifests/greeter-rust.json"
 
+# 4b. shell-repl.wasm: the guest REPL of the embedded shell server (Rust, std only, a WASI command), written
+#     against the generated bindings of SharedState (host module shell); the manifest is a #[link_section]
+#     static. It defines wasi-libc's two environment functions itself (an empty environment), so its imports
+#     are exactly shell.* and fd_read, fd_write, proc_exit.
+[ -f "$GUEST_DIR/shared_state.rs" ] ||
+  die "generated guest binding $GUEST_DIR/shared_state.rs not found: compile sample-plugins first, or set TERRARIUM_GUEST_DIR"
+TERRARIUM_GUEST_DIR="$GUEST_DIR" "$RUSTC" --edition 2021 --crate-name shell_repl --crate-type bin \
+  --target wasm32-wasi -C opt-level=2 -C strip=debuginfo \
+  -o "$STAGE/shell-repl.wasm" "$SRC/rust/shell_repl.rs"
+require_manifest_section "$STAGE/shell-repl.wasm"
+repl_imports=$(wasm-objdump -x -j Import "$STAGE/shell-repl.wasm" | sed -n 's/^ - .* <- \(.*\)$/\1/p' | sort | tr '\n' ' ')
+[ "$repl_imports" = "shell.add shell.get shell.set shell.sum wasi_snapshot_preview1.fd_read wasi_snapshot_preview1.fd_write wasi_snapshot_preview1.proc_exit " ] ||
+  die "shell-repl.wasm must import exactly shell.{add,get,set,sum} and fd_read, fd_write, proc_exit; it imports: $repl_imports"
+
 # 5. kernels.wasm: compute kernels for the fuel-metering benchmark (C, no libc calls, no entry point; it
 #    imports nothing at all)
 "$CLANG" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 -Wall -Wextra -Werror \
@@ -221,7 +235,7 @@ for f in wasi-check-c wasi-check-rust wasi-tenant; do
 done
 
 validate "$STAGE/hello.wasm" "$STAGE/echo-shell.wasm" "$STAGE/sizer.wasm" \
-  "$STAGE/greeter-c.wasm" "$STAGE/greeter-rust.wasm" "$STAGE/kernels.wasm" \
+  "$STAGE/greeter-c.wasm" "$STAGE/greeter-rust.wasm" "$STAGE/shell-repl.wasm" "$STAGE/kernels.wasm" \
   "$STAGE/wasi-check-c.wasm" "$STAGE/wasi-check-rust.wasm" "$STAGE/wasi-sockets.wasm" "$STAGE/wasi-tenant.wasm"
 
 # 7. test fixtures (WAT, no manifest)

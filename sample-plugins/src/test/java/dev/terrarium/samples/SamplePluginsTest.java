@@ -25,6 +25,7 @@ class SamplePluginsTest {
           "sizer.wasm",
           "greeter-c.wasm",
           "greeter-rust.wasm",
+          "shell-repl.wasm",
           "kernels.wasm",
           "wasi-check-c.wasm",
           "wasi-check-rust.wasm",
@@ -101,6 +102,7 @@ class SamplePluginsTest {
         "sizer.wasm      | {\"id\":\"sizer\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"stdio\",\"files\",\"exit\"]}}",
         "greeter-c.wasm    | {\"id\":\"greeter-c\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
         "greeter-rust.wasm | {\"id\":\"greeter-rust\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
+        "shell-repl.wasm   | {\"id\":\"shell-repl\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"stdio\",\"exit\"],\"hostModules\":[\"shell\"]}}",
         "kernels.wasm      | {\"id\":\"kernels\",\"version\":\"0.1.0\"}",
         "wasi-check-c.wasm    | {\"id\":\"wasi-check-c\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"env\",\"stdio\",\"clocks\",\"random\",\"poll\",\"files\",\"exit\"]}}",
         "wasi-check-rust.wasm | {\"id\":\"wasi-check-rust\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"env\",\"stdio\",\"clocks\",\"random\",\"poll\",\"files\",\"exit\"]}}",
@@ -147,6 +149,18 @@ class SamplePluginsTest {
             "memory", "alloc", "dealloc", "greet", "summarize", "echo", "echo_bytes", "echo_sample", "noop",
             "collect", "lookup", "store", "count")
         .doesNotContain("_start", "_initialize");
+  }
+
+  /** The shell REPL needs only stdio and exit from WASI (it defines the environment functions itself). */
+  @Test
+  void shellReplImportsTheShellModuleAndOnlyStdioAndExitFromWasi() {
+    WasmSections module = WasmSections.parse(SamplePlugins.bytes("shell-repl.wasm"));
+
+    assertThat(module.imports())
+        .containsExactlyInAnyOrder(
+            "shell.add", "shell.sum", "shell.set", "shell.get", "wasi_snapshot_preview1.fd_read",
+            "wasi_snapshot_preview1.fd_write", "wasi_snapshot_preview1.proc_exit");
+    assertThat(module.exports()).contains("_start", "memory", "alloc", "dealloc");
   }
 
   @Test
