@@ -18,13 +18,21 @@ public final class PoolExhaustedException extends PluginCallException {
         ErrorCode.CALL_POOL_EXHAUSTED,
         pluginId,
         null,
-        "no instance of the pool for tenant '" + tenantId + "' became free within " + timeout.toMillis()
+        "no instance of the pool for tenant '" + tenantId + "' became free within " + millis(timeout)
             + " ms: all " + maxSize + " instances the pool may hold were in use. Raise the pool's maxSize or"
             + " borrowTimeout, or hold each instance for less time.",
         null);
     this.tenantId = tenantId;
     this.maxSize = maxSize;
     this.timeout = timeout;
+  }
+
+  private static long millis(Duration timeout) {
+    try {
+      return timeout.toMillis();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
   }
 
   /** Returns the tenant whose pool was exhausted. */
