@@ -1,6 +1,7 @@
 /**
  * Terrarium's runtime. {@code dev.terrarium.host}, {@code dev.terrarium.host.fs} (virtual file systems),
- * {@code dev.terrarium.host.metering} (cost models), {@code dev.terrarium.host.quota} (the fuel ledger SPI) and
+ * {@code dev.terrarium.host.metering} (cost models), {@code dev.terrarium.host.quota} (the fuel ledger SPI), {@code
+ * dev.terrarium.host.pool} (instance pools) and
  * the public types of {@code dev.terrarium.host.wasi} (errno, trace records, descriptor listings) are API; the
  * engine, capability, cache and internal packages are implementation, and only {@code dev.terrarium.host.engine}
  * touches Endive.
@@ -24,4 +25,5 @@ module dev.terrarium.host {
   exports dev.terrarium.host.wasi;
   exports dev.terrarium.host.metering;
   exports dev.terrarium.host.quota;
+  exports dev.terrarium.host.pool;
 }

@@ -71,6 +71,19 @@ class BenchmarkSetupTest {
     b.tearDown();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"REUSE", "FRESH", "FRESH_MIN_IDLE_4"})
+  void pool(String variant) {
+    PoolBenchmark b = new PoolBenchmark();
+    b.pool = variant;
+    b.setUp();
+    assertEquals(0, b.held().length);
+    assertEquals(0, b.poolCall().length);
+    assertEquals(0, b.poolWith().length);
+    assertEquals(0, b.poolLease().length);
+    b.tearDown();
+  }
+
   @Test
   void hostCall() {
     HostCallBenchmark b = new HostCallBenchmark();

@@ -61,7 +61,11 @@ public enum ErrorCode {
    * The call could not get the fuel it needed: its tenant's ledger was empty, it reached its per-call or
    * per-instance cap, or the ledger failed.
    */
-  CALL_FUEL_EXHAUSTED(Phase.CALL);
+  CALL_FUEL_EXHAUSTED(Phase.CALL),
+  /** No instance of an instance pool became free within the pool's borrow timeout. */
+  CALL_POOL_EXHAUSTED(Phase.CALL),
+  /** The instance pool was closed and lends no more instances. */
+  CALL_POOL_CLOSED(Phase.CALL);
 
   /** The phase of a plugin's life in which an error happens. */
   public enum Phase {
