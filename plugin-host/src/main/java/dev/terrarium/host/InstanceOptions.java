@@ -163,10 +163,11 @@ public final class InstanceOptions {
     }
 
     /**
-     * Sets the guest's standard input (default: empty). A guest blocked reading it is stopped at its call
-     * deadline only if the stream's read ends when the reading thread is interrupted, as a stream from {@code
-     * Channels.newInputStream} over an interruptible channel does; a read of {@code System.in} does not end
-     * before input arrives.
+     * Sets the guest's standard input (default: empty). Unless it is a {@code ByteArrayInputStream} (which never
+     * blocks), the stream is read by a pump thread of the instance, only when and as much as the guest asks, so
+     * that a deadline, a cancel or a session's idle timeout ends a guest waiting for input at once, whatever the
+     * stream (a socket, a pipe, {@code System.in}). The bytes of a read in progress when the guest is stopped are
+     * lost to the application; the stream is never closed.
      */
     public Builder stdin(InputStream in) {
       this.stdin = Objects.requireNonNull(in, "stdin");

@@ -333,7 +333,8 @@ class InstancePoolTest {
       assertThatThrownBy(() -> pool.call("spin"))
           .isInstanceOfSatisfying(
               FuelExhaustedException.class, e -> assertThat(e.reason()).isEqualTo(FuelExhaustedException.Reason.PER_CALL_CAP));
-      assertThat(pool.call("swap", 1)).containsExactly(0);
+      // REUSE: the call may land on a fresh instance (0) or on the one an earlier iteration left holding 1
+      assertThat(pool.call("swap", 1)).hasSize(1).satisfies(r -> assertThat(r[0]).isIn(0L, 1L));
     }
     assertThat(pool.stats().brokenReplaced()).isEqualTo(3);
     assertThat(pool.stats().inUse()).isZero();
