@@ -20,6 +20,9 @@ import java.util.Objects;
  * here are never closed by Terrarium.
  */
 public final class InstanceOptions {
+  /** The default standard input: empty, and in memory, so it needs no pump (see {@link Builder#stdin}). */
+  private static final InputStream NO_INPUT = new java.io.ByteArrayInputStream(new byte[0]);
+
   private static final InstanceOptions DEFAULTS = builder().build();
 
   private final String programName;
@@ -122,7 +125,7 @@ public final class InstanceOptions {
     private String programName;
     private final List<String> args = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
-    private InputStream stdin = InputStream.nullInputStream();
+    private InputStream stdin = NO_INPUT;
     private OutputStream stdout = OutputStream.nullOutputStream();
     private OutputStream stderr = OutputStream.nullOutputStream();
     private final Map<String, VirtualMount> mounts = new LinkedHashMap<>();

@@ -10,17 +10,59 @@ import run.endive.wasm.types.MemoryLimits;
  * The linear memory of one instance: Endive's memory, with a record of growth refused by the page limit, so
  * that a guest failing right after it ran out of memory is reported as {@code MemoryLimitException} rather than
  * as a bare trap. Everything else delegates.
+ *
+ * <p>Endive's {@code ByteBufferMemory} sizes its page table for its maximum when it is made: 16 KiB per instance
+ * for the default limit of 4096 pages, more than a tenth of a small plugin's idle footprint. So the delegate is
+ * made for a smaller capacity ({@link #INITIAL_CAPACITY} pages, or the initial size) and replaced by one of at
+ * least twice the capacity when the guest grows past it, its pages copied; the bound the guest sees is always
+ * the real maximum. Copies double, so a memory grown page by page to its size has been copied less than twice
+ * over in all.
  */
 final class GuardedMemory implements Memory {
-  private final ByteBufferMemory delegate;
+  private static final int PAGE_SIZE = 65536;
+  /** The pages the first delegate has room for (unless the memory starts bigger, or may not grow as far). */
+  static final int INITIAL_CAPACITY = 16;
+
+  private ByteBufferMemory delegate;
+  /** The real bounds: the delegate's own may be lower (its capacity). */
+  private final int initialPages;
+  private final int maximumPages;
+  /** What the engine initialised the memory with, to carry over to a bigger delegate. */
+  private Instance initializedBy;
+  private DataSegment[] segments;
   private final int limitPages;
   private boolean refused;
   /** The instance, once it exists: a refusal takes its calls off the direct path until the next call resets it. */
   EngineInstance owner;
 
   GuardedMemory(MemoryLimits limits, int limitPages) {
-    this.delegate = new ByteBufferMemory(limits);
+    this.initialPages = limits.initialPages();
+    this.maximumPages = limits.maximumPages();
+    int capacity = Math.min(maximumPages, Math.max(initialPages, INITIAL_CAPACITY));
+    this.delegate = new ByteBufferMemory(new MemoryLimits(initialPages, capacity));
     this.limitPages = limitPages;
+  }
+
+  /** Moves the memory to a delegate with room for {@code capacity} pages. */
+  private void migrate(int capacity) {
+    ByteBufferMemory old = delegate;
+    int pages = old.pages();
+    ByteBufferMemory fresh = new ByteBufferMemory(new MemoryLimits(pages, capacity));
+    for (int p = 0; p < pages; p++) {
+      int address = p * PAGE_SIZE;
+      fresh.write(address, old.readBytes(address, PAGE_SIZE));
+    }
+    if (segments != null) {
+      // The same segments (with the drops made so far), without writing the active ones again: no memory has
+      // index -1, so initialize only records them.
+      fresh.initialize(initializedBy, segments, -1);
+    }
+    delegate = fresh;
+  }
+
+  /** Returns how many pages the current delegate has room for (for tests). */
+  int capacity() {
+    return delegate.maximumPages();
   }
 
   /** Forgets refusals recorded before the current call. */
@@ -42,6 +84,11 @@ final class GuardedMemory implements Memory {
 
   @Override
   public int grow(int delta) {
+    int current = delegate.pages();
+    long wanted = (long) current + delta;
+    if (delta > 0 && wanted <= maximumPages && wanted > delegate.maximumPages()) {
+      migrate((int) Math.min(maximumPages, Math.max(wanted, 2L * delegate.maximumPages())));
+    }
     int result = delegate.grow(delta);
     if (result < 0) {
       refused = true;
@@ -79,12 +126,12 @@ final class GuardedMemory implements Memory {
 
   @Override
   public int initialPages() {
-    return delegate.initialPages();
+    return initialPages;
   }
 
   @Override
   public int maximumPages() {
-    return delegate.maximumPages();
+    return maximumPages;
   }
 
   @Override
@@ -94,11 +141,13 @@ final class GuardedMemory implements Memory {
 
   @Override
   public void initialize(Instance a0, DataSegment[] a1) {
-    delegate.initialize(a0, a1);
+    initialize(a0, a1, 0);
   }
 
   @Override
   public void initialize(Instance a0, DataSegment[] a1, int a2) {
+    initializedBy = a0;
+    segments = a1;
     delegate.initialize(a0, a1, a2);
   }
 
