@@ -59,10 +59,10 @@
 //!   deeply`; neither overflows the guest's stack (Rust's default 1 MiB shadow stack holds both easily).
 //!   The bound is low because every nested evaluation is a nested wasm call, which the engine runs on the
 //!   JVM thread's stack: measured on Endive 1.0.0, 500 nested evaluations fit in 512 KiB in the interpreter
-//!   and in 1 MiB with the compiler (whose generated code may still run in the JVM's interpreter, with
-//!   bigger frames); so a host running sessions with at least 1 MiB of guest stack (the limit
-//!   `guestStackBytes`, or the calling thread's stack) always gets the in-band error. With less, the host's
-//!   own stack-exhaustion error ends the session instead.
+//!   and usually in 1 MiB with the compiler (whose generated code may still run in the JVM's interpreter,
+//!   with bigger frames; a cold run has needed more); so a host running sessions with 8 MiB of guest stack
+//!   (the limit `guestStackBytes`) gets the in-band error. With too little, the host's own stack-exhaustion
+//!   error ends the session instead.
 //! - Memory: every line's data is freed when the line is answered. Environments that closures keep alive
 //!   are reference counted; the cycles that closures defined inside a procedure form are broken after each
 //!   line (every scope no longer reachable from the top level is cleared), and long chains of scopes are
