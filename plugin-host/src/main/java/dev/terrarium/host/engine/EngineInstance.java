@@ -78,16 +78,6 @@ public final class EngineInstance implements AutoCloseable {
   private final InstanceContext context;
   final ExecutorService guestExecutor;
   private String unusable;
-  /**
-   * Zero when a call may go straight to the machine ({@link ExportCall#call}'s direct path); otherwise the
-   * reasons it may not: {@link #CONFIGURED} (fuel, a deadline or a guest thread), {@link #UNUSABLE}, {@link
-   * #REFUSED}. One field, so that the direct path tests one value.
-   */
-  int blocked;
-
-  static final int CONFIGURED = 1;
-  static final int UNUSABLE = 2;
-  static final int REFUSED = 4;
   /** The fuel of a metered instance, or {@code null}. */
   private final FuelState fuel;
   private long lastCallFuel = -1;
@@ -158,19 +148,10 @@ public final class EngineInstance implements AutoCloseable {
     this.wasi = wasi;
     this.slot = slot;
     this.guestExecutor = spec.guestExecutor();
-    // Every call goes through the slot (so that any call can be cancelled): no direct path.
-    this.blocked = CONFIGURED;
-    if (memory != null) {
-      memory.owner = this;
-      if (memory.growRefused()) {
-        blocked |= REFUSED;
-      }
-    }
   }
 
   private void markUnusable(String why) {
     unusable = why;
-    blocked |= UNUSABLE;
   }
 
   /**

@@ -9,10 +9,9 @@ import run.endive.runtime.Machine;
 
 /**
  * An exported function of one {@link EngineInstance}, resolved once. The public {@code GuestFunction} extends
- * it. A call on an instance with no fuel, deadline or guest thread (the default) takes the direct path: one test
- * of the instance's {@code blocked} word and of the argument count, then the engine's machine with the
- * function's index, which is one object less than Endive's own {@code ExportFunction} goes through. On a call
- * that does nothing, every object on that path costs a dependent load (see docs/performance.md).
+ * it. A call checks the instance and the arguments, then runs through the instance's watchdog slot (so that it
+ * can be cancelled or timed out) to the engine's machine with the function's index, one object less than
+ * Endive's own {@code ExportFunction} goes through (see docs/performance.md).
  */
 public class ExportCall {
   private final EngineInstance owner;
@@ -21,7 +20,6 @@ public class ExportCall {
   private final int index;
   private final List<WasmType> params;
   private final List<WasmType> results;
-  private final int arity;
   private final ExecutorService guestExecutor;
   /** The resolved export when its signature has references (their values are converted), else {@code null}. */
   private final EngineInstance.Resolved references;
@@ -39,8 +37,6 @@ public class ExportCall {
     this.index = r.index();
     this.params = r.params();
     this.results = r.results();
-    // A function with references never takes the direct path: an impossible arity keeps it off.
-    this.arity = r.references() ? -1 : r.params().size();
     this.references = r.references() ? r : null;
     this.guestExecutor = owner.guestExecutor;
   }
@@ -63,20 +59,6 @@ public class ExportCall {
    * @throws dev.terrarium.api.PluginCallException typed by what went wrong
    */
   public final long[] call(long... args) {
-    EngineInstance o = owner;
-    if (o.blocked == 0 && args != null && args.length == arity) {
-      long[] r;
-      try {
-        r = machine.call(index, args);
-      } catch (Throwable t) {
-        throw o.fail(name, t, dev.terrarium.host.internal.Watchdog.ENDED);
-      }
-      return r == null ? EngineInstance.NO_VALUES : r;
-    }
-    return checkedCall(args);
-  }
-
-  private long[] checkedCall(long[] args) {
     if (args == null) {
       throw new NullPointerException("arguments must not be null (pass none for a function without parameters)");
     }

@@ -32,8 +32,6 @@ final class GuardedMemory implements Memory {
   private DataSegment[] segments;
   private final int limitPages;
   private boolean refused;
-  /** The instance, once it exists: a refusal takes its calls off the direct path until the next call resets it. */
-  EngineInstance owner;
 
   GuardedMemory(MemoryLimits limits, int limitPages) {
     this.initialPages = limits.initialPages();
@@ -68,9 +66,6 @@ final class GuardedMemory implements Memory {
   /** Forgets refusals recorded before the current call. */
   void resetRefusals() {
     refused = false;
-    if (owner != null) {
-      owner.blocked &= ~EngineInstance.REFUSED;
-    }
   }
 
   /** Returns whether a grow was refused since {@link #resetRefusals}. */
@@ -92,9 +87,6 @@ final class GuardedMemory implements Memory {
     int result = delegate.grow(delta);
     if (result < 0) {
       refused = true;
-      if (owner != null) {
-        owner.blocked |= EngineInstance.REFUSED;
-      }
     }
     return result;
   }
