@@ -55,8 +55,20 @@ final class ChannelStreams {
       public void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
+        // A socket channel is interruptible: a write that begins with the thread's interrupt status set closes the
+        // channel. Host code stops a guest by interrupting its thread, and the interrupt may be set, or still be
+        // set, when the guest writes; the channel must stay open for the session's last line, so the write runs
+        // with the status cleared and then restores it. A write blocked on a client that does not read is still
+        // ended by an interrupt that arrives while it waits (it then closes the channel).
+        boolean interrupted = Thread.interrupted();
+        try {
+          while (buffer.hasRemaining()) {
+            channel.write(buffer);
+          }
+        } finally {
+          if (interrupted) {
+            Thread.currentThread().interrupt();
+          }
         }
       }
 

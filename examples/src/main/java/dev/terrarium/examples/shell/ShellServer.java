@@ -109,15 +109,23 @@ public final class ShellServer implements AutoCloseable {
                     .build())
             .hostImportsPerInstance(SharedState.class, store::view)
             .build();
+    // The socket first: a path that cannot be used fails the start before the module is compiled.
+    this.socket = options.socket().toAbsolutePath();
     try {
-      this.repl = host.load(SamplePlugins.bytes("shell-repl.wasm"));
-      this.socket = options.socket().toAbsolutePath();
       this.server = bind(socket, Math.max(128, options.maxConnections()), log);
     } catch (IOException | RuntimeException e) {
       host.close();
       throw e;
     }
     this.socketKey = fileKey(socket);
+    try {
+      this.repl = host.load(SamplePlugins.bytes("shell-repl.wasm"));
+    } catch (RuntimeException e) {
+      host.close();
+      server.close();
+      Files.deleteIfExists(socket);
+      throw e;
+    }
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -264,9 +272,10 @@ public final class ShellServer implements AutoCloseable {
 
   private void acceptLoop() {
     log.accept(
-        "shell-server: listening on " + socket + " (at most " + options.maxConnections() + "  connections, idle timeout "
-            + human(options.idleTimeout()) + ", session deadline " + human(options.sessionDeadline()) + ", " + options.sessionFuel()
-            + " fuel per session, " + options.maxMemoryMib() + " MiB per guest)");
+        "shell-server: listening on " + socket + " (at most " + options.maxConnections()
+            + " connections, idle timeout " + human(options.idleTimeout()) + ", session deadline "
+            + human(options.sessionDeadline()) + ", " + options.sessionFuel() + " fuel per session, "
+            + options.maxMemoryMib() + " MiB per guest)");
     while (!stopping) {
       SocketChannel channel;
       try {
