@@ -605,6 +605,10 @@ public final class ShellServer implements AutoCloseable {
 
   /** {@code shell-server SOCKET [options]}: see {@link ShellOptions#USAGE}. Runs until SIGTERM or SIGINT. */
   public static void main(String[] args) throws InterruptedException {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.println(ShellOptions.USAGE);
+      return;
+    }
     ShellOptions options;
     try {
       options = ShellOptions.parse(args);
