@@ -23,6 +23,12 @@ public final class InstanceOptions {
   /** The default standard input: empty, and in memory, so it needs no pump (see {@link Builder#stdin}). */
   private static final InputStream NO_INPUT = new java.io.ByteArrayInputStream(new byte[0]);
 
+  /** The default standard output and error: they discard, and so never block. */
+  private static final OutputStream DISCARD = OutputStream.nullOutputStream();
+
+  /** The default streams, which need no pump. */
+  static final java.util.Set<Object> NEVER_BLOCK = java.util.Set.of(NO_INPUT, DISCARD);
+
   private static final InstanceOptions DEFAULTS = builder().build();
 
   private final String programName;
@@ -126,8 +132,8 @@ public final class InstanceOptions {
     private final List<String> args = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private InputStream stdin = NO_INPUT;
-    private OutputStream stdout = OutputStream.nullOutputStream();
-    private OutputStream stderr = OutputStream.nullOutputStream();
+    private OutputStream stdout = DISCARD;
+    private OutputStream stderr = DISCARD;
     private final Map<String, VirtualMount> mounts = new LinkedHashMap<>();
     private Long randomSeed;
     private Consumer<WasiCall> wasiTrace;
@@ -177,11 +183,19 @@ public final class InstanceOptions {
       return this;
     }
 
+    /**
+     * Sets the guest's standard output (default: discarded). Unless it is a {@code ByteArrayOutputStream}, each of
+     * the guest's writes is handed to a writer thread of the instance, which writes and flushes it while the guest
+     * waits, so that a deadline or a cancel ends a guest blocked on a stream that does not drain (a client that
+     * does not read), and its interrupt never reaches the stream (which would close an interruptible channel).
+     * Writes stay synchronous for the guest. The stream is never closed.
+     */
     public Builder stdout(OutputStream out) {
       this.stdout = Objects.requireNonNull(out, "stdout");
       return this;
     }
 
+    /** Sets the guest's standard error (default: discarded), written as {@link #stdout} is. */
     public Builder stderr(OutputStream err) {
       this.stderr = Objects.requireNonNull(err, "stderr");
       return this;

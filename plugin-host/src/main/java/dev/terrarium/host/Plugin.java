@@ -8,8 +8,7 @@ import dev.terrarium.api.WasiCapability;
 import dev.terrarium.host.engine.EngineArtifact;
 import dev.terrarium.host.engine.EngineInstance;
 import dev.terrarium.host.engine.InstanceSpec;
-import dev.terrarium.host.internal.InputPump;
-import java.io.InputStream;
+import dev.terrarium.host.internal.StreamPumps;
 import dev.terrarium.host.fs.HostDirectory;
 import dev.terrarium.host.fs.ProvidedFiles;
 import dev.terrarium.host.wasi.WasiFunctions;
@@ -130,14 +129,14 @@ public final class Plugin {
           "this host meters fuel: instantiate plugin '" + id() + "' for a tenant (host.tenant(id, policy))");
     }
 
-    InputStream in = options.stdin();
-    // A stream that can block is read by a pump, so that a deadline, a cancel or an idle timeout ends a guest
-    // waiting for it whatever the stream is; bytes in memory never block.
-    InputPump pump =
-        importsWasi && !(in instanceof java.io.ByteArrayInputStream)
-            ? new InputPump(in, "terrarium-stdin-" + id())
+    // Streams that can block are read and written by pumps, so that a deadline, a cancel or an idle timeout ends
+    // a guest waiting on them whatever the stream is, and never interrupts the application's stream.
+    StreamPumps pumps =
+        importsWasi
+            ? new StreamPumps(
+                options.stdin(), options.stdout(), options.stderr(), "terrarium-" + id(), InstanceOptions.NEVER_BLOCK)
             : null;
-    WasiSetup wasi = importsWasi ? wasiSetup(options, pump == null ? in : pump) : null;
+    WasiSetup wasi = importsWasi ? wasiSetup(options, pumps) : null;
     int memoryLimit = limits.maxMemoryPages() == null ? PluginLimits.MAX_PAGES : limits.maxMemoryPages();
     InstanceSpec spec =
         new InstanceSpec(
@@ -163,16 +162,16 @@ public final class Plugin {
                 : limits.maxTableElements(),
             new InstanceSpec.Caller(tenant == null ? null : tenant.id(), host.nextInstanceId(), options.attachment()));
     try {
-      return new PluginInstance(this, EngineInstance.create(artifact, spec), pump);
+      return new PluginInstance(this, EngineInstance.create(artifact, spec), pumps);
     } catch (RuntimeException e) {
-      if (pump != null) {
-        pump.close();
+      if (pumps != null) {
+        pumps.close();
       }
       throw e;
     }
   }
 
-  private WasiSetup wasiSetup(InstanceOptions options, InputStream stdin) {
+  private WasiSetup wasiSetup(InstanceOptions options, StreamPumps pumps) {
     List<String> args = new ArrayList<>();
     args.add(options.programName() == null ? id() : options.programName());
     args.addAll(options.args());
@@ -200,9 +199,9 @@ public final class Plugin {
     return new WasiSetup(
         args,
         env,
-        ProvidedFiles.input(stdin),
-        ProvidedFiles.output(options.stdout()),
-        ProvidedFiles.output(options.stderr()),
+        ProvidedFiles.input(pumps.in()),
+        ProvidedFiles.output(pumps.out()),
+        ProvidedFiles.output(pumps.err()),
         preopens,
         options.randomSeed(),
         options.wasiTrace());

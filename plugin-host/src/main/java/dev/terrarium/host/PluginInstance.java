@@ -15,13 +15,13 @@ public final class PluginInstance implements AutoCloseable {
   private final Plugin plugin;
   private final EngineInstance engine;
   private final java.util.Map<String, GuestFunction> functions = new java.util.HashMap<>();
-  /** The pump behind the guest's standard input, or {@code null} when its input cannot block. */
-  private final dev.terrarium.host.internal.InputPump stdin;
+  /** The pumps behind the guest's standard streams, or {@code null} when it imports no WASI. */
+  private final dev.terrarium.host.internal.StreamPumps pumps;
 
-  PluginInstance(Plugin plugin, EngineInstance engine, dev.terrarium.host.internal.InputPump stdin) {
+  PluginInstance(Plugin plugin, EngineInstance engine, dev.terrarium.host.internal.StreamPumps pumps) {
     this.plugin = plugin;
     this.engine = engine;
-    this.stdin = stdin;
+    this.pumps = pumps;
   }
 
   public Plugin plugin() {
@@ -84,7 +84,8 @@ public final class PluginInstance implements AutoCloseable {
    */
   public int runSession(SessionLimits limits) {
     Objects.requireNonNull(limits, "limits");
-    return engine.runSession(limits.idleTimeout(), limits.deadline(), limits.maxFuel(), stdin);
+    return engine.runSession(
+        limits.idleTimeout(), limits.deadline(), limits.maxFuel(), pumps == null ? null : pumps.inputPump());
   }
 
   /**
@@ -92,10 +93,10 @@ public final class PluginInstance implements AutoCloseable {
    * {@link dev.terrarium.api.CallCancelledException} ({@code CALL_CANCELLED}), and every later call is refused
    * ({@code CALL_INSTANCE_UNUSABLE}). Returns at once; {@link #cancel(Duration)} also waits for the call to end.
    *
-   * <p>A guest stops at its next loop back-edge or call, or at once when it waits: for its standard input (read
-   * by a pump thread, so whatever the stream), in {@code poll_oneoff}, or in an interruptible host function. Only
-   * a host function that ignores interrupts, or a write to an output stream that blocks and ignores interrupts
-   * (close that stream), can delay the end.
+   * <p>A guest stops at its next loop back-edge or call, or at once when it waits: on its standard streams (read
+   * and written by pump threads, so whatever the stream: a socket, a pipe, a client that does not read), in
+   * {@code poll_oneoff}, or in an interruptible host function. Only a host function that ignores interrupts can
+   * delay the end.
    */
   public void cancel() {
     engine.cancel();
@@ -223,8 +224,8 @@ public final class PluginInstance implements AutoCloseable {
     try {
       engine.close();
     } finally {
-      if (stdin != null) {
-        stdin.close();
+      if (pumps != null) {
+        pumps.close();
       }
     }
   }

@@ -167,6 +167,75 @@ class CancellationTest {
     }
   }
 
+  /** An output stream whose write blocks until released and ignores interrupts, like a pipe nobody reads. */
+  static final class DeafOutput extends OutputStream {
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      while (true) {
+        try {
+          release.await();
+          return;
+        } catch (InterruptedException ignored) {
+          // deaf
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void cancel_stopsAGuestBlockedOnAnOutputThatNeverDrains(ExecutionMode mode) throws Exception {
+    DeafOutput out = new DeafOutput();
+    try (PluginHost host = Fixtures.host(mode).build()) {
+      Plugin echo = host.load(Fixtures.bytes("echo-shell.wasm"));
+      byte[] input = "a line to echo\n".repeat(1000).getBytes();
+      try (PluginInstance i =
+          echo.instantiate(
+              InstanceOptions.builder().stdin(new java.io.ByteArrayInputStream(input)).stdout(out).build())) {
+        assertCancelled(cancelWhileRunning(i, PluginInstance::run), i, "_start");
+      } finally {
+        out.release.countDown();
+      }
+      Fixtures.assertHealthy(host);
+    }
+  }
+
+  @Test
+  void cancel_ofAGuestWritingToASocketChannel_leavesTheChannelOpen() throws Exception {
+    try (PluginHost host = Fixtures.host(ExecutionMode.COMPILER).build();
+        java.nio.channels.ServerSocketChannel server =
+            java.nio.channels.ServerSocketChannel.open()
+                .bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(server.getLocalAddress());
+        java.nio.channels.SocketChannel accepted = server.accept()) {
+      Plugin echo = host.load(Fixtures.bytes("echo-shell.wasm"));
+      // far more than the socket buffers hold: the guest blocks writing while the client reads nothing
+      byte[] input = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n".repeat(200_000).getBytes();
+      OutputStream toClient = java.nio.channels.Channels.newOutputStream(accepted); // interruptible
+      try (PluginInstance i =
+          echo.instantiate(
+              InstanceOptions.builder()
+                  .stdin(new java.io.ByteArrayInputStream(input))
+                  .stdout(toClient)
+                  .build())) {
+        assertCancelled(cancelWhileRunning(i, PluginInstance::run), i, "_start");
+      }
+      // the stop's interrupt never reached the channel: it is open, and what the guest wrote can be read
+      assertThat(accepted.isOpen()).isTrue();
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(64);
+      assertThat(client.read(buffer)).isPositive();
+      assertThat(new String(buffer.array(), 0, 16)).isEqualTo("0123456789abcdef");
+      Fixtures.assertHealthy(host);
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void cancel_stopsAGuestSleepingInPollOneoff(ExecutionMode mode) throws Exception {
