@@ -56,10 +56,9 @@ final class ChannelStreams {
         Objects.checkFromIndexSize(off, len, b.length);
         ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
         // A socket channel is interruptible: a write that begins with the thread's interrupt status set closes the
-        // channel. Host code stops a guest by interrupting its thread, and the interrupt may be set, or still be
-        // set, when the guest writes; the channel must stay open for the session's last line, so the write runs
-        // with the status cleared and then restores it. A write blocked on a client that does not read is still
-        // ended by an interrupt that arrives while it waits (it then closes the channel).
+        // channel. The guest's output never meets an interrupt (Terrarium writes it from an output pump's own
+        // thread, which stops do not interrupt), but the server's own last line is written by the session's thread,
+        // so it runs with the status cleared and then restores it.
         boolean interrupted = Thread.interrupted();
         try {
           while (buffer.hasRemaining()) {
