@@ -391,28 +391,42 @@ class InstancePoolTest {
 
   // --- concurrency -------------------------------------------------------------------------------------------------
 
-  /** 8 threads × 100 000 borrows on a REUSE pool: every borrower writes its token and reads back only its own. */
+  /**
+   * 8 threads × 100 000 borrows on a REUSE pool: every borrower writes its token and reads back only its own, and
+   * the instances that one borrow in a thousand breaks (a trap) are replaced.
+   */
   @Test
-  void reuse_eightThreadsNeverSeeAnotherCallersToken() throws Exception {
+  void reuse_eightThreadsNeverSeeAnotherCallersToken_andBrokenInstancesAreReplaced() throws Exception {
     InstancePool pool = pool(cellPool().maxSize(4).resetPolicy(ResetPolicy.REUSE));
-    assertThat(hammer(pool, 8, 100_000, false)).isZero();
+    assertThat(hammer(pool, 8, 100_000, false, 1_000)).isZero();
     assertThat(pool.stats().borrows()).isEqualTo(800_000);
-    assertThat(pool.stats().created()).isLessThanOrEqualTo(4);
+    assertThat(pool.stats().brokenReplaced()).isEqualTo(800);
+    assertThat(pool.stats().created()).isLessThanOrEqualTo(4 + 800);
     assertThat(pool.stats().inUse()).isZero();
-    assertThat(pool.stats().idle()).isEqualTo((int) pool.stats().created());
+    // broken instances are replaced when next needed: whatever survived the last borrows is idle
+    assertThat((long) pool.stats().idle()).isEqualTo(pool.stats().created() - pool.stats().destroyed());
   }
 
-  /** 8 threads × 10 000 borrows on a FRESH pool (each borrow instantiates): every borrower sees an unused cell. */
+  /**
+   * 8 threads × 100 000 borrows on a pool with the default policy (each borrow gets a new instance): every
+   * borrower sees an unused cell, never another caller's token, and broken instances are dropped.
+   */
   @Test
-  void fresh_eightThreadsEachSeeAnUnusedInstance() throws Exception {
+  void fresh_eightThreadsEachSeeAnUnusedInstance_andBrokenInstancesAreDropped() throws Exception {
     InstancePool pool = pool(cellPool().maxSize(4).minIdle(2));
-    assertThat(hammer(pool, 8, 10_000, true)).isZero();
-    assertThat(pool.stats().borrows()).isEqualTo(80_000);
-    assertThat(pool.stats().destroyed()).isGreaterThanOrEqualTo(80_000);
+    assertThat(hammer(pool, 8, 100_000, true, 1_000)).isZero();
+    assertThat(pool.stats().borrows()).isEqualTo(800_000);
+    assertThat(pool.stats().brokenReplaced()).isEqualTo(800);
+    assertThat(pool.stats().destroyed()).isGreaterThanOrEqualTo(800_000);
+    assertThat(pool.stats().inUse()).isZero();
   }
 
-  /** Returns how many borrows saw a token not their own (or, when {@code fresh}, a cell not in its initial state). */
-  private static long hammer(InstancePool pool, int threads, int calls, boolean fresh) throws Exception {
+  /**
+   * Returns how many borrows saw a token not their own (or, when {@code fresh}, a cell not in its initial state).
+   * Every {@code trapEvery}-th borrow of each thread ends with a trap, which breaks its instance.
+   */
+  private static long hammer(InstancePool pool, int threads, int calls, boolean fresh, int trapEvery)
+      throws Exception {
     AtomicLong wrong = new AtomicLong();
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService executor = Executors.newFixedThreadPool(threads);
@@ -426,6 +440,7 @@ class InstancePoolTest {
                   start.await();
                   for (int i = 0; i < calls; i++) {
                     long token = (thread << 32) | (i + 1);
+                    boolean breakIt = (i + 1) % trapEvery == 0;
                     long seen =
                         pool.with(
                             instance -> {
@@ -433,7 +448,16 @@ class InstancePoolTest {
                                 return -1L;
                               }
                               instance.call("set", token);
-                              return instance.call("get")[0];
+                              long got = instance.call("get")[0];
+                              if (breakIt) {
+                                try {
+                                  instance.call("trap");
+                                  return -2L;
+                                } catch (GuestTrapException expected) {
+                                  // the instance is broken now: the pool must not lend it again
+                                }
+                              }
+                              return got;
                             });
                     if (seen != token) {
                       wrong.incrementAndGet();
