@@ -184,11 +184,12 @@ public final class InstanceOptions {
     }
 
     /**
-     * Sets the guest's standard output (default: discarded). Unless it is a {@code ByteArrayOutputStream}, each of
-     * the guest's writes is handed to a writer thread of the instance, which writes and flushes it while the guest
-     * waits, so that a deadline or a cancel ends a guest blocked on a stream that does not drain (a client that
-     * does not read), and its interrupt never reaches the stream (which would close an interruptible channel).
-     * Writes stay synchronous for the guest. The stream is never closed.
+     * Sets the guest's standard output (default: discarded). Unless it is a {@code ByteArrayOutputStream}, the
+     * guest's writes go into a buffer of the instance (at most 64 KiB) that a writer thread writes to the stream
+     * and flushes, so that a deadline or a cancel ends a guest blocked on a stream that does not drain (a client
+     * that does not read), and its interrupt never reaches the stream (which would close an interruptible
+     * channel). Everything a call wrote is in the stream when the call returns; a failure of the stream is
+     * reported to the guest's next write. The stream is never closed.
      */
     public Builder stdout(OutputStream out) {
       this.stdout = Objects.requireNonNull(out, "stdout");

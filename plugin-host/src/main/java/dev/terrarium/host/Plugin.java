@@ -160,7 +160,8 @@ public final class Plugin {
             limits.maxTableElements() == null
                 ? PluginLimits.DEFAULT_MAX_TABLE_ELEMENTS
                 : limits.maxTableElements(),
-            new InstanceSpec.Caller(tenant == null ? null : tenant.id(), host.nextInstanceId(), options.attachment()));
+            new InstanceSpec.Caller(tenant == null ? null : tenant.id(), host.nextInstanceId(), options.attachment()),
+            pumps != null && pumps.pumpsOutput() ? pumps::drain : null);
     try {
       return new PluginInstance(this, EngineInstance.create(artifact, spec), pumps);
     } catch (RuntimeException e) {

@@ -350,7 +350,9 @@ public final class EngineInstance implements AutoCloseable {
           T result;
           try {
             result = body.get();
+            drainOutput(spec);
           } catch (Throwable t) {
+            drainOutputAfter(spec, t);
             int stop = slot.exit();
             throw translate(spec.pluginId(), what, t, stop, slot, memory[0], spec.stackDescription());
           }
@@ -860,12 +862,39 @@ public final class EngineInstance implements AutoCloseable {
     long[] r;
     try {
       r = run(machine, index, args, resolved, objects);
+      drainOutput(spec);
     } catch (Throwable t) {
+      drainOutputAfter(spec, t);
       // Exit exactly once: a second exit would clear an application's interrupt and unbalance nesting.
       throw fail(name, t, s.exit());
     }
     s.exit();
     return r == null ? NO_VALUES : r;
+  }
+
+  /**
+   * Waits, inside the call's deadline, until the guest's pumped output is in the application's streams, so that a
+   * call's output is complete when it returns.
+   */
+  private static void drainOutput(InstanceSpec spec) {
+    Runnable drain = spec.outputDrain();
+    if (drain != null) {
+      drain.run();
+    }
+  }
+
+  /**
+   * As {@link #drainOutput}, for a call that failed with {@code failure} (what it wrote before a trap or {@code
+   * proc_exit} is delivered too); a stop during the wait leaves the failure as it is.
+   */
+  private static void drainOutputAfter(InstanceSpec spec, Throwable failure) {
+    if (spec.outputDrain() != null && !(failure instanceof dev.terrarium.host.internal.GuestStop)) {
+      try {
+        drainOutput(spec);
+      } catch (dev.terrarium.host.internal.GuestStop stopped) {
+        // stopped while waiting: the slot says why, and the call fails with that
+      }
+    }
   }
 
   /** Runs {@code call} on the configured guest thread and waits for it. */
@@ -935,7 +964,7 @@ public final class EngineInstance implements AutoCloseable {
     if (t instanceof StackOverflowError) {
       return new StackExhaustedException(pluginId, function, stack, t);
     }
-    if (t instanceof WasmInterruptedException) {
+    if (t instanceof WasmInterruptedException || t instanceof dev.terrarium.host.internal.GuestStop) {
       Thread.currentThread().interrupt();
       return new CallInterruptedException(pluginId, function, t);
     }

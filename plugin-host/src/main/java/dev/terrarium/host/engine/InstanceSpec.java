@@ -21,6 +21,8 @@ import java.util.concurrent.ExecutorService;
  * @param fuelListener hears of every settled metered call, or {@code null}
  * @param tableElementLimit the most elements its tables may hold together
  * @param caller who the instance is, as its host functions see it
+ * @param outputDrain waits until the guest's pumped output is written (run at the end of every call, inside its
+ *     deadline), or {@code null} when its output is not pumped
  */
 public record InstanceSpec(
     String pluginId,
@@ -35,7 +37,8 @@ public record InstanceSpec(
     boolean fastFuel,
     FuelListener fuelListener,
     int tableElementLimit,
-    Caller caller) {
+    Caller caller,
+    Runnable outputDrain) {
 
   /**
    * Who an instance is, for its host functions ({@link dev.terrarium.api.HostCallContext}).

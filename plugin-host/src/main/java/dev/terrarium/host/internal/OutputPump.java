@@ -2,27 +2,32 @@ package dev.terrarium.host.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * A guest's standard output or error over any {@link OutputStream}, written so that the guest can always be
- * stopped: each write is handed to a writer thread of its own, which writes and flushes it, while the guest's
- * thread waits for it to finish in an interruptible wait. A deadline or a cancel therefore ends a guest blocked on
- * a client that does not read, and the stop's interrupt never reaches the stream (an interruptible channel, such as
+ * stopped: the guest's writes go into a bounded buffer, which a writer thread of its own writes to the stream and
+ * flushes, and the guest waits only for room in the buffer (and, at the end of each call, for the buffer to be
+ * written: {@link #drain}), in interruptible waits. A deadline or a cancel therefore ends a guest blocked on a
+ * client that does not read, and the stop's interrupt never reaches the stream (an interruptible channel, such as
  * a socket channel, would be closed by it).
  *
- * <p>Writes stay synchronous for the guest: a write returns when its bytes are in the stream, and the stream's
- * error is the write's error. Only when the guest is stopped during a write does the writer finish that write
- * alone. The writer thread starts at the first write and ends after {@link #close}, once its write in progress
- * returns. It never closes the stream.
+ * <p>A write returns once its bytes are buffered, so a guest that writes line by line does not wait for each line
+ * to reach the stream; everything a call wrote is in the stream when the call returns. A failure of the stream
+ * is reported to the guest's next write. The writer thread starts at the first write and ends after {@link
+ * #close}, once what was buffered is written (or its write in progress fails). It never closes the stream.
  */
 public final class OutputPump extends OutputStream {
+  /** The most bytes buffered and not yet handed to the writer. */
+  static final int CAPACITY = 64 * 1024;
+
   private final OutputStream out;
   private final String threadName;
   private final Object lock = new Object();
   // All guarded by lock.
-  private byte[] pending;
+  private byte[] buffer = new byte[0];
+  private int count;
+  private boolean writing;
   private IOException error;
   private boolean closed;
   private Thread writer;
@@ -43,66 +48,93 @@ public final class OutputPump extends OutputStream {
     if (len == 0) {
       return;
     }
-    byte[] copy = Arrays.copyOfRange(b, off, off + len); // the writer may still hold it if the guest is stopped
     synchronized (lock) {
-      awaitIdle();
+      throwPendingError();
       if (closed) {
         throw new IOException("the instance is closed");
       }
-      pending = copy;
+      // A write larger than the buffer waits for it to empty and then goes in whole (the buffer grows for it).
+      while (count > 0 && count + len > Math.max(CAPACITY, len)) {
+        await("writing its output");
+        throwPendingError();
+      }
+      if (buffer.length < count + len) {
+        buffer = java.util.Arrays.copyOf(buffer, Math.max(count + len, Math.min(CAPACITY, 2 * buffer.length + 256)));
+      }
+      System.arraycopy(b, off, buffer, count, len);
+      count += len;
       if (writer == null) {
         writer = new Thread(this::writeLoop, threadName);
         writer.setDaemon(true);
         writer.start();
       }
       lock.notifyAll();
-      awaitIdle();
-      IOException e = error;
-      if (e != null) {
-        error = null;
-        throw e;
+    }
+  }
+
+  private void throwPendingError() throws IOException {
+    IOException e = error;
+    if (e != null) {
+      error = null;
+      throw e;
+    }
+  }
+
+  /** Waits on the lock, interruptibly: an interrupt (a stop) ends the guest's call. Hold the lock. */
+  private void await(String what) {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new GuestStop("stopped while " + what);
+    }
+    try {
+      lock.wait();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the slot that interrupted clears it when the call exits
+      throw new GuestStop("stopped while " + what);
+    }
+  }
+
+  /**
+   * Waits until everything written so far is in the stream (or the stream failed). Interruptible: a stop ends
+   * the wait with {@link GuestStop}.
+   */
+  public void drain() {
+    synchronized (lock) {
+      while ((count > 0 || writing) && error == null) {
+        await("its output was written");
       }
     }
   }
 
-  /** Waits, interruptibly, until no write is in progress. Hold the lock. */
-  private void awaitIdle() {
-    while (pending != null) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new GuestStop("stopped while writing its output");
-      }
-      try {
-        lock.wait();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // the slot that interrupted clears it when the call exits
-        throw new GuestStop("stopped while writing its output");
-      }
-    }
-  }
-
-  /** Every write is flushed by the writer: nothing to do. */
+  /** The writer flushes after every chunk: nothing to do (a flush must not wait, or lines would be slow). */
   @Override
   public void flush() {}
 
   private void writeLoop() {
+    byte[] spare = new byte[0];
     while (true) {
-      byte[] bytes;
+      byte[] chunk;
+      int length;
       synchronized (lock) {
-        while (pending == null && !closed) {
+        while (count == 0 && !closed) {
           try {
             lock.wait();
           } catch (InterruptedException e) {
             return; // nobody interrupts the writer but the JVM's shutdown
           }
         }
-        if (pending == null) {
-          return; // closed, nothing left to write
+        if (count == 0) {
+          return; // closed, everything written
         }
-        bytes = pending;
+        chunk = buffer;
+        length = count;
+        buffer = spare.length >= CAPACITY ? spare : new byte[Math.min(CAPACITY, Math.max(256, length))];
+        count = 0;
+        writing = true;
+        lock.notifyAll(); // room for the guest
       }
       IOException failure = null;
       try {
-        out.write(bytes);
+        out.write(chunk, 0, length);
         out.flush();
       } catch (IOException e) {
         failure = e;
@@ -110,14 +142,21 @@ public final class OutputPump extends OutputStream {
         failure = new IOException("the output stream failed: " + e, e);
       }
       synchronized (lock) {
-        pending = null;
-        error = failure;
+        writing = false;
+        if (failure != null) {
+          error = failure;
+          count = 0; // what could not be written is dropped; the guest hears of the failure at its next write
+        }
+        spare = chunk;
         lock.notifyAll();
+        if (failure != null && closed) {
+          return;
+        }
       }
     }
   }
 
-  /** Stops the writer (once its write in progress returns); the stream itself stays open. */
+  /** Stops the writer once what is buffered has been written; the stream itself stays open. */
   @Override
   public void close() {
     synchronized (lock) {

@@ -51,6 +51,24 @@ public final class StreamPumps implements AutoCloseable {
     return stdin;
   }
 
+  /** Whether any output is pumped (otherwise {@link #drain} has nothing to wait for). */
+  public boolean pumpsOutput() {
+    return stdout != null || stderr != null;
+  }
+
+  /**
+   * Waits until everything the guest wrote is in the application's streams; a stop (an interrupt) ends the wait
+   * with {@link GuestStop}.
+   */
+  public void drain() {
+    if (stdout != null) {
+      stdout.drain();
+    }
+    if (stderr != null) {
+      stderr.drain();
+    }
+  }
+
   /** Stops every pump's thread; the application's streams stay open. */
   @Override
   public void close() {
