@@ -373,15 +373,7 @@ public final class PluginHost implements AutoCloseable {
     if (given != null && given.sha256() != null && !given.sha256().equals(sha256)) {
       throw new HashMismatchException(givenId, given.sha256(), sha256);
     }
-    ModuleCache.Key key =
-        new ModuleCache.Key(
-            sha256,
-            VERSION,
-            Engine.version(),
-            mode,
-            costModel == null ? "unmetered" : costModel.key(),
-            canonicalNaNs,
-            costModel != null && mode == ExecutionMode.COMPILER && fuelField);
+    ModuleCache.Key key = cacheKey(sha256);
     EngineArtifact artifact = cache.lookup(key);
     ParsedModule parsed = null;
     ModuleDescription description;
@@ -418,6 +410,21 @@ public final class PluginHost implements AutoCloseable {
               });
     }
     return new Plugin(this, manifest, artifact, effective, effectiveLimits);
+  }
+
+  /**
+   * Returns the cache key of the module with hash {@code sha256} as this host compiles it: everything that changes
+   * the artifact (not grants, limits or host functions, which apply per plugin).
+   */
+  ModuleCache.Key cacheKey(String sha256) {
+    return new ModuleCache.Key(
+        sha256,
+        VERSION,
+        Engine.version(),
+        mode,
+        costModel == null ? "unmetered" : costModel.key(),
+        canonicalNaNs,
+        costModel != null && mode == ExecutionMode.COMPILER && fuelField);
   }
 
   /**
