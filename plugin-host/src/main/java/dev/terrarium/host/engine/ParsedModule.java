@@ -110,7 +110,7 @@ public final class ParsedModule {
    * #BYTES_PER_CLASS_BYTE} bytes of metaspace and heap per byte of the generated class files ({@code classBytes};
    * when the compiler handed over none, -1, they are estimated as {@value #CLASS_BYTES_PER_MODULE} bytes plus
    * {@value #CLASS_BYTES_PER_INSTRUCTION} per instruction). The factors were measured on sample modules with
-   * JDK 17 (heap after GC and metaspace used, per module; docs/performance.md).
+   * JDK 17 (heap after GC and metaspace used, per module; docs/architecture.md, "Decisions").
    */
   long weight(long classBytes) {
     long instructions = 0;
