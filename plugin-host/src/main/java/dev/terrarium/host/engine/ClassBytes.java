@@ -5,30 +5,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
-import run.endive.compiler.Cache;
 
 /**
- * Catches the classes Endive's compiler generates for a module, in its compiled-class {@link Cache} jar format, so
- * that the compiled-module cache can weigh them: a loaded class costs metaspace in proportion to its class file.
+ * Measures the classes Endive's compiler generated for a module, in its compiled-class cache jar format, so that the
+ * compiled-module cache can weigh them: a loaded class costs metaspace in proportion to its class file.
  */
-final class ClassBytes implements Cache {
-  private byte[] jar;
-
-  /** Misses always: the module is compiled, and its classes handed to {@link #putIfAbsent}. */
-  @Override
-  public byte[] get(String key) {
-    return null;
-  }
-
-  @Override
-  public void putIfAbsent(String key, byte[] data) {
-    jar = data;
-  }
-
-  /** Returns the summed size of the caught class files, or -1 when the compiler handed over none. */
-  long size() {
-    return jar == null ? -1 : size(jar);
-  }
+final class ClassBytes {
+  private ClassBytes() {}
 
   /** Returns the summed (uncompressed) size of the class files in an Endive class jar. */
   static long size(byte[] jar) {

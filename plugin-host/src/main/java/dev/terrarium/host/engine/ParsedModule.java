@@ -4,7 +4,10 @@ import dev.terrarium.host.ExecutionMode;
 import dev.terrarium.host.ModuleDescription;
 import java.util.function.Function;
 import run.endive.compiler.InterpreterFallback;
-import run.endive.compiler.MachineFactoryCompiler;
+import run.endive.compiler.internal.ClassLoadingCollector;
+import run.endive.compiler.internal.Compiler;
+import run.endive.compiler.internal.CompilerResult;
+import run.endive.compiler.internal.MachineFactory;
 import run.endive.runtime.Instance;
 import run.endive.runtime.Machine;
 import run.endive.wasm.WasmModule;
@@ -88,17 +91,23 @@ public final class ParsedModule {
     }
     long classBytes = 0;
     if (mode == ExecutionMode.COMPILER) {
-      ClassBytes classes = new ClassBytes();
+      // What MachineFactoryCompiler.compile() does without a cache, through Endive's exported internal API, which
+      // also shows the generated class files (a Cache would, at the price of writing and reading a jar).
       try {
-        factory =
-            MachineFactoryCompiler.builder(module)
+        CompilerResult result =
+            Compiler.builder(module)
                 .withInterpreterFallback(InterpreterFallback.SILENT)
-                .withCache(classes)
+                .withClassCollectorFactory(ClassLoadingCollector::new)
+                .build()
                 .compile();
+        ClassLoadingCollector collector = (ClassLoadingCollector) result.collector();
+        for (byte[] c : collector.classBytes().values()) {
+          classBytes += c.length;
+        }
+        factory = new MachineFactory(module, collector.machineFactory());
       } catch (RuntimeException | LinkageError e) {
         throw Engine.unsupported(pluginId, "compiling the module to JVM bytecode failed", e);
       }
-      classBytes = classes.size();
     }
     return new EngineArtifact(module, described, factory, counter, false, weight(classBytes));
   }
