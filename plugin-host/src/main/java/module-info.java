@@ -3,8 +3,8 @@
  * {@code dev.terrarium.host.metering} (cost models), {@code dev.terrarium.host.quota} (the fuel ledger SPI), {@code
  * dev.terrarium.host.pool} (instance pools) and
  * the public types of {@code dev.terrarium.host.wasi} (errno, trace records, descriptor listings) are API; the
- * engine, capability, cache and internal packages are implementation, and only {@code dev.terrarium.host.engine}
- * touches Endive.
+ * engine, capability, validation and internal packages are implementation, and only {@code
+ * dev.terrarium.host.engine} touches Endive.
  */
 module dev.terrarium.host {
   requires transitive dev.terrarium.api;

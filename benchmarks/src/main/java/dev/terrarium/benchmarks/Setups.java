@@ -6,6 +6,7 @@ import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
 import dev.terrarium.api.WasmType;
 import dev.terrarium.host.Grants;
+import dev.terrarium.host.ModuleCache;
 import dev.terrarium.host.Plugin;
 import dev.terrarium.host.PluginHost;
 import dev.terrarium.samples.SamplePlugins;
@@ -92,10 +93,12 @@ final class Setups {
 
   /**
    * A host that can load every benchmarked module: it registers {@code host.fail} (adds 1 to its argument) and
-   * grants what sizer's embedded manifest asks for.
+   * grants what sizer's embedded manifest asks for. It has a compiled-module cache of its own, so that a new host
+   * starts cold.
    */
   static PluginHost.Builder terrariumHost() {
     return PluginHost.builder()
+        .moduleCache(ModuleCache.create(ModuleCache.SHARED_MAXIMUM_WEIGHT))
         .grants(
             Grants.builder()
                 .wasi(WasiCapability.ARGS, WasiCapability.STDIO, WasiCapability.FILES, WasiCapability.EXIT)

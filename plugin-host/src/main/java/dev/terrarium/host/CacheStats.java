@@ -1,14 +1,15 @@
 package dev.terrarium.host;
 
 /**
- * A snapshot of the compiled-module cache.
+ * A snapshot of a {@link ModuleCache}, counting the loads of every host that uses it.
  *
  * @param hits loads served from the cache
- * @param misses loads that had to compile
- * @param compilations modules compiled (equal to misses unless a compilation failed)
+ * @param misses loads that did not find their module compiled
+ * @param compilations modules compiled (fewer than misses when a compilation failed or concurrent loads of the
+ *     same module waited for one compilation)
  * @param evictions modules dropped to stay within the weight bound
  * @param entries modules held now
- * @param weightBytes the summed size of the held modules' binaries
+ * @param weightBytes the summed weight of the held modules: an estimate of the heap and metaspace they keep alive
  */
 public record CacheStats(
     long hits, long misses, long compilations, long evictions, long entries, long weightBytes) {}

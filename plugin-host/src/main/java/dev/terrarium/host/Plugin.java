@@ -60,6 +60,11 @@ public final class Plugin {
     this.grantedPreopens = List.copyOf(preopens);
   }
 
+  /** The compiled module, shared with every plugin loaded from the same bytes through the same cache key. */
+  EngineArtifact artifact() {
+    return artifact;
+  }
+
   public String id() {
     return manifest.id();
   }

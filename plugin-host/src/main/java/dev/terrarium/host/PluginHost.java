@@ -15,7 +15,6 @@ import dev.terrarium.api.WasiCapability;
 import dev.terrarium.api.WasmType;
 import dev.terrarium.api.ErrorCode;
 import dev.terrarium.api.FuelPolicy;
-import dev.terrarium.host.cache.ModuleCache;
 import dev.terrarium.host.fs.MemoryFileSystem;
 import dev.terrarium.host.metering.CostModel;
 import dev.terrarium.host.metering.FloatRewriter;
@@ -54,8 +53,8 @@ import java.util.Set;
 
 /**
  * The entry point: loads WebAssembly plugins, checks them against what this host grants, compiles each module
- * once into a shared cache, and hands out {@link Plugin}s to instantiate. Thread-safe; close it to stop its
- * watchdog and guest threads.
+ * once into a {@link ModuleCache} (by default the one every host of the process shares), and hands out {@link
+ * Plugin}s to instantiate. Thread-safe; close it to stop its watchdog and guest threads.
  *
  * <pre>{@code
  * try (PluginHost host = PluginHost.builder()
@@ -74,8 +73,16 @@ public final class PluginHost implements AutoCloseable {
   public static final PluginLimits DEFAULT_LIMITS =
       PluginLimits.builder().maxMemoryPages(4096).maxModuleBytes(64L * 1024 * 1024).build();
 
-  /** The default bound of the compiled-module cache: 256 MiB of module binaries. */
-  public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
+  /**
+   * The bound of the process-wide compiled-module cache, in bytes of estimated heap and metaspace.
+   *
+   * @deprecated use {@link ModuleCache#SHARED_MAXIMUM_WEIGHT}
+   */
+  @Deprecated
+  public static final long DEFAULT_CACHE_BYTES = ModuleCache.SHARED_MAXIMUM_WEIGHT;
+
+  /** Terrarium's version (from the build), part of every compiled-module cache key. */
+  static final String VERSION = terrariumVersion();
 
   private final Grants grants;
   private final PluginLimits limits;
@@ -83,6 +90,10 @@ public final class PluginHost implements AutoCloseable {
   private final Map<String, HostFunctionDefinition> hostFunctions;
   private final HostDefinitions hostDefinitions;
   private final ModuleCache cache;
+  /** Whether {@link #cache} was made for this host alone (then {@link #close()} empties it). */
+  private final boolean privateCache;
+  /** Whether metered modules keep their fuel counter in the compiled machine (read when the host was built). */
+  private final boolean fuelField;
   private final Watchdog watchdog;
   private final CostModel costModel;
   private final boolean canonicalNaNs;
@@ -107,7 +118,9 @@ public final class PluginHost implements AutoCloseable {
     this.mode = b.mode;
     this.hostFunctions = Map.copyOf(b.hostFunctions);
     this.hostDefinitions = new HostDefinitions(b.hostGlobals, b.hostTables);
-    this.cache = new ModuleCache(b.cacheBytes);
+    this.privateCache = b.cache == null && b.cacheBytes >= 0;
+    this.cache = b.cache != null ? b.cache : b.cacheBytes >= 0 ? ModuleCache.create(b.cacheBytes) : ModuleCache.shared();
+    this.fuelField = ParsedModule.fuelFieldProperty();
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
     this.canonicalNaNs = b.canonicalNaNs;
@@ -222,9 +235,33 @@ public final class PluginHost implements AutoCloseable {
     return t;
   }
 
-  /** Returns a snapshot of the compiled-module cache. */
+  /**
+   * Returns a snapshot of this host's compiled-module cache: of every host that shares it (the process-wide one
+   * unless the builder was given another).
+   */
   public CacheStats cacheStats() {
     return cache.stats();
+  }
+
+  /** Returns the compiled-module cache this host loads through. */
+  public ModuleCache moduleCache() {
+    return cache;
+  }
+
+  private static String terrariumVersion() {
+    try (java.io.InputStream in = PluginHost.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        java.util.Properties p = new java.util.Properties();
+        p.load(in);
+        String v = p.getProperty("version");
+        if (v != null && !v.isBlank() && !v.startsWith("$")) {
+          return "terrarium-" + v;
+        }
+      }
+    } catch (IOException e) {
+      // fall through: an unknown version still keys every module, only without telling builds apart
+    }
+    return "terrarium-unknown";
   }
 
   /**
@@ -336,12 +373,7 @@ public final class PluginHost implements AutoCloseable {
     if (given != null && given.sha256() != null && !given.sha256().equals(sha256)) {
       throw new HashMismatchException(givenId, given.sha256(), sha256);
     }
-    ModuleCache.Key key =
-        new ModuleCache.Key(
-            sha256,
-            Engine.version(),
-            mode,
-            (costModel == null ? "unmetered" : costModel.key()) + (canonicalNaNs ? ";canonical-nans" : ""));
+    ModuleCache.Key key = cacheKey(sha256);
     EngineArtifact artifact = cache.lookup(key);
     ParsedModule parsed = null;
     ModuleDescription description;
@@ -370,7 +402,7 @@ public final class PluginHost implements AutoCloseable {
               () -> {
                 byte[] rewritten = rewrite(bytes, id);
                 if (costModel != null) {
-                  return Engine.parse(id, rewritten, sha256).compileMetered(id, mode, original);
+                  return Engine.parse(id, rewritten, sha256).compileMetered(id, mode, original, fuelField);
                 }
                 return rewritten == bytes
                     ? toCompile.compile(id, mode)
@@ -378,6 +410,21 @@ public final class PluginHost implements AutoCloseable {
               });
     }
     return new Plugin(this, manifest, artifact, effective, effectiveLimits);
+  }
+
+  /**
+   * Returns the cache key of the module with hash {@code sha256} as this host compiles it: everything that changes
+   * the artifact (not grants, limits or host functions, which apply per plugin).
+   */
+  ModuleCache.Key cacheKey(String sha256) {
+    return new ModuleCache.Key(
+        sha256,
+        VERSION,
+        Engine.version(),
+        mode,
+        costModel == null ? "unmetered" : costModel.key(),
+        canonicalNaNs,
+        costModel != null && mode == ExecutionMode.COMPILER && fuelField);
   }
 
   /**
@@ -462,12 +509,18 @@ public final class PluginHost implements AutoCloseable {
     }
   }
 
-  /** Stops the watchdog and guest threads and empties the cache. Instances still open stop being bounded. */
+  /**
+   * Stops the watchdog and guest threads, and empties the compiled-module cache when it was this host's alone
+   * ({@link Builder#cacheMaximumBytes}); a shared cache is left to its other hosts. Instances still open stop being
+   * bounded.
+   */
   @Override
   public void close() {
     watchdog.close();
     guestThreads.close();
-    cache.invalidateAll();
+    if (privateCache) {
+      cache.invalidateAll();
+    }
     tenants.values().forEach(Tenant::closeFileSystem);
   }
 
@@ -476,7 +529,8 @@ public final class PluginHost implements AutoCloseable {
     private Grants grants = Grants.none();
     private PluginLimits limits = DEFAULT_LIMITS;
     private ExecutionMode mode = ExecutionMode.COMPILER;
-    private long cacheBytes = DEFAULT_CACHE_BYTES;
+    private long cacheBytes = -1;
+    private ModuleCache cache;
     private final Map<String, HostFunctionDefinition> hostFunctions = new LinkedHashMap<>();
     private final Map<String, HostGlobalDefinition> hostGlobals = new LinkedHashMap<>();
     private final Map<String, HostTableDefinition> hostTables = new LinkedHashMap<>();
@@ -593,12 +647,32 @@ public final class PluginHost implements AutoCloseable {
       return this;
     }
 
-    /** Bounds the compiled-module cache by the summed size of the cached module binaries. */
+    /**
+     * Loads through {@code moduleCache} instead of the process-wide {@link ModuleCache#shared()}: hosts given the
+     * same cache share their compiled modules; one made with {@link ModuleCache#create} for this host alone keeps
+     * its modules to itself. Closing the host leaves the cache as it is.
+     */
+    public Builder moduleCache(ModuleCache moduleCache) {
+      this.cache = Objects.requireNonNull(moduleCache, "moduleCache");
+      this.cacheBytes = -1;
+      return this;
+    }
+
+    /**
+     * Gives this host a compiled-module cache of its own, bounded by {@code bytes} of estimated heap and metaspace
+     * (what the cached modules keep alive, tens of times their binaries when compiled), which {@link
+     * PluginHost#close()} empties.
+     *
+     * @deprecated share the process-wide cache (the default), or pass {@code
+     *     moduleCache(ModuleCache.create(bytes))}
+     */
+    @Deprecated
     public Builder cacheMaximumBytes(long bytes) {
       if (bytes < 0) {
         throw new IllegalArgumentException("cache maximum bytes must not be negative, was " + bytes);
       }
       this.cacheBytes = bytes;
+      this.cache = null;
       return this;
     }
 

@@ -27,10 +27,14 @@ final class Fixtures {
     return PluginManifest.of(id, "1.0.0").withCapabilities(capabilities);
   }
 
-  /** A host granting the WASI groups the sample plugins need and defining {@code host.fail}. */
+  /**
+   * A host granting the WASI groups the sample plugins need and defining {@code host.fail}, with a compiled-module
+   * cache of its own (so that its {@code cacheStats()} count only its loads).
+   */
   static PluginHost.Builder host(ExecutionMode mode) {
     return PluginHost.builder()
         .executionMode(mode)
+        .moduleCache(ModuleCache.create(ModuleCache.SHARED_MAXIMUM_WEIGHT))
         .grants(
             Grants.builder()
                 .wasi(WasiCapability.STDIO, WasiCapability.EXIT, WasiCapability.ARGS, WasiCapability.ENV)

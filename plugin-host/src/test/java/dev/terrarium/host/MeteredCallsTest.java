@@ -320,13 +320,16 @@ class MeteredCallsTest {
 
   @Test
   void meteredAndUnmeteredModulesAreCachedApart() {
-    try (PluginHost plain = PluginHost.builder().build()) {
+    ModuleCache cache = ModuleCache.create(ModuleCache.SHARED_MAXIMUM_WEIGHT);
+    try (PluginHost plain = PluginHost.builder().moduleCache(cache).build()) {
       plain.load(fixture("add"), manifest("add"));
     }
-    PluginHost h = host(ExecutionMode.COMPILER);
+    host = Fixtures.host(ExecutionMode.COMPILER).meterFuel().moduleCache(cache).build();
+    PluginHost h = host;
     h.load(fixture("add"), manifest("add"));
     h.load(fixture("add"), manifest("add2"));
-    assertThat(h.cacheStats().compilations()).isEqualTo(1);
+    assertThat(h.cacheStats().compilations()).as("the plain and the metered module, each once").isEqualTo(2);
+    assertThat(h.cacheStats().entries()).isEqualTo(2);
     assertThat(h.load(fixture("add"), manifest("add")).description().imports()).isEmpty();
   }
 }

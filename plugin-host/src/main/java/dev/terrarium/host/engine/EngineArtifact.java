@@ -22,18 +22,29 @@ public final class EngineArtifact {
    * global is unused.
    */
   final boolean fuelInMachine;
+  private final long weight;
 
   EngineArtifact(
       WasmModule module,
       ModuleDescription description,
       Function<Instance, Machine> machineFactory,
       int fuelCounter,
-      boolean fuelInMachine) {
+      boolean fuelInMachine,
+      long weight) {
     this.module = module;
     this.description = description;
     this.machineFactory = machineFactory;
     this.fuelCounter = fuelCounter;
     this.fuelInMachine = fuelInMachine;
+    this.weight = weight;
+  }
+
+  /**
+   * Returns an estimate, in bytes, of the heap and metaspace this artifact keeps alive: the module binary, the
+   * parsed module, and for compiled code its generated classes (see {@code ParsedModule#weight}).
+   */
+  public long weight() {
+    return weight;
   }
 
   /** Returns whether the module was rewritten to meter fuel. */

@@ -56,6 +56,15 @@ public final class FuelField {
    * the caller then compiles as usual.
    */
   public static Function<Instance, Machine> compile(WasmModule module, int counter) {
+    Compiled c = compileMeasured(module, counter);
+    return c == null ? null : c.factory();
+  }
+
+  /** A machine factory and the summed size of the class files it loaded. */
+  record Compiled(Function<Instance, Machine> factory, long classBytes) {}
+
+  /** Like {@link #compile}, also telling the size of the (rewritten) classes, or {@code null}. */
+  static Compiled compileMeasured(WasmModule module, int counter) {
     if (module.digest() == null) {
       return null;
     }
@@ -86,19 +95,21 @@ public final class FuelField {
     if (rewritten == null) {
       return null;
     }
-    return MachineFactoryCompiler.builder(module)
-        .withInterpreterFallback(InterpreterFallback.FAIL)
-        .withCache(
-            new Cache() {
-              @Override
-              public byte[] get(String key) {
-                return rewritten;
-              }
+    Function<Instance, Machine> factory =
+        MachineFactoryCompiler.builder(module)
+            .withInterpreterFallback(InterpreterFallback.FAIL)
+            .withCache(
+                new Cache() {
+                  @Override
+                  public byte[] get(String key) {
+                    return rewritten;
+                  }
 
-              @Override
-              public void putIfAbsent(String key, byte[] data) {}
-            })
-        .compile();
+                  @Override
+                  public void putIfAbsent(String key, byte[] data) {}
+                })
+            .compile();
+    return new Compiled(factory, ClassBytes.size(rewritten));
   }
 
   /** Rewrites every class of an Endive class jar; {@code null} when the machine class or no access is found. */

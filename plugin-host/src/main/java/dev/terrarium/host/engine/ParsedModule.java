@@ -4,7 +4,10 @@ import dev.terrarium.host.ExecutionMode;
 import dev.terrarium.host.ModuleDescription;
 import java.util.function.Function;
 import run.endive.compiler.InterpreterFallback;
-import run.endive.compiler.MachineFactoryCompiler;
+import run.endive.compiler.internal.ClassLoadingCollector;
+import run.endive.compiler.internal.Compiler;
+import run.endive.compiler.internal.CompilerResult;
+import run.endive.compiler.internal.MachineFactory;
 import run.endive.runtime.Instance;
 import run.endive.runtime.Machine;
 import run.endive.wasm.WasmModule;
@@ -25,7 +28,7 @@ public final class ParsedModule {
 
   /** Compiles the module for {@code mode}: to JVM bytecode for the compiler, nothing for the interpreter. */
   public EngineArtifact compile(String pluginId, ExecutionMode mode) {
-    return compile(pluginId, mode, description, -1);
+    return compile(pluginId, mode, description, -1, false);
   }
 
   /**
@@ -33,7 +36,7 @@ public final class ParsedModule {
    * export (the float rewrite): the artifact describes the original.
    */
   public EngineArtifact compileRewritten(String pluginId, ExecutionMode mode, ModuleDescription original) {
-    return compile(pluginId, mode, original, -1);
+    return compile(pluginId, mode, original, -1, false);
   }
 
   /**
@@ -42,42 +45,98 @@ public final class ParsedModule {
    * knows its fuel counter global.
    */
   public EngineArtifact compileMetered(String pluginId, ExecutionMode mode, ModuleDescription original) {
+    return compileMetered(pluginId, mode, original, FUEL_FIELD);
+  }
+
+  /**
+   * Like {@link #compileMetered(String, ExecutionMode, ModuleDescription)}, with the counter a machine field
+   * ({@link FuelField}) only when {@code fuelField}.
+   */
+  public EngineArtifact compileMetered(
+      String pluginId, ExecutionMode mode, ModuleDescription original, boolean fuelField) {
     // The rewriter appends the counter after every other global: it is the last one.
     int counter =
         module.importSection().count(run.endive.wasm.types.ExternalType.GLOBAL)
             + module.globalSection().globals().length
             - 1;
-    return compile(pluginId, mode, original, counter);
+    return compile(pluginId, mode, original, counter, fuelField);
   }
 
   /**
-   * Whether a metered module's fuel counter becomes a field of its compiled machine ({@link FuelField}); the system
-   * property {@code terrarium.fuelField=false} keeps it a global, for comparison.
+   * Whether a metered module's fuel counter becomes a field of its compiled machine ({@link FuelField}) by default;
+   * the system property {@code terrarium.fuelField=false} keeps it a global, for comparison. A host reads the
+   * property when it is built ({@link #fuelFieldProperty()}); this is the value at class initialisation.
    */
-  static final boolean FUEL_FIELD = !"false".equals(System.getProperty("terrarium.fuelField"));
+  static final boolean FUEL_FIELD = fuelFieldProperty();
 
-  private EngineArtifact compile(String pluginId, ExecutionMode mode, ModuleDescription described, int counter) {
+  /** Returns whether the system property {@code terrarium.fuelField} asks for the counter as a field (now). */
+  public static boolean fuelFieldProperty() {
+    return !"false".equals(System.getProperty("terrarium.fuelField"));
+  }
+
+  private EngineArtifact compile(
+      String pluginId, ExecutionMode mode, ModuleDescription described, int counter, boolean fuelField) {
     Function<Instance, Machine> factory = null;
-    if (mode == ExecutionMode.COMPILER && counter >= 0 && FUEL_FIELD) {
+    if (mode == ExecutionMode.COMPILER && counter >= 0 && fuelField) {
+      FuelField.Compiled compiled;
       try {
-        factory = FuelField.compile(module, counter);
+        compiled = FuelField.compileMeasured(module, counter);
       } catch (RuntimeException | LinkageError e) {
-        factory = null; // compiled as usual below, with the counter a global
+        compiled = null; // compiled as usual below, with the counter a global
       }
-      if (factory != null) {
-        return new EngineArtifact(module, described, factory, counter, true);
+      if (compiled != null) {
+        return new EngineArtifact(
+            module, described, compiled.factory(), counter, true, weight(compiled.classBytes()));
       }
     }
+    long classBytes = 0;
     if (mode == ExecutionMode.COMPILER) {
+      // What MachineFactoryCompiler.compile() does without a cache, through Endive's exported internal API, which
+      // also shows the generated class files (a Cache would, at the price of writing and reading a jar).
       try {
-        factory =
-            MachineFactoryCompiler.builder(module)
+        CompilerResult result =
+            Compiler.builder(module)
                 .withInterpreterFallback(InterpreterFallback.SILENT)
+                .withClassCollectorFactory(ClassLoadingCollector::new)
+                .build()
                 .compile();
+        ClassLoadingCollector collector = (ClassLoadingCollector) result.collector();
+        for (byte[] c : collector.classBytes().values()) {
+          classBytes += c.length;
+        }
+        factory = new MachineFactory(module, collector.machineFactory());
       } catch (RuntimeException | LinkageError e) {
         throw Engine.unsupported(pluginId, "compiling the module to JVM bytecode failed", e);
       }
     }
-    return new EngineArtifact(module, described, factory, counter, false);
+    return new EngineArtifact(module, described, factory, counter, false, weight(classBytes));
   }
+
+  /**
+   * Estimates the heap and metaspace an artifact of this module keeps alive, in bytes: the module binary (its data
+   * segments and custom sections stay in the parsed module), {@value #BYTES_PER_MODULE} bytes of parsed-module
+   * overhead, {@value #BYTES_PER_INSTRUCTION} bytes of heap per parsed instruction, and for compiled code {@value
+   * #BYTES_PER_CLASS_BYTE} bytes of metaspace and heap per byte of the generated class files ({@code classBytes};
+   * when the compiler handed over none, -1, they are estimated as {@value #CLASS_BYTES_PER_MODULE} bytes plus
+   * {@value #CLASS_BYTES_PER_INSTRUCTION} per instruction). The factors were measured on sample modules with
+   * JDK 17 (heap after GC and metaspace used, per module; docs/architecture.md, "Decisions").
+   */
+  long weight(long classBytes) {
+    long instructions = 0;
+    for (var body : module.codeSection().functionBodies()) {
+      instructions += body.instructions().size();
+    }
+    long classes =
+        classBytes >= 0 ? classBytes : CLASS_BYTES_PER_MODULE + instructions * CLASS_BYTES_PER_INSTRUCTION;
+    return description.size()
+        + BYTES_PER_MODULE
+        + instructions * BYTES_PER_INSTRUCTION
+        + classes * BYTES_PER_CLASS_BYTE;
+  }
+
+  static final long BYTES_PER_MODULE = 4096;
+  static final long BYTES_PER_INSTRUCTION = 80;
+  static final long BYTES_PER_CLASS_BYTE = 2;
+  static final long CLASS_BYTES_PER_MODULE = 50_000;
+  static final long CLASS_BYTES_PER_INSTRUCTION = 8;
 }

@@ -164,7 +164,7 @@ class LoadFuzzTest {
         .executionMode(mode)
         .grants(grants)
         .limits(limits)
-        .cacheMaximumBytes(8L << 20)
+        .moduleCache(dev.terrarium.host.ModuleCache.create(64L << 20))
         .hostFunction(
             "host",
             "fail",
