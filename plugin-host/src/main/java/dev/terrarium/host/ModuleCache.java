@@ -59,6 +59,9 @@ public final class ModuleCache {
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder compilations = new LongAdder();
+  /** The compilations in progress, one per key. */
+  private final java.util.concurrent.ConcurrentHashMap<Key, java.util.concurrent.CompletableFuture<EngineArtifact>>
+      compiling = new java.util.concurrent.ConcurrentHashMap<>();
 
   private ModuleCache(long maximumWeight) {
     this.maximumWeight = maximumWeight;
@@ -103,15 +106,41 @@ public final class ModuleCache {
 
   /** Returns the artifact for {@code key}, compiling it with {@code compiler} if no one has yet. */
   EngineArtifact computeIfAbsent(Key key, Supplier<EngineArtifact> compiler) {
-    return cache.asMap()
-        .computeIfAbsent(
-            key,
-            k -> {
-              EngineArtifact a = compiler.get();
-              compilations.increment();
-              return a;
-            });
+    // Compilation runs outside the map's locks (a large module takes minutes to compile, and a map's compute
+    // function would hold up every other key in its bin for that long). One loader per key compiles; the others
+    // wait for its result, and compile themselves only if it failed, so that each sees its own error.
+    while (true) {
+      EngineArtifact cached = cache.getIfPresent(key);
+      if (cached != null) {
+        return cached;
+      }
+      java.util.concurrent.CompletableFuture<EngineArtifact> mine = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<EngineArtifact> other = compiling.putIfAbsent(key, mine);
+      if (other != null) {
+        try {
+          return other.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+          continue; // the other loader failed: try again, and meet the failure (or success) first-hand
+        }
+      }
+      try {
+        EngineArtifact a = cache.getIfPresent(key); // compiled between our look and our claim
+        if (a == null) {
+          a = compiler.get();
+          compilations.increment();
+          cache.put(key, a);
+        }
+        mine.complete(a);
+        return a;
+      } catch (RuntimeException | Error e) {
+        mine.completeExceptionally(e);
+        throw e;
+      } finally {
+        compiling.remove(key, mine);
+      }
+    }
   }
+
 
   /** Drops every cached module (plugins already loaded keep theirs). */
   public void invalidateAll() {
