@@ -14,6 +14,14 @@ import org.junit.jupiter.api.Test;
 
 /** Compilations run outside the cache's locks: one per key at a time, never holding up other keys. */
 class ModuleCacheCompileTest {
+  /** Threads of the test's own: the common pool may have a single worker on a small machine. */
+  private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+
+  @org.junit.jupiter.api.AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
   private static EngineArtifact artifact() {
     try (PluginHost host = Fixtures.host(ExecutionMode.INTERPRETER).build()) {
       return host.load(Fixtures.fixture("add"), Fixtures.manifest("add")).artifact();
@@ -46,13 +54,17 @@ class ModuleCacheCompileTest {
                         throw new IllegalStateException(e);
                       }
                       return artifact;
-                    }));
+                    }),
+            threads);
     Thread.sleep(100);
     CompletableFuture<EngineArtifact> fast =
-        CompletableFuture.supplyAsync(() -> cache.computeIfAbsent(key("b"), () -> artifact));
-    assertThat(fast.get(5, TimeUnit.SECONDS)).isSameAs(artifact);
-    assertThat(slow).isNotDone();
-    release.countDown();
+        CompletableFuture.supplyAsync(() -> cache.computeIfAbsent(key("b"), () -> artifact), threads);
+    try {
+      assertThat(fast.get(5, TimeUnit.SECONDS)).isSameAs(artifact);
+      assertThat(slow).isNotDone();
+    } finally {
+      release.countDown();
+    }
     assertThat(slow.get(5, TimeUnit.SECONDS)).isSameAs(artifact);
     assertThat(cache.stats().compilations()).isEqualTo(2);
   }
@@ -79,7 +91,8 @@ class ModuleCacheCompileTest {
                           Thread.currentThread().interrupt();
                         }
                         throw new IllegalStateException("compilation " + n + " failed");
-                      })));
+                      }),
+              threads));
     }
     for (CompletableFuture<EngineArtifact> load : loads) {
       assertThatThrownBy(() -> load.get(10, TimeUnit.SECONDS))
@@ -112,7 +125,8 @@ class ModuleCacheCompileTest {
                       }
                       return artifact;
                     });
-              }));
+              },
+              threads));
     }
     go.countDown();
     for (CompletableFuture<EngineArtifact> load : good) {
