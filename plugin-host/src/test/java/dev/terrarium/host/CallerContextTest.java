@@ -245,4 +245,31 @@ class CallerContextTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("attachment");
   }
+
+  /** Not annotated @HostImports. */
+  interface Plain {
+    void nothing();
+  }
+
+  @Test
+  void hostImportsPerInstance_refusesBadArguments_namingThem_andTheBuilderStillWorks() throws PluginError {
+    PluginHost.Builder builder = PluginHost.builder();
+    assertThatThrownBy(() -> builder.hostImportsPerInstance(null, ctx -> null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("type");
+    assertThatThrownBy(() -> builder.hostImportsPerInstance(KeyValueStore.class, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("factory of " + KeyValueStore.class.getName());
+    assertThatThrownBy(() -> builder.hostImportsPerInstance(Plain.class, ctx -> () -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is not an interface annotated @HostImports");
+    try (PluginHost host =
+        builder.hostImportsPerInstance(KeyValueStore.class, ctx -> new TenantStore(ctx.tenant())).build();
+        PluginInstance i =
+            host.load(SamplePlugins.bytes("greeter-c.wasm")).instantiate(host.tenant("t"), InstanceOptions.defaults())) {
+      Greeter g = i.exports(Greeter.class);
+      g.store("k", "v");
+      assertThat(g.lookup("k")).contains("t:v");
+    }
+  }
 }

@@ -328,6 +328,16 @@ class CancellationTest {
   }
 
   @Test
+  void cancelWithoutAWait_isRefused_andTheInstanceCarriesOn() {
+    try (PluginHost host = Fixtures.host(ExecutionMode.COMPILER).build();
+        PluginInstance i = host.load(Fixtures.fixture("loop"), Fixtures.manifest("loop")).instantiate()) {
+      assertThatThrownBy(() -> i.cancel(null)).isInstanceOf(NullPointerException.class).hasMessage("wait");
+      assertThat(i.usable()).isTrue();
+      assertThat(i.call("noop")).isEmpty();
+    }
+  }
+
+  @Test
   void cancelledCall_isAPluginException_withAStableCode() {
     assertThat(PluginException.class).isAssignableFrom(CallCancelledException.class);
     assertThatThrownBy(

@@ -3,7 +3,6 @@ package dev.terrarium.host.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A guest's standard input over any {@link InputStream}, read so that the guest can always be stopped: the
@@ -80,9 +79,6 @@ public final class InputPump extends InputStream {
           startPump();
           lock.notifyAll();
         }
-        if (Thread.currentThread().isInterrupted()) {
-          throw new GuestStop("stopped while waiting for standard input");
-        }
         long waitNanos = Long.MAX_VALUE;
         if (idle != 0) {
           waitNanos = deadline - System.nanoTime();
@@ -94,16 +90,7 @@ public final class InputPump extends InputStream {
             throw new GuestStop("no input for longer than the session's idle timeout");
           }
         }
-        try {
-          if (waitNanos == Long.MAX_VALUE) {
-            lock.wait();
-          } else {
-            TimeUnit.NANOSECONDS.timedWait(lock, waitNanos);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt(); // the slot that interrupted clears it when the call exits
-          throw new GuestStop("stopped while waiting for standard input");
-        }
+        GuestStop.await(lock, waitNanos, "waiting for standard input");
       }
       int n = Math.min(len, end - start);
       System.arraycopy(buffer, start, b, off, n);

@@ -55,7 +55,7 @@ public final class OutputPump extends OutputStream {
       }
       // A write larger than the buffer waits for it to empty and then goes in whole (the buffer grows for it).
       while (count > 0 && count + len > Math.max(CAPACITY, len)) {
-        await("writing its output");
+        GuestStop.await(lock, Long.MAX_VALUE, "writing its output");
         throwPendingError();
       }
       if (buffer.length < count + len) {
@@ -80,19 +80,6 @@ public final class OutputPump extends OutputStream {
     }
   }
 
-  /** Waits on the lock, interruptibly: an interrupt (a stop) ends the guest's call. Hold the lock. */
-  private void await(String what) {
-    if (Thread.currentThread().isInterrupted()) {
-      throw new GuestStop("stopped while " + what);
-    }
-    try {
-      lock.wait();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // the slot that interrupted clears it when the call exits
-      throw new GuestStop("stopped while " + what);
-    }
-  }
-
   /**
    * Waits until everything written so far is in the stream (or the stream failed). Interruptible: a stop ends
    * the wait with {@link GuestStop}.
@@ -100,7 +87,7 @@ public final class OutputPump extends OutputStream {
   public void drain() {
     synchronized (lock) {
       while ((count > 0 || writing) && error == null) {
-        await("its output was written");
+        GuestStop.await(lock, Long.MAX_VALUE, "waiting for its output to be written");
       }
     }
   }
