@@ -147,8 +147,13 @@ public final class InstanceFuel {
       account.register(this);
       registered = true;
     }
-    // The call owns the whole lease while it runs (so that a concurrent close cannot return it twice).
-    long start = lease.getAndSet(0);
+    // The call owns the whole lease while it runs. Plain accesses, not an atomic exchange: calls on an instance
+    // are confined to one at a time, and the exchange (a locked instruction, with the JIT's reaction to it) was
+    // the largest part of a metered call's cost. The one race this leaves is documented on close().
+    long start = lease.getPlain();
+    if (start != 0) {
+      lease.setPlain(0);
+    }
     Long cap = perCallCap();
     if (cap != null && start > cap) {
       // Rare: a per-call cap below the lease. What the call may not use goes back now.
@@ -166,9 +171,9 @@ public final class InstanceFuel {
    * call (the lease is empty while a call runs). Plain stores and one volatile read: this is on every call.
    *
    * <p>If {@link #close} runs on another thread at this very moment it may miss the lease, which then stays spent
-   * (the tenant over-charged by at most one slice, once); it can never be returned twice, since both sides take it
-   * with {@code getAndSet}. In the same race the call's use may be counted twice in the tenant's statistics (never
-   * in its bucket).
+   * (the tenant over-charged by at most one slice, once); what is left at settlement is returned once, since both
+   * sides return it with {@code getAndSet}. In the same race the call's use may be counted twice in the tenant's
+   * statistics (never in its bucket). See {@link #close} for the race at the start of a call.
    */
   void settleConfined(long callUsed, long newLease) {
     confinedUsed.lazySet(confinedUsed.getPlain() + callUsed);
@@ -191,6 +196,12 @@ public final class InstanceFuel {
   /**
    * Returns the instance's lease to the tenant's bucket; later calls keep nothing. Call it when the instance
    * closes. A call still running when it is closed returns what it leaves when it settles.
+   *
+   * <p>A call takes the lease with plain accesses ({@link #beginCall}), so a close on one thread that races with
+   * a call just starting on another, before that call is seen to run, may return a lease the call also uses:
+   * the tenant is then under-charged by at most that lease (one slice), once, for an instance whose use the
+   * application itself made overlap with its close. Closing an idle instance, or one whose call is running (the
+   * runtime waits for it to end), returns the lease exactly once.
    *
    * @throws RuntimeException what the ledger throws (the lease is then lost to the tenant, never given twice)
    */
