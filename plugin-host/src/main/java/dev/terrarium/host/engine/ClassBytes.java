@@ -15,16 +15,30 @@ final class ClassBytes {
 
   /** Returns the summed (uncompressed) size of the class files in an Endive class jar. */
   static long size(byte[] jar) {
+    return size(classes(jar));
+  }
+
+  /** Returns the summed size of {@code classes}. */
+  static long size(Iterable<byte[]> classes) {
     long total = 0;
+    for (byte[] c : classes) {
+      total += c.length;
+    }
+    return total;
+  }
+
+  /** Returns the class files of an Endive class jar. */
+  static java.util.List<byte[]> classes(byte[] jar) {
+    java.util.List<byte[]> classes = new java.util.ArrayList<>();
     try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
       for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
         if (e.getName().endsWith(".class")) {
-          total += in.transferTo(java.io.OutputStream.nullOutputStream());
+          classes.add(in.readAllBytes());
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return total;
+    return classes;
   }
 }

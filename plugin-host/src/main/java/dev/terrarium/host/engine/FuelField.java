@@ -60,8 +60,13 @@ public final class FuelField {
     return c == null ? null : c.factory();
   }
 
-  /** A machine factory and the summed size of the class files it loaded. */
-  record Compiled(Function<Instance, Machine> factory, long classBytes) {}
+  /** A machine factory and the class files it loaded. */
+  record Compiled(Function<Instance, Machine> factory, java.util.List<byte[]> classes) {
+    /** Returns the summed size of the class files. */
+    long classBytes() {
+      return ClassBytes.size(classes);
+    }
+  }
 
   /** Like {@link #compile}, also telling the size of the (rewritten) classes, or {@code null}. */
   static Compiled compileMeasured(WasmModule module, int counter) {
@@ -109,7 +114,7 @@ public final class FuelField {
                   public void putIfAbsent(String key, byte[] data) {}
                 })
             .compile();
-    return new Compiled(factory, ClassBytes.size(rewritten));
+    return new Compiled(factory, ClassBytes.classes(rewritten));
   }
 
   /** Rewrites every class of an Endive class jar; {@code null} when the machine class or no access is found. */

@@ -85,6 +85,7 @@ public final class ParsedModule {
         compiled = null; // compiled as usual below, with the counter a global
       }
       if (compiled != null) {
+        HugeMethods.warnIfAny(pluginId, compiled.classes());
         return new EngineArtifact(
             module, described, compiled.factory(), counter, true, weight(compiled.classBytes()));
       }
@@ -101,9 +102,8 @@ public final class ParsedModule {
                 .build()
                 .compile();
         ClassLoadingCollector collector = (ClassLoadingCollector) result.collector();
-        for (byte[] c : collector.classBytes().values()) {
-          classBytes += c.length;
-        }
+        classBytes = ClassBytes.size(collector.classBytes().values());
+        HugeMethods.warnIfAny(pluginId, collector.classBytes().values());
         factory = new MachineFactory(module, collector.machineFactory());
       } catch (RuntimeException | LinkageError e) {
         throw Engine.unsupported(pluginId, "compiling the module to JVM bytecode failed", e);
