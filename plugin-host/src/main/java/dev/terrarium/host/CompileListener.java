@@ -10,7 +10,7 @@ package dev.terrarium.host;
  * <p>Events of one compile arrive one at a time and in order: {@link CompileEvent.Kind#STARTED STARTED} and the
  * end ({@link CompileEvent.Kind#FINISHED FINISHED} or {@link CompileEvent.Kind#FAILED FAILED}) on the thread that
  * compiles, {@link CompileEvent.Kind#PROGRESS PROGRESS} on the host's progress thread. Return quickly: the compile
- * (or the progress of others) waits for the listener. What the listener throws is ignored.
+ * (or the progress of others) waits for the listener. An exception the listener throws is ignored.
  */
 @FunctionalInterface
 public interface CompileListener {

@@ -57,20 +57,23 @@ final class Compiles implements AutoCloseable {
     @SuppressWarnings("unchecked")
     CompletableFuture<EngineArtifact>[] started = new CompletableFuture[1];
     CompletableFuture<EngineArtifact> future =
-        running.computeIfAbsent(
-            key,
-            k -> started[0] = threads.submit(() -> cache.computeIfAbsent(k, () -> observed(subject, true, compile))));
+        running.computeIfAbsent(key, k -> started[0] = threads.submit(() -> compileInBackground(k, subject, compile)));
     if (started[0] != null) {
       CompletableFuture<EngineArtifact> mine = started[0];
-      mine.whenComplete(
-          (a, e) -> {
-            if (e != null && !(e instanceof CancellationException)) {
-              failed.put(key, loadFailure(subject, e));
-            }
-            running.remove(key, mine);
-          });
+      mine.whenComplete((a, e) -> running.remove(key, mine));
     }
     return future;
+  }
+
+  private EngineArtifact compileInBackground(
+      ModuleCache.Key key, Subject subject, Supplier<EngineArtifact> compile) {
+    try {
+      return cache.computeIfAbsent(key, () -> observed(subject, true, compile));
+    } catch (RuntimeException | Error e) {
+      // Recorded before the future fails, so that a load that sees the failure does not compile again.
+      failed.put(key, loadFailure(subject, e));
+      throw e;
+    }
   }
 
   private EngineArtifact observed(Subject subject, boolean background, Supplier<EngineArtifact> compile) {
