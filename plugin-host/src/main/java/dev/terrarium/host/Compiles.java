@@ -76,7 +76,8 @@ final class Compiles implements AutoCloseable {
     }
   }
 
-  private EngineArtifact observed(Subject subject, boolean background, Supplier<EngineArtifact> compile) {
+  /** Runs {@code compile}, telling the listener when it starts, while it runs, and how it ends. */
+  private <T> T observed(Subject subject, boolean background, Supplier<T> compile) {
     if (listener == null) {
       return compile.get();
     }
@@ -95,13 +96,13 @@ final class Compiles implements AutoCloseable {
               }
             });
     try {
-      EngineArtifact artifact = compile.get();
+      T compiled = compile.get();
       stopTicks.run();
       synchronized (order) {
         ended[0] = true;
         emit(subject, CompileEvent.Kind.FINISHED, background, start, null);
       }
-      return artifact;
+      return compiled;
     } catch (RuntimeException | Error e) {
       stopTicks.run();
       synchronized (order) {

@@ -341,6 +341,40 @@ class TieredStartTest {
   }
 
   @Test
+  void aReusingPool_replacesItsInterpretedInstance_whenItComesBackAfterTheCompile() throws Exception {
+    Recorder recorder = Recorder.holding();
+    try (PluginHost h =
+            Fixtures.host(ExecutionMode.COMPILER).tiering(Tiering.always()).compileListener(recorder, NO_PROGRESS).build();
+        dev.terrarium.host.pool.InstancePool pool =
+            dev.terrarium.host.pool.InstancePool.builder(h.load(fixture("add"), manifest("add")), h.tenant("t"))
+                .maxSize(1)
+                .resetPolicy(dev.terrarium.host.pool.ResetPolicy.REUSE)
+                .build()) {
+      assertThat(recorder.backgroundStarted.await(30, SECONDS)).isTrue();
+      PluginInstance first;
+      try (var lease = pool.borrow()) {
+        first = lease.instance();
+        assertThat(first.compiled()).isFalse();
+        assertThat(first.call("add", 1, 2)).containsExactly(3);
+      }
+      try (var lease = pool.borrow()) {
+        assertThat(lease.instance()).as("reused while the plugin is interpreted").isSameAs(first);
+      }
+      recorder.release();
+      pool.plugin().whenCompiled().get(60, SECONDS);
+      try (var lease = pool.borrow()) {
+        assertThat(lease.instance()).as("the idle instance is lent once more").isSameAs(first);
+      }
+      try (var lease = pool.borrow()) {
+        assertThat(lease.instance()).as("and replaced when it came back").isNotSameAs(first);
+        assertThat(lease.instance().compiled()).isTrue();
+        assertThat(lease.instance().call("add", 1, 2)).containsExactly(3);
+      }
+      assertThat(pool.stats().brokenReplaced()).as("not counted as broken").isZero();
+    }
+  }
+
+  @Test
   void aBackgroundCompile_goesIntoTheSharedModuleCache_forEveryHost() throws Exception {
     ModuleCache cache = ModuleCache.create(ModuleCache.SHARED_MAXIMUM_WEIGHT);
     Recorder later = Recorder.recording();
