@@ -10,8 +10,8 @@ import java.util.OptionalLong;
  * compiler works on a thread of the host meanwhile, and instances created after it finishes run compiled code
  * ({@link Plugin#whenCompiled()}). Instances created before keep the interpreter. Both tiers run the same checked,
  * metered module, so fuel, limits and results are the same in both; only speed differs. Compiling a large module
- * takes long (about ten seconds per megabyte of code on a typical core, more for the largest; see docs/performance.md),
- * while the interpreter starts at once.
+ * takes long, from about a second per megabyte for simple code to over ten for a large program (yosys, 31 MB: six
+ * to eight minutes on one core; see docs/performance.md), while the interpreter starts at once.
  */
 public final class Tiering {
   /**
