@@ -248,7 +248,9 @@ final class RunCommand implements Callable<Integer> {
     String what = e.pluginId() + " (" + CompileProgress.size(e.moduleBytes()) + ")";
     switch (e.kind()) {
       case STARTED -> io.note(
-          (e.background() ? "running " + what + " in the interpreter while it compiles in the background" : "compiling " + what));
+          e.background()
+              ? "running " + what + " in the interpreter while it compiles in the background"
+              : "compiling " + what);
       case FINISHED -> io.note("compiled " + what + " in " + e.elapsed().toMillis() + " ms");
       case FAILED -> io.note("compiling " + what + " failed: " + e.failure().getMessage());
       case PROGRESS -> {}

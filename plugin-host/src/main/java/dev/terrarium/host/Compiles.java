@@ -49,7 +49,8 @@ final class Compiles implements AutoCloseable {
    * before. It fails with the compile's {@link PluginLoadException}, or a {@link CancellationException} when the
    * host closes first.
    */
-  CompletableFuture<EngineArtifact> inBackground(ModuleCache.Key key, Subject subject, Supplier<EngineArtifact> compile) {
+  CompletableFuture<EngineArtifact> inBackground(
+      ModuleCache.Key key, Subject subject, Supplier<EngineArtifact> compile) {
     PluginLoadException before = failed.get(key);
     if (before != null) {
       return CompletableFuture.failedFuture(before);

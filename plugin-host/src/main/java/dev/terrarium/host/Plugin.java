@@ -34,7 +34,8 @@ public final class Plugin {
   /** What new instances are created from: the interpreted module until a background compile replaces it. */
   private volatile EngineArtifact artifact;
   /** Completes with this plugin once new instances run compiled code. */
-  private final java.util.concurrent.CompletableFuture<Plugin> compiled = new java.util.concurrent.CompletableFuture<>();
+  private final java.util.concurrent.CompletableFuture<Plugin> compiled =
+      new java.util.concurrent.CompletableFuture<>();
   private final Grants grants;
   private final PluginLimits limits;
   private final boolean importsWasi;

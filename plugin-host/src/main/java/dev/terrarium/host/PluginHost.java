@@ -603,8 +603,8 @@ public final class PluginHost implements AutoCloseable {
     }
 
     /**
-     * Reports this host's compiles to {@code listener}: start, progress every {@link #DEFAULT_PROGRESS_INTERVAL},
-     * end (see {@link CompileListener} for the threads it is called on).
+     * Reports this host's compiles to {@code listener}: start, progress every {@link
+     * PluginHost#DEFAULT_PROGRESS_INTERVAL}, end (see {@link CompileListener} for the threads it is called on).
      */
     public Builder compileListener(CompileListener listener) {
       return compileListener(listener, DEFAULT_PROGRESS_INTERVAL);

@@ -53,7 +53,8 @@ public final class CompileThreads implements AutoCloseable {
       }
       if (compiler == null) {
         compiler =
-            new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), this::compileThread);
+            new ThreadPoolExecutor(
+                1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), this::compileThread);
         compiler.allowCoreThreadTimeOut(true);
       }
       executor = compiler;
