@@ -169,6 +169,39 @@ class TieredStartTest {
     assertThat(kernelsOn(Fixtures.host(ExecutionMode.INTERPRETER))).containsExactly(interpreted);
   }
 
+  /** Greets Ana in a new instance of the Rust greeter; returns the greeting and the fuel the instance used. */
+  private static List<Object> greetAna(Plugin greeter, Tenant t) {
+    long before = t.used();
+    String greeting;
+    try (PluginInstance i = greeter.instantiate(t, InstanceOptions.defaults())) {
+      greeting = i.exports(dev.terrarium.samples.abi.Greeter.class).greet("Ana");
+    }
+    return List.of(greeting, t.used() - before);
+  }
+
+  @Test
+  void aMeteredRustPlugin_givesTheSameResultAndFuelInBothTiers() throws Exception {
+    Recorder recorder = Recorder.holding();
+    try (PluginHost h =
+        PluginHost.builder()
+            .moduleCache(ModuleCache.create(ModuleCache.SHARED_MAXIMUM_WEIGHT))
+            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new TypedBindingsTest.MemoryStore())
+            .meterFuel()
+            .tiering(Tiering.always())
+            .compileListener(recorder, NO_PROGRESS)
+            .build()) {
+      Tenant t = h.tenant("t", budget(Long.MAX_VALUE / 4));
+      Plugin greeter = h.load(Fixtures.bytes("greeter-rust.wasm"));
+      assertThat(recorder.backgroundStarted.await(30, SECONDS)).isTrue();
+      List<Object> interpreted = greetAna(greeter, t);
+      recorder.release();
+      greeter.whenCompiled().get(60, SECONDS);
+      assertThat(greetAna(greeter, t)).isEqualTo(interpreted);
+      assertThat(interpreted.get(0)).isEqualTo("Hello, Ana!");
+      assertThat((Long) interpreted.get(1)).isPositive();
+    }
+  }
+
   /** What a call did: its results or exception, its fuel, and the memory after it. */
   private record Outcome(String what, long fuel, int pages) {}
 
