@@ -4,7 +4,6 @@ import dev.terrarium.api.MountMode;
 import dev.terrarium.api.PluginLimits;
 import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
-import dev.terrarium.host.ExecutionMode;
 import dev.terrarium.host.ExportDescription;
 import dev.terrarium.host.GuestFunction;
 import dev.terrarium.api.FuelPolicy;
@@ -138,7 +137,17 @@ final class RunCommand implements Callable<Integer> {
           + " 2s, 1m, 1h or ISO-8601 (PT2S). Past it the module is interrupted (exit 70). Default: none.")
   private Duration timeout;
 
-  @Option(names = "--interpreter", description = "Interpret the module instead of compiling it to JVM bytecode.")
+  @Option(
+      names = "--tier",
+      paramLabel = "TIER",
+      converter = Tier.Converter.class,
+      description = "How to run the module: auto (the default) compiles it to JVM bytecode first, except that a"
+          + " module larger than 1 MiB starts in the interpreter at once while it compiles in the background;"
+          + " compiler always compiles it first; interpreter never compiles it. Fuel and results are the same in"
+          + " every tier. On a terminal, a compile the run waits for shows its progress on standard error.")
+  private Tier tier;
+
+  @Option(names = "--interpreter", description = "The same as --tier interpreter.")
   private boolean interpreter;
 
   @Option(
@@ -186,11 +195,12 @@ final class RunCommand implements Callable<Integer> {
     if (fuel != null && fuel < 1) {
       throw new UsageException("--fuel must be at least 1, was " + fuel);
     }
-    PluginHost.Builder builder =
-        PluginHost.builder()
-            .grants(CliPolicy.grants(dirs))
-            .limits(limits)
-            .executionMode(interpreter ? ExecutionMode.INTERPRETER : ExecutionMode.COMPILER);
+    PluginHost.Builder builder = tier().configure(PluginHost.builder().grants(CliPolicy.grants(dirs)).limits(limits));
+    if (io.err() == System.err && System.console() != null) {
+      builder.compileListener(new CompileProgress(io.err(), fileName));
+    } else if (verbose()) {
+      builder.compileListener(this::noteCompile);
+    }
     boolean metered = fuel != null || printFuel;
     if (metered) {
       builder.meterFuel();
@@ -221,6 +231,29 @@ final class RunCommand implements Callable<Integer> {
       }
       io.flush();
       memoryFileSystems.forEach(MemoryFileSystem::close);
+    }
+  }
+
+  /** The tier asked for by --tier or --interpreter (which must agree), else auto. */
+  private Tier tier() {
+    if (interpreter && tier != null && tier != Tier.INTERPRETER) {
+      throw new UsageException(
+          "--interpreter contradicts --tier " + tier.optionValue() + "; give only one of them");
+    }
+    return interpreter ? Tier.INTERPRETER : tier == null ? Tier.AUTO : tier;
+  }
+
+  /** With --verbose: when a compile starts and ends (stderr not being a terminal, no progress line is drawn). */
+  private void noteCompile(dev.terrarium.host.CompileEvent e) {
+    String what = e.pluginId() + " (" + CompileProgress.size(e.moduleBytes()) + ")";
+    switch (e.kind()) {
+      case STARTED -> io.note(
+          e.background()
+              ? "running " + what + " in the interpreter while it compiles in the background"
+              : "compiling " + what);
+      case FINISHED -> io.note("compiled " + what + " in " + e.elapsed().toMillis() + " ms");
+      case FAILED -> io.note("compiling " + what + " failed: " + e.failure().getMessage());
+      case PROGRESS -> {}
     }
   }
 

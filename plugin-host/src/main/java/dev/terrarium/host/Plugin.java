@@ -21,12 +21,21 @@ import java.util.Set;
 
 /**
  * A loaded plugin: a checked, compiled module with its manifest and the capabilities and limits in effect.
- * Immutable and thread-safe; create any number of {@link PluginInstance}s from it, from any threads.
+ * Thread-safe; create any number of {@link PluginInstance}s from it, from any threads.
+ *
+ * <p>A plugin of a large module may start in the interpreter while its module compiles in the background
+ * ({@link Tiering}): instances created after the compile finishes ({@link #whenCompiled()}) run compiled code,
+ * those created before keep the interpreter. Nothing else about the plugin changes: its manifest, grants, limits,
+ * and the fuel and results of its calls are the same in both tiers.
  */
 public final class Plugin {
   private final PluginHost host;
   private final PluginManifest manifest;
-  private final EngineArtifact artifact;
+  /** What new instances are created from: the interpreted module until a background compile replaces it. */
+  private volatile EngineArtifact artifact;
+  /** Completes with this plugin once new instances run compiled code. */
+  private final java.util.concurrent.CompletableFuture<Plugin> compiled =
+      new java.util.concurrent.CompletableFuture<>();
   private final Grants grants;
   private final PluginLimits limits;
   private final boolean importsWasi;
@@ -35,6 +44,20 @@ public final class Plugin {
   private final List<WasiSetup.Preopen> grantedPreopens;
 
   Plugin(PluginHost host, PluginManifest manifest, EngineArtifact artifact, Grants grants, PluginLimits limits) {
+    this(host, manifest, artifact, grants, limits, null);
+  }
+
+  /**
+   * A plugin that starts with {@code artifact} and, when {@code tierUp} completes with a compiled artifact of the
+   * same module, creates its new instances from that one.
+   */
+  Plugin(
+      PluginHost host,
+      PluginManifest manifest,
+      EngineArtifact artifact,
+      Grants grants,
+      PluginLimits limits,
+      java.util.concurrent.CompletableFuture<EngineArtifact> tierUp) {
     this.host = host;
     this.manifest = manifest;
     this.artifact = artifact;
@@ -58,9 +81,32 @@ public final class Plugin {
       }
     }
     this.grantedPreopens = List.copyOf(preopens);
+    if (artifact.compiled()) {
+      compiled.complete(this);
+    } else if (tierUp == null) {
+      compiled.completeExceptionally(
+          new IllegalStateException(
+              "plugin '" + id() + "' is interpreted: its host runs modules in the interpreter"
+                  + " (ExecutionMode.INTERPRETER), so it is never compiled"));
+    } else {
+      // Links, preopens and everything else above depend on the module's description, which both tiers share.
+      tierUp.whenComplete(
+          (a, e) -> {
+            if (a != null) {
+              this.artifact = a;
+              compiled.complete(this);
+            } else {
+              compiled.completeExceptionally(
+                  e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+            }
+          });
+    }
   }
 
-  /** The compiled module, shared with every plugin loaded from the same bytes through the same cache key. */
+  /**
+   * The module new instances are created from, shared with every plugin loaded from the same bytes through the same
+   * cache key.
+   */
   EngineArtifact artifact() {
     return artifact;
   }
@@ -98,9 +144,25 @@ public final class Plugin {
     return limits;
   }
 
-  /** Returns whether this plugin runs compiled to JVM bytecode (otherwise it is interpreted). */
+  /**
+   * Returns whether instances created now run compiled to JVM bytecode (otherwise they are interpreted): false
+   * while a tiered plugin's module compiles in the background, true once {@link #whenCompiled()} has completed.
+   */
   public boolean compiled() {
     return artifact.compiled();
+  }
+
+  /**
+   * Returns a future that completes with this plugin once instances created from it run compiled code: at once
+   * for a plugin loaded compiled, when the background compile finishes for a tiered one ({@link Tiering}). It
+   * completes exceptionally when that will not happen, and the plugin goes on serving from the interpreter: with
+   * the compile's {@link dev.terrarium.api.PluginLoadException} when it failed, a {@link
+   * java.util.concurrent.CancellationException} when the host was closed first, or an {@link
+   * IllegalStateException} when the host interprets every module. Completing or cancelling the returned future
+   * does not affect the plugin.
+   */
+  public java.util.concurrent.CompletableFuture<Plugin> whenCompiled() {
+    return compiled.copy();
   }
 
   /** Creates a sandbox with default options: no arguments, empty environment and stdin, output discarded. */
@@ -168,7 +230,7 @@ public final class Plugin {
             new InstanceSpec.Caller(tenant == null ? null : tenant.id(), host.nextInstanceId(), options.attachment()),
             pumps != null && pumps.pumpsOutput() ? pumps::drain : null);
     try {
-      return new PluginInstance(this, EngineInstance.create(artifact, spec), pumps);
+      return new PluginInstance(this, EngineInstance.create(this.artifact, spec), pumps);
     } catch (RuntimeException e) {
       if (pumps != null) {
         pumps.close();

@@ -81,6 +81,9 @@ public final class PluginHost implements AutoCloseable {
   @Deprecated
   public static final long DEFAULT_CACHE_BYTES = ModuleCache.SHARED_MAXIMUM_WEIGHT;
 
+  /** How often a {@link CompileListener} hears of a compile still running, by default: every second. */
+  public static final java.time.Duration DEFAULT_PROGRESS_INTERVAL = java.time.Duration.ofSeconds(1);
+
   /** Terrarium's version (from the build), part of every compiled-module cache key. */
   static final String VERSION = terrariumVersion();
 
@@ -105,6 +108,8 @@ public final class PluginHost implements AutoCloseable {
       new java.util.concurrent.ConcurrentHashMap<>();
   private final GuestThreads guestThreads;
   private final long fuelSlice;
+  private final Tiering tiering;
+  private final Compiles compiles;
 
   private PluginHost(Builder b) {
     Set<String> modules = new LinkedHashSet<>(b.grants.hostModules());
@@ -130,6 +135,8 @@ public final class PluginHost implements AutoCloseable {
     this.tenantMaxEntries = b.tenantMaxEntries;
     this.guestThreads = new GuestThreads("terrarium-guest");
     this.fuelSlice = b.fuelSlice;
+    this.tiering = b.tiering;
+    this.compiles = new Compiles(this.cache, b.compileListener, b.progressInterval, "terrarium");
   }
 
   public static Builder builder() {
@@ -148,6 +155,14 @@ public final class PluginHost implements AutoCloseable {
 
   public ExecutionMode executionMode() {
     return mode;
+  }
+
+  /**
+   * Returns which modules start in the interpreter while they compile in the background (for a host in {@link
+   * ExecutionMode#COMPILER} mode; a host that interprets never compiles).
+   */
+  public Tiering tiering() {
+    return tiering;
   }
 
   Map<String, HostFunctionDefinition> hostFunctions() {
@@ -373,7 +388,7 @@ public final class PluginHost implements AutoCloseable {
     if (given != null && given.sha256() != null && !given.sha256().equals(sha256)) {
       throw new HashMismatchException(givenId, given.sha256(), sha256);
     }
-    ModuleCache.Key key = cacheKey(sha256);
+    ModuleCache.Key key = cacheKey(sha256, mode);
     EngineArtifact artifact = cache.lookup(key);
     ParsedModule parsed = null;
     ModuleDescription description;
@@ -396,20 +411,41 @@ public final class PluginHost implements AutoCloseable {
       ParsedModule toCompile = parsed;
       String id = manifest.id();
       ModuleDescription original = description;
-      artifact =
-          cache.computeIfAbsent(
-              key,
-              () -> {
-                byte[] rewritten = rewrite(bytes, id);
-                if (costModel != null) {
-                  return Engine.parse(id, rewritten, sha256).compileMetered(id, mode, original, fuelField);
-                }
-                return rewritten == bytes
-                    ? toCompile.compile(id, mode)
-                    : Engine.parse(id, rewritten, sha256).compileRewritten(id, mode, original);
-              });
+      Compiles.Subject subject = new Compiles.Subject(id, sha256, bytes.length);
+      if (mode == ExecutionMode.COMPILER && tiering.tiers(bytes.length)) {
+        // Tiered start: the module is rewritten and parsed once, interpreted at once, and compiled from the same
+        // parsed module in the background (so both tiers run the very same code).
+        Function<ExecutionMode, EngineArtifact> runnable = runnable(bytes, toCompile, id, original, sha256);
+        EngineArtifact interpreted = runnable.apply(ExecutionMode.INTERPRETER);
+        return new Plugin(
+            this,
+            manifest,
+            interpreted,
+            effective,
+            effectiveLimits,
+            compiles.inBackground(key, subject, () -> runnable.apply(ExecutionMode.COMPILER)));
+      }
+      artifact = compiles.now(key, subject, () -> runnable(bytes, toCompile, id, original, sha256).apply(mode));
     }
     return new Plugin(this, manifest, artifact, effective, effectiveLimits);
+  }
+
+  /**
+   * Returns the module as this host runs it, ready to compile for either mode: rewritten ({@link #rewrite}) and
+   * parsed again when the rewrite changed it, else {@code parsed} itself.
+   */
+  private Function<ExecutionMode, EngineArtifact> runnable(
+      byte[] bytes, ParsedModule parsed, String id, ModuleDescription original, String sha256) {
+    byte[] rewritten = rewrite(bytes, id);
+    if (costModel != null) {
+      ParsedModule metered = Engine.parse(id, rewritten, sha256);
+      return m -> metered.compileMetered(id, m, original, fuelField);
+    }
+    if (rewritten == bytes) {
+      return m -> parsed.compile(id, m);
+    }
+    ParsedModule floats = Engine.parse(id, rewritten, sha256);
+    return m -> floats.compileRewritten(id, m, original);
   }
 
   /**
@@ -417,14 +453,19 @@ public final class PluginHost implements AutoCloseable {
    * the artifact (not grants, limits or host functions, which apply per plugin).
    */
   ModuleCache.Key cacheKey(String sha256) {
+    return cacheKey(sha256, mode);
+  }
+
+  /** Returns the cache key of the module with hash {@code sha256} as this host runs it in {@code runMode}. */
+  ModuleCache.Key cacheKey(String sha256, ExecutionMode runMode) {
     return new ModuleCache.Key(
         sha256,
         VERSION,
         Engine.version(),
-        mode,
+        runMode,
         costModel == null ? "unmetered" : costModel.key(),
         canonicalNaNs,
-        costModel != null && mode == ExecutionMode.COMPILER && fuelField);
+        costModel != null && runMode == ExecutionMode.COMPILER && fuelField);
   }
 
   /**
@@ -512,10 +553,13 @@ public final class PluginHost implements AutoCloseable {
   /**
    * Stops the watchdog and guest threads, and empties the compiled-module cache when it was this host's alone
    * ({@link Builder#cacheMaximumBytes}); a shared cache is left to its other hosts. Instances still open stop being
-   * bounded.
+   * bounded. Background compiles of tiered plugins are abandoned (those plugins stay interpreted): the queued ones
+   * never start, and one already compiling finishes on its daemon thread, which then ends (Endive's compiler cannot
+   * be interrupted), leaving its result in the module cache for other hosts.
    */
   @Override
   public void close() {
+    compiles.close();
     watchdog.close();
     guestThreads.close();
     if (privateCache) {
@@ -541,8 +585,46 @@ public final class PluginHost implements AutoCloseable {
     private FuelLedger ledger;
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private long fuelSlice = FuelAccount.DEFAULT_SLICE;
+    private Tiering tiering = Tiering.auto();
+    private CompileListener compileListener;
+    private java.time.Duration progressInterval = DEFAULT_PROGRESS_INTERVAL;
 
     private Builder() {}
+
+    /**
+     * Sets which modules start in the interpreter while they compile in the background (tiered start), when the
+     * host compiles ({@link ExecutionMode#COMPILER}). Default: {@link Tiering#auto()}, modules larger than {@link
+     * Tiering#DEFAULT_THRESHOLD_BYTES}; {@link Tiering#off()} makes {@code load} wait for every compile, {@link
+     * Tiering#always()} tiers every module.
+     */
+    public Builder tiering(Tiering newTiering) {
+      this.tiering = Objects.requireNonNull(newTiering, "tiering");
+      return this;
+    }
+
+    /**
+     * Reports this host's compiles to {@code listener}: start, progress every {@link
+     * PluginHost#DEFAULT_PROGRESS_INTERVAL}, end (see {@link CompileListener} for the threads it is called on).
+     */
+    public Builder compileListener(CompileListener listener) {
+      return compileListener(listener, DEFAULT_PROGRESS_INTERVAL);
+    }
+
+    /**
+     * Reports this host's compiles to {@code listener}, with progress every {@code progressInterval}.
+     *
+     * @throws IllegalArgumentException when the interval is not positive
+     */
+    public Builder compileListener(CompileListener listener, java.time.Duration progressInterval) {
+      Objects.requireNonNull(listener, "listener");
+      Objects.requireNonNull(progressInterval, "progressInterval");
+      if (progressInterval.isNegative() || progressInterval.isZero()) {
+        throw new IllegalArgumentException("the progress interval must be positive, was " + progressInterval);
+      }
+      this.compileListener = listener;
+      this.progressInterval = progressInterval;
+      return this;
+    }
 
     /**
      * Sets how much fuel a metered instance draws from its tenant's ledger at a time (default {@link

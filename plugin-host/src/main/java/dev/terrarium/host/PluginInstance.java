@@ -204,6 +204,15 @@ public final class PluginInstance implements AutoCloseable {
     return engine.memory();
   }
 
+  /**
+   * Returns whether this instance runs compiled code; otherwise it is interpreted. An instance keeps the tier of
+   * its plugin when it was created ({@link Plugin#compiled()}): one created before a tiered plugin's background
+   * compile finished stays interpreted.
+   */
+  public boolean compiled() {
+    return engine.compiled();
+  }
+
   /** Returns whether the instance still accepts calls. */
   public boolean usable() {
     return engine.unusableReason() == null;

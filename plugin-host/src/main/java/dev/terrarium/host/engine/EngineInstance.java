@@ -1175,6 +1175,11 @@ public final class EngineInstance implements AutoCloseable {
     }
   }
 
+  /** Returns whether this instance runs compiled code (its artifact's tier, fixed for its life). */
+  public boolean compiled() {
+    return artifact.compiled();
+  }
+
   /** Returns the plugin's id. */
   public String pluginId() {
     return pluginId;

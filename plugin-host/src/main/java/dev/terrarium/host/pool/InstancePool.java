@@ -397,13 +397,17 @@ public final class InstancePool implements AutoCloseable {
     }
   }
 
-  /** Takes back an instance; closes it unless the policy keeps it and it still works. */
+  /**
+   * Takes back an instance; closes it unless the policy keeps it, it still works, and it runs the plugin's current
+   * tier (an interpreted instance of a plugin whose background compile has finished is replaced by a compiled one).
+   */
   void release(Entry e, boolean discard) {
     returns.increment();
     try {
       PluginInstance instance = e.instance;
       boolean usable = instance.usable();
-      if (!usable || discard || policy == ResetPolicy.FRESH || closed) {
+      boolean outTiered = !instance.compiled() && plugin.compiled();
+      if (!usable || discard || policy == ResetPolicy.FRESH || closed || outTiered) {
         if (!usable) {
           brokenReplaced.increment();
         }
