@@ -393,23 +393,41 @@ public final class PluginHost implements AutoCloseable {
         manifest.id(), description.imports(), grants, manifest.capabilities(), hostFunctions, hostDefinitions);
     Grants effective = effectiveGrants(manifest);
     if (artifact == null) {
-      ParsedModule toCompile = parsed;
-      String id = manifest.id();
-      ModuleDescription original = description;
-      artifact =
-          cache.computeIfAbsent(
-              key,
-              () -> {
-                byte[] rewritten = rewrite(bytes, id);
-                if (costModel != null) {
-                  return Engine.parse(id, rewritten, sha256).compileMetered(id, mode, original, fuelField);
-                }
-                return rewritten == bytes
-                    ? toCompile.compile(id, mode)
-                    : Engine.parse(id, rewritten, sha256).compileRewritten(id, mode, original);
-              });
+      artifact = cache.computeIfAbsent(key, new ModuleLoader(bytes, sha256, manifest.id(), parsed, description));
     }
     return new Plugin(this, manifest, artifact, effective, effectiveLimits);
+  }
+
+  /** How this host compiles a module for its cache, or restores it from the cache's directory. */
+  private final class ModuleLoader implements ModuleCache.Loader {
+    private final byte[] bytes;
+    private final String sha256;
+    private final String id;
+    private final ParsedModule parsed;
+    private final ModuleDescription original;
+
+    ModuleLoader(byte[] bytes, String sha256, String id, ParsedModule parsed, ModuleDescription original) {
+      this.bytes = bytes;
+      this.sha256 = sha256;
+      this.id = id;
+      this.parsed = parsed;
+      this.original = original;
+    }
+
+    @Override
+    public ModuleCache.Compiled compile(boolean keepClasses) {
+      byte[] rewritten = rewrite(bytes, id);
+      ParsedModule toCompile = rewritten == bytes ? parsed : Engine.parse(id, rewritten, sha256);
+      return new ModuleCache.Compiled(
+          toCompile.compile(id, mode, original, costModel != null, fuelField, keepClasses),
+          rewritten == bytes ? null : rewritten);
+    }
+
+    @Override
+    public EngineArtifact restore(dev.terrarium.host.cache.StoredModule stored) {
+      ParsedModule toLoad = stored.rewritten() == null ? parsed : Engine.parse(id, stored.rewritten(), sha256);
+      return toLoad.restore(original, stored.metered(), stored.fuelInMachine(), stored.classJar(), stored.classBytes());
+    }
   }
 
   /**

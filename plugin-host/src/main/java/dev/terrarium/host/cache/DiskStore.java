@@ -161,6 +161,16 @@ public final class DiskStore {
     }
   }
 
+  /** Deletes entry {@code name}, if there is one (for an entry that is authentic but cannot be used). */
+  public void remove(String name) {
+    Path file = entry(name);
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cache entry " + file + " could not be deleted: " + e);
+    }
+  }
+
   private Path entry(String name) {
     Objects.requireNonNull(name, "name");
     if (!NAME.matcher(name).matches()) {
