@@ -4,7 +4,9 @@ import dev.terrarium.api.MountMode;
 import dev.terrarium.api.PluginLimits;
 import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
+import dev.terrarium.host.CacheStats;
 import dev.terrarium.host.ExecutionMode;
+import dev.terrarium.host.ModuleCache;
 import dev.terrarium.host.ExportDescription;
 import dev.terrarium.host.GuestFunction;
 import dev.terrarium.api.FuelPolicy;
@@ -71,6 +73,10 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin private Verbosity verbosity;
 
+  @Mixin private CacheOptions cacheOptions;
+
+  private final java.util.Map<String, String> env;
+
   @Option(
       names = "--invoke",
       paramLabel = "NAME",
@@ -116,7 +122,7 @@ final class RunCommand implements Callable<Integer> {
       converter = EnvVar.Converter.class,
       description = "Set an environment variable of the module. Repeatable; the last value of a name wins. The"
           + " module never sees this process's environment.")
-  private List<EnvVar> env = new ArrayList<>();
+  private List<EnvVar> envVars = new ArrayList<>();
 
   @Option(
       names = "--manifest",
@@ -170,8 +176,9 @@ final class RunCommand implements Callable<Integer> {
       description = "The module's arguments (its argv after the program name), or the --invoke arguments.")
   private List<String> args = new ArrayList<>();
 
-  RunCommand(Streams io) {
+  RunCommand(Streams io, java.util.Map<String, String> env) {
     this.io = io;
+    this.env = env;
   }
 
   private boolean verbose() {
@@ -186,8 +193,10 @@ final class RunCommand implements Callable<Integer> {
     if (fuel != null && fuel < 1) {
       throw new UsageException("--fuel must be at least 1, was " + fuel);
     }
+    ModuleCache cache = cacheOptions.open(env, io);
     PluginHost.Builder builder =
         PluginHost.builder()
+            .moduleCache(cache)
             .grants(CliPolicy.grants(dirs))
             .limits(limits)
             .executionMode(interpreter ? ExecutionMode.INTERPRETER : ExecutionMode.COMPILER);
@@ -206,9 +215,11 @@ final class RunCommand implements Callable<Integer> {
                 : FuelPolicy.builder().capacity(fuel).refill(0, Duration.ofDays(1)).build();
         tenant = host.tenant("cli", policy);
       }
+      long start = System.nanoTime();
       Plugin plugin = load(host, fileName, limits);
       if (verbose()) {
         describe(plugin);
+        describeCache(cache, (System.nanoTime() - start) / 1_000_000);
       }
       if (invoke == null) {
         return runCommand(plugin, fileName);
@@ -304,6 +315,18 @@ final class RunCommand implements Callable<Integer> {
         + ", timeout " + (l.callTimeout() == null ? "none" : l.callTimeout().toMillis() + " ms"));
   }
 
+  private void describeCache(ModuleCache cache, long millis) {
+    CacheStats s = cache.stats();
+    String where = cache.directory().map(d -> " in " + d).orElse(" (in memory only)");
+    String how =
+        s.diskHits() > 0
+            ? "loaded from the cache" + where
+            : s.compilations() > 0
+                ? "compiled" + (s.diskWrites() > 0 ? ", stored in the cache" + where : where)
+                : "interpreted, nothing to compile";
+    io.note("module: " + how + " (" + millis + " ms)");
+  }
+
   private static String mode(Mount m) {
     return switch (m.mode()) {
       case READ_ONLY -> "ro";
@@ -319,7 +342,7 @@ final class RunCommand implements Callable<Integer> {
             .stdin(io.in())
             .stdout(io.out())
             .stderr(io.err());
-    for (EnvVar v : env) {
+    for (EnvVar v : envVars) {
       b.env(v.name(), v.value());
     }
     for (String m : memoryMounts) {

@@ -79,8 +79,14 @@ public final class TerrariumCli implements Callable<Integer> {
    * @return the exit status: the guest's exit code for {@code run}, otherwise one of {@link ExitCodes}
    */
   public static int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    return execute(args, in, out, err, System.getenv());
+  }
+
+  /** Like {@link #execute(String[], InputStream, PrintStream, PrintStream)}, with {@code env} as the environment. */
+  static int execute(
+      String[] args, InputStream in, PrintStream out, PrintStream err, java.util.Map<String, String> env) {
     Streams io = new Streams(in, out, err);
-    CommandLine commandLine = commandLine(io);
+    CommandLine commandLine = commandLine(io, env);
     int status;
     try {
       status = commandLine.execute(args);
@@ -92,9 +98,9 @@ public final class TerrariumCli implements Callable<Integer> {
     return status;
   }
 
-  private static CommandLine commandLine(Streams io) {
+  private static CommandLine commandLine(Streams io, java.util.Map<String, String> env) {
     CommandLine cli = new CommandLine(new TerrariumCli(io));
-    cli.addSubcommand("run", new RunCommand(io));
+    cli.addSubcommand("run", new RunCommand(io, java.util.Map.copyOf(env)));
     cli.addSubcommand("inspect", new InspectCommand(io));
     // Settings on a CommandLine apply to the subcommands added before, so these come after addSubcommand.
     cli.setExpandAtFiles(false); // '@file' is an ordinary argument: it may be meant for the module
