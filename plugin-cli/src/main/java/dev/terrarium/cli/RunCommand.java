@@ -219,7 +219,7 @@ final class RunCommand implements Callable<Integer> {
       Plugin plugin = load(host, fileName, limits);
       if (verbose()) {
         describe(plugin);
-        describeCache(cache, (System.nanoTime() - start) / 1_000_000);
+        describeCache(cache, plugin, (System.nanoTime() - start) / 1_000_000);
       }
       if (invoke == null) {
         return runCommand(plugin, fileName);
@@ -315,7 +315,7 @@ final class RunCommand implements Callable<Integer> {
         + ", timeout " + (l.callTimeout() == null ? "none" : l.callTimeout().toMillis() + " ms"));
   }
 
-  private void describeCache(ModuleCache cache, long millis) {
+  private void describeCache(ModuleCache cache, Plugin plugin, long millis) {
     CacheStats s = cache.stats();
     String where = cache.directory().map(d -> " in " + d).orElse(" (in memory only)");
     String how =
@@ -323,7 +323,7 @@ final class RunCommand implements Callable<Integer> {
             ? "loaded from the cache" + where
             : s.compilations() > 0
                 ? "compiled" + (s.diskWrites() > 0 ? ", stored in the cache" + where : where)
-                : "interpreted, nothing to compile";
+                : plugin.compiled() ? "loaded precompiled, nothing compiled" : "interpreted, nothing to compile";
     io.note("module: " + how + " (" + millis + " ms)");
   }
 

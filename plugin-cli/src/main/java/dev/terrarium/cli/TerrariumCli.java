@@ -52,7 +52,7 @@ public final class TerrariumCli implements Callable<Integer> {
   /** Without a command: prints the usage to stderr and fails as a usage error. */
   @Override
   public Integer call() {
-    io.err().println("terrarium: missing command: use 'terrarium run' or 'terrarium inspect'");
+    io.err().println("terrarium: missing command: use 'terrarium run', 'terrarium inspect' or 'terrarium compile'");
     return ExitCodes.USAGE;
   }
 
@@ -102,6 +102,7 @@ public final class TerrariumCli implements Callable<Integer> {
     CommandLine cli = new CommandLine(new TerrariumCli(io));
     cli.addSubcommand("run", new RunCommand(io, java.util.Map.copyOf(env)));
     cli.addSubcommand("inspect", new InspectCommand(io));
+    cli.addSubcommand("compile", new CompileCommand(io));
     // Settings on a CommandLine apply to the subcommands added before, so these come after addSubcommand.
     cli.setExpandAtFiles(false); // '@file' is an ordinary argument: it may be meant for the module
     cli.setOut(writer(io.out()));

@@ -3,21 +3,28 @@ package dev.terrarium.host;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * A fingerprint of this build of Terrarium's host: the SHA-256 of the jar (or class directory) it was loaded from.
- * Compiled modules kept on disk are keyed by it as well as by the version, since two builds of one snapshot version
- * may rewrite or compile differently. Computed once, when a disk cache first needs it.
+ * A fingerprint of this build of Terrarium's host: the SHA-256 of the files of its package {@code dev.terrarium.host}
+ * and below (classes and resources, by name), wherever they were loaded from: the plugin-host jar, a class
+ * directory, or a jar that bundles them unchanged (the CLI's). Compiled modules kept on disk and precompiled plugins
+ * are keyed by it as well as by the version, since two builds of one snapshot version may rewrite or compile
+ * differently. Computed once, when first needed.
  */
 final class BuildFingerprint {
+  private static final String PREFIX = "dev/terrarium/host/";
+
   static final String VALUE = compute();
 
   private BuildFingerprint() {}
@@ -29,31 +36,36 @@ final class BuildFingerprint {
         return "unknown";
       }
       Path location = Path.of(source.getLocation().toURI());
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      Map<String, byte[]> files = new TreeMap<>();
       if (Files.isRegularFile(location)) {
-        feed(digest, location);
-      } else if (Files.isDirectory(location)) {
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(location)) {
-          files = walk.filter(Files::isRegularFile).sorted().toList();
+        try (JarFile jar = new JarFile(location.toFile())) {
+          for (JarEntry e : java.util.Collections.list(jar.entries())) {
+            if (!e.isDirectory() && e.getName().startsWith(PREFIX)) {
+              try (InputStream in = jar.getInputStream(e)) {
+                files.put(e.getName(), in.readAllBytes());
+              }
+            }
+          }
         }
-        for (Path f : files) {
-          digest.update(location.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-          digest.update((byte) 0);
-          feed(digest, f);
+      } else if (Files.isDirectory(location.resolve(PREFIX))) {
+        try (Stream<Path> walk = Files.walk(location.resolve(PREFIX))) {
+          for (Path f : walk.filter(Files::isRegularFile).toList()) {
+            files.put(location.relativize(f).toString().replace(java.io.File.separatorChar, '/'), Files.readAllBytes(f));
+          }
         }
-      } else {
+      }
+      if (files.isEmpty()) {
         return "unknown";
+      }
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (var f : files.entrySet()) {
+        digest.update(f.getKey().getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+        digest.update(f.getValue());
       }
       return HexFormat.of().formatHex(digest.digest()).substring(0, 32);
     } catch (IOException | URISyntaxException | NoSuchAlgorithmException | RuntimeException e) {
       return "unknown";
-    }
-  }
-
-  private static void feed(MessageDigest digest, Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
     }
   }
 }

@@ -237,6 +237,18 @@ public final class ModuleCache {
    * by {@code loader} (and written to the directory) if no one has yet.
    */
   EngineArtifact computeIfAbsent(Key key, Loader loader) {
+    return load(key, () -> loadOrCompile(key, loader));
+  }
+
+  /**
+   * Returns the artifact for {@code key}, held in memory or else made by {@code restore} from a precompiled
+   * plugin (neither a compilation nor a use of the directory).
+   */
+  EngineArtifact restoreIfAbsent(Key key, Supplier<EngineArtifact> restore) {
+    return load(key, restore);
+  }
+
+  private EngineArtifact load(Key key, Supplier<EngineArtifact> producer) {
     // Compilation runs outside the map's locks (a large module takes minutes to compile, and a map's compute
     // function would hold up every other key in its bin for that long). One loader per key compiles; the others
     // wait for its result, and compile themselves only if it failed, so that each sees its own error.
@@ -257,7 +269,7 @@ public final class ModuleCache {
       try {
         EngineArtifact a = cache.getIfPresent(key); // compiled between our look and our claim
         if (a == null) {
-          a = loadOrCompile(key, loader);
+          a = producer.get();
           cache.put(key, a);
         }
         mine.complete(a);
@@ -327,6 +339,58 @@ public final class ModuleCache {
         "metering=" + key.metering(),
         "canonicalNaNs=" + key.canonicalNaNs(),
         "fuelField=" + key.fuelField());
+  }
+
+  /**
+   * Returns what differs between a key's text as {@link #keyText} wrote it ({@code stored}, e.g. that of a
+   * precompiled plugin) and {@code key}, in words, or an empty list when they are the same.
+   */
+  static java.util.List<String> differences(String stored, Key key) {
+    java.util.Map<String, String> theirs = fields(stored);
+    java.util.Map<String, String> ours = fields(keyText(key));
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (var e : ours.entrySet()) {
+      String field = e.getKey();
+      String mine = e.getValue();
+      String other = theirs.get(field);
+      if (mine.equals(other)) {
+        continue;
+      }
+      out.add(
+          switch (field) {
+            case "sha256" -> "its classes were compiled for another module (sha256 " + other + ")";
+            case "terrarium" -> "it was compiled by " + other + ", but this host is " + mine;
+            case "build" -> "it was compiled by another build of " + ours.get("terrarium") + " (build " + other
+                + "; this host's is " + mine + ")";
+            case "engine" -> "it was compiled for the engine " + other + ", but this host runs " + mine;
+            case "mode" -> "it was compiled for execution mode " + other + ", but this host runs " + mine;
+            case "metering" ->
+                "unmetered".equals(other)
+                    ? "it was compiled without fuel metering, but this host meters fuel (" + mine + ")"
+                    : "unmetered".equals(mine)
+                        ? "it was compiled for fuel metering " + other + ", but this host does not meter"
+                        : "it was compiled for fuel metering " + other + ", but this host meters with " + mine;
+            case "canonicalNaNs" ->
+                "it was compiled " + ("true".equals(other) ? "with" : "without")
+                    + " NaN canonicalisation, but this host " + ("true".equals(mine) ? "canonicalises" : "does not");
+            case "fuelField" -> "it was compiled with the fuel counter " + ("true".equals(other) ? "in" : "outside")
+                + " the machine, but this host keeps it " + ("true".equals(mine) ? "in" : "outside")
+                + " (-Dterrarium.fuelField)";
+            default -> field + " is " + other + ", but this host has " + mine;
+          });
+    }
+    return out;
+  }
+
+  private static java.util.Map<String, String> fields(String text) {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (String line : text.split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        m.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    return m;
   }
 
   /** Drops every cached module (plugins already loaded keep theirs). */

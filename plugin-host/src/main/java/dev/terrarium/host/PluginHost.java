@@ -23,6 +23,9 @@ import dev.terrarium.host.metering.MeteringException;
 import dev.terrarium.host.quota.FuelAccount;
 import dev.terrarium.host.quota.FuelLedger;
 import dev.terrarium.host.quota.InMemoryFuelLedger;
+import dev.terrarium.host.cache.Precompiled;
+import dev.terrarium.host.cache.SigningKeys;
+import dev.terrarium.host.cache.StoredModule;
 import dev.terrarium.host.capability.CapabilityCheck;
 import dev.terrarium.host.capability.HostDefinitions;
 import dev.terrarium.api.HostGlobalDefinition;
@@ -105,6 +108,8 @@ public final class PluginHost implements AutoCloseable {
       new java.util.concurrent.ConcurrentHashMap<>();
   private final GuestThreads guestThreads;
   private final long fuelSlice;
+  /** The keys whose precompiled plugins this host accepts, besides the user's ({@link #trustedKeys()}). */
+  private final List<java.security.PublicKey> trustedPrecompiled;
 
   private PluginHost(Builder b) {
     Set<String> modules = new LinkedHashSet<>(b.grants.hostModules());
@@ -130,6 +135,7 @@ public final class PluginHost implements AutoCloseable {
     this.tenantMaxEntries = b.tenantMaxEntries;
     this.guestThreads = new GuestThreads("terrarium-guest");
     this.fuelSlice = b.fuelSlice;
+    this.trustedPrecompiled = List.copyOf(b.trustedPrecompiled);
   }
 
   public static Builder builder() {
@@ -360,8 +366,18 @@ public final class PluginHost implements AutoCloseable {
     }
   }
 
-  private Plugin load(byte[] bytes, PluginManifest given, String fileName, PluginManifest fallback) {
-    Objects.requireNonNull(bytes, "module");
+  private Plugin load(byte[] file, PluginManifest given, String fileName, PluginManifest fallback) {
+    Objects.requireNonNull(file, "module");
+    byte[] bytes = file;
+    StoredModule precompiled = null;
+    if (Precompiled.isPrecompiled(file)) {
+      String id =
+          given != null ? given.id() : fallback != null ? fallback.id()
+              : fileName != null ? PluginManifest.idFromFileName(fileName) : "precompiled";
+      Precompiled p = Precompiled.read(file, trustedKeys(), id);
+      bytes = p.module();
+      precompiled = p.stored();
+    }
     String sha256 = sha256(bytes);
     // The id failures name until the manifest is known: the given manifest's, else the one the module gets when
     // it embeds none (a module that cannot be parsed has no embedded manifest to read an id from).
@@ -374,6 +390,18 @@ public final class PluginHost implements AutoCloseable {
       throw new HashMismatchException(givenId, given.sha256(), sha256);
     }
     ModuleCache.Key key = cacheKey(sha256);
+    if (precompiled != null) {
+      List<String> differences = ModuleCache.differences(precompiled.key(), key);
+      if (!differences.isEmpty()) {
+        throw new PluginLoadException(
+            ErrorCode.LOAD_PRECOMPILED,
+            givenId,
+            "the precompiled plugin does not match this host: " + String.join("; ", differences)
+                + ". Precompile it again for this host's configuration (terrarium compile with the same"
+                + " options), or load the .wasm module.",
+            null);
+      }
+    }
     EngineArtifact artifact = cache.lookup(key);
     ParsedModule parsed = null;
     ModuleDescription description;
@@ -393,9 +421,86 @@ public final class PluginHost implements AutoCloseable {
         manifest.id(), description.imports(), grants, manifest.capabilities(), hostFunctions, hostDefinitions);
     Grants effective = effectiveGrants(manifest);
     if (artifact == null) {
-      artifact = cache.computeIfAbsent(key, new ModuleLoader(bytes, sha256, manifest.id(), parsed, description));
+      ModuleLoader loader = new ModuleLoader(bytes, sha256, manifest.id(), parsed, description);
+      if (precompiled != null) {
+        StoredModule stored = precompiled;
+        artifact = cache.restoreIfAbsent(key, () -> restorePrecompiled(loader, stored, manifest.id()));
+      } else {
+        artifact = cache.computeIfAbsent(key, loader);
+      }
     }
     return new Plugin(this, manifest, artifact, effective, effectiveLimits);
+  }
+
+  private static EngineArtifact restorePrecompiled(ModuleLoader loader, StoredModule stored, String pluginId) {
+    try {
+      return loader.restore(stored);
+    } catch (PluginLoadException e) {
+      throw e;
+    } catch (RuntimeException | LinkageError e) {
+      throw new PluginLoadException(
+          ErrorCode.LOAD_PRECOMPILED,
+          pluginId,
+          "the precompiled plugin's classes cannot be loaded (" + e + "). Precompile it again.",
+          e);
+    }
+  }
+
+  /**
+   * Compiles {@code module} as this host runs it (execution mode, metering, float options, engine) and returns it
+   * as a precompiled plugin signed with {@code signer}: a file that {@link #load(byte[])} and {@link #load(Path)}
+   * of a host with the same configuration, trusting the signer's public key, load without compiling. The user's
+   * own key ({@link #userSigningKey()}) is trusted by default; {@code terrarium compile} signs with it.
+   *
+   * @throws IllegalStateException when this host interprets (there is nothing to precompile)
+   * @throws dev.terrarium.api.PluginException when the module is malformed, invalid or cannot be compiled
+   */
+  public byte[] precompile(byte[] module, java.security.KeyPair signer) {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(signer, "signer");
+    if (mode != ExecutionMode.COMPILER) {
+      throw new IllegalStateException("this host interprets modules: there is nothing to precompile");
+    }
+    String sha256 = sha256(module);
+    String id = anonymousId(sha256, null);
+    ParsedModule parsed = Engine.parse(id, module, sha256);
+    ModuleCache.Compiled c = new ModuleLoader(module, sha256, id, parsed, parsed.description()).compile(true);
+    dev.terrarium.host.engine.Compilation compilation = c.compilation();
+    EngineArtifact a = compilation.artifact();
+    StoredModule stored =
+        new StoredModule(
+            ModuleCache.keyText(cacheKey(sha256)),
+            c.rewritten(),
+            a.metered(),
+            a.fuelInMachine(),
+            compilation.classBytes(),
+            compilation.classJar());
+    return new Precompiled(module, stored).sign(signer);
+  }
+
+  /** Returns whether {@code bytes} are a precompiled plugin ({@link #precompile}) rather than a module. */
+  public static boolean isPrecompiled(byte[] bytes) {
+    return Precompiled.isPrecompiled(Objects.requireNonNull(bytes, "bytes"));
+  }
+
+  /**
+   * Returns the user's key pair for signing precompiled plugins, making it on first use: {@code precompile.key}
+   * (owner-only) and {@code precompile.pub} beside the cache key ({@link ModuleCache#userKeyFile()}).
+   *
+   * @throws IllegalStateException when it cannot be read or made
+   */
+  public static java.security.KeyPair userSigningKey() {
+    return SigningKeys.userKeyPair(ModuleCache.userKeyFile().getParent());
+  }
+
+  /** The keys whose precompiled plugins this host accepts: the builder's and, when it exists, the user's. */
+  private List<java.security.PublicKey> trustedKeys() {
+    List<java.security.PublicKey> keys = new ArrayList<>(trustedPrecompiled);
+    java.security.PublicKey user = SigningKeys.userPublicKey(ModuleCache.userKeyFile().getParent());
+    if (user != null) {
+      keys.add(user);
+    }
+    return keys;
   }
 
   /** How this host compiles a module for its cache, or restores it from the cache's directory. */
@@ -559,8 +664,26 @@ public final class PluginHost implements AutoCloseable {
     private FuelLedger ledger;
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private long fuelSlice = FuelAccount.DEFAULT_SLICE;
+    private final List<java.security.PublicKey> trustedPrecompiled = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Accepts precompiled plugins ({@link PluginHost#precompile}) signed with {@code key}'s private half, besides
+     * those signed with the user's own key ({@link PluginHost#userSigningKey()}), which is trusted by default.
+     * A precompiled plugin runs the JVM classes in it, so trust only keys you would trust with your code.
+     *
+     * @throws IllegalArgumentException when it is not an Ed25519 key
+     */
+    public Builder trustPrecompiled(java.security.PublicKey key) {
+      Objects.requireNonNull(key, "key");
+      if (!key.getAlgorithm().equals("EdDSA") && !key.getAlgorithm().equals("Ed25519")) {
+        throw new IllegalArgumentException(
+            "precompiled plugins are signed with Ed25519 keys, not " + key.getAlgorithm());
+      }
+      trustedPrecompiled.add(key);
+      return this;
+    }
 
     /**
      * Sets how much fuel a metered instance draws from its tenant's ledger at a time (default {@link

@@ -50,7 +50,7 @@ public final class DiskStore {
   private static final Pattern NAME = Pattern.compile("[0-9a-f]{16,128}");
   private static final String SUFFIX = ".entry";
   private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
-  private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+  static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
   private final Path directory;
   private final SecretKeySpec key;
@@ -208,7 +208,7 @@ public final class DiskStore {
     checkOwnerOnly(dir, OWNER_ONLY_DIR);
   }
 
-  private static void checkOwnerOnly(Path path, Set<PosixFilePermission> allowed) throws IOException {
+  static void checkOwnerOnly(Path path, Set<PosixFilePermission> allowed) throws IOException {
     PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     if (view == null) {
       return; // not a POSIX file system: nothing to check
