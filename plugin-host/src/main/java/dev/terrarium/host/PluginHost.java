@@ -339,14 +339,19 @@ public final class PluginHost implements AutoCloseable {
     return load(out.toByteArray(), manifest, null, null);
   }
 
-  /** Returns the manifest path that {@link #load(Path)} looks for beside {@code module}. */
+  /**
+   * Returns the manifest path that {@link #load(Path)} looks for beside {@code module}: {@code NAME.manifest.json}
+   * for {@code NAME.wasm} and for {@code NAME.twasm} (a precompiled plugin shares its module's manifest).
+   */
   public static Path besideManifest(Path module) {
     Path fileName = module.getFileName();
     if (fileName == null) {
       throw new PluginLoadException(ErrorCode.LOAD_IO, "anonymous", "the path " + module + " names no file.", null);
     }
     String name = fileName.toString();
-    String base = name.endsWith(".wasm") ? name.substring(0, name.length() - 5) : name;
+    String base =
+        name.endsWith(".wasm") ? name.substring(0, name.length() - 5)
+            : name.endsWith(".twasm") ? name.substring(0, name.length() - 6) : name;
     return module.resolveSibling(base + ".manifest.json");
   }
 
@@ -467,6 +472,10 @@ public final class PluginHost implements AutoCloseable {
     ModuleCache.Compiled c = new ModuleLoader(module, sha256, id, parsed, parsed.description()).compile(true);
     dev.terrarium.host.engine.Compilation compilation = c.compilation();
     EngineArtifact a = compilation.artifact();
+    if (compilation.classJar() == null) {
+      throw new IllegalStateException(
+          "the engine handed over no classes to keep (is run.endive.wasm.Parser.DIGEST_ALGORITHM set to none?)");
+    }
     StoredModule stored =
         new StoredModule(
             ModuleCache.keyText(cacheKey(sha256)),

@@ -85,6 +85,22 @@ class PrecompiledTest {
   }
 
   @Test
+  void aPrecompiledFile_usesTheManifestOfItsModuleBesideIt() throws Exception {
+    byte[] add = Fixtures.fixture("add");
+    Path file = Files.write(temp.resolve("adder.twasm"), precompile(add, b -> b));
+    assertThat(PluginHost.besideManifest(file)).isEqualTo(temp.resolve("adder.manifest.json"));
+    try (PluginHost host = host(b -> b.trustPrecompiled(SIGNER.getPublic()))) {
+      assertThat(host.load(file).id()).as("named after the file without .twasm").isEqualTo("adder");
+      Files.writeString(temp.resolve("adder.manifest.json"), "{\"id\": \"summer\", \"version\": \"2.0.0\"}");
+      Plugin p = host.load(file);
+      assertThat(p.id()).isEqualTo("summer");
+      try (PluginInstance i = p.instantiate()) {
+        assertThat(i.call("add", 2, 3)).containsExactly(5);
+      }
+    }
+  }
+
+  @Test
   void anUnmeteredPrecompiledPlugin_roundTrips() {
     byte[] artifact = precompile(KERNELS, b -> b);
     try (PluginHost host = host(b -> b.trustPrecompiled(SIGNER.getPublic()))) {

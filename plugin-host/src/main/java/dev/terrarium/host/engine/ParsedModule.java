@@ -127,7 +127,9 @@ public final class ParsedModule {
     byte[] jar = null;
     if (mode == ExecutionMode.COMPILER) {
       try {
-        if (keepClasses) {
+        // Endive's class cache is keyed by the module's digest; without one (the parser told not to digest) there
+        // is nothing to keep the classes under, and they are compiled as usual.
+        if (keepClasses && module.digest() != null) {
           // Through Endive's class cache hook, which hands over the classes as a jar it can load back.
           byte[][] captured = new byte[1][];
           factory =
@@ -173,6 +175,11 @@ public final class ParsedModule {
   public EngineArtifact restore(
       ModuleDescription original, boolean metered, boolean fuelInMachine, byte[] jar, long classBytes) {
     java.util.Objects.requireNonNull(jar, "jar");
+    if (module.digest() == null) {
+      throw new IllegalStateException(
+          "the engine's parser does not digest modules (run.endive.wasm.Parser.DIGEST_ALGORITHM=none), so stored"
+              + " classes cannot be loaded");
+    }
     byte[][] compiledInstead = new byte[1][];
     Function<Instance, Machine> factory =
         MachineFactoryCompiler.builder(module)
