@@ -157,6 +157,19 @@ class PrecompiledTest {
   }
 
   @Test
+  void anUnsignedPlugin_isRefused() {
+    byte[] artifact = precompile(KERNELS, b -> b);
+    int magic = "terrarium-precompiled-1\n".length();
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(artifact, magic, artifact.length - magic);
+    int bodyLength = in.getInt();
+    java.nio.ByteBuffer unsigned = java.nio.ByteBuffer.allocate(magic + 4 + bodyLength + 8);
+    unsigned.put(artifact, 0, magic + 4 + bodyLength).putInt(0).putInt(0); // no key, no signature
+    try (PluginHost host = host(b -> b.trustPrecompiled(SIGNER.getPublic()))) {
+      assertRefused(host, unsigned.array(), "it is not signed");
+    }
+  }
+
+  @Test
   void aTruncatedPlugin_isRefused() {
     byte[] artifact = precompile(KERNELS, b -> b);
     try (PluginHost host = host(b -> b.trustPrecompiled(SIGNER.getPublic()))) {
