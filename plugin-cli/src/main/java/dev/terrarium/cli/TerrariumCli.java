@@ -56,8 +56,14 @@ public final class TerrariumCli implements Callable<Integer> {
     return ExitCodes.USAGE;
   }
 
+  private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
+
   /** Runs the CLI on the process's streams and exits with its status. */
   public static void main(String[] args) {
+    // Terrarium's few log lines (e.g. a cache entry that was not authentic) in the CLI's one-line style.
+    if (System.getProperty(LOG_FORMAT) == null) {
+      System.setProperty(LOG_FORMAT, "terrarium: %4$s: %5$s%6$s%n");
+    }
     int status = execute(args, interruptibleStdin(), System.out, System.err);
     System.exit(status);
   }
