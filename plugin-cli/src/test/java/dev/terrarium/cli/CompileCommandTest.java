@@ -90,6 +90,19 @@ class CompileCommandTest {
   }
 
   @Test
+  void inspect_describesThePrecompiledPluginsModule() {
+    String add = copy("fixtures/add.wasm");
+    terrarium("compile", add);
+    CliResult module = terrarium("inspect", add);
+    CliResult precompiled = terrarium("inspect", dir.resolve("add.twasm").toString());
+    assertThat(precompiled.status()).as(precompiled.err()).isZero();
+    assertThat(precompiled.out()).contains("precompiled: yes");
+    // everything but the file name and that line is the module's description
+    assertThat(precompiled.out().lines().filter(l -> !l.startsWith("module:") && !l.startsWith("precompiled:")))
+        .containsExactlyElementsOf(module.out().lines().filter(l -> !l.startsWith("module:")).toList());
+  }
+
+  @Test
   void compilingGarbage_failsLikeLoadingIt() {
     CliResult r = terrarium("compile", copy("fixtures/garbage.wasm"));
     assertThat(r.status()).isEqualTo(ExitCodes.PLUGIN_FAILURE);

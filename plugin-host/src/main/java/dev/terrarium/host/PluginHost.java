@@ -623,13 +623,17 @@ public final class PluginHost implements AutoCloseable {
   }
 
   /**
-   * Describes a module without loading it as a plugin: its hash, imports, exports and embedded manifest.
+   * Describes a module without loading it as a plugin: its hash, imports, exports and embedded manifest. A
+   * precompiled plugin ({@link #isPrecompiled}) is described by its module; its signature is not checked, since
+   * nothing of it runs.
    *
    * @throws dev.terrarium.api.MalformedModuleException when the bytes are not a module
    * @throws dev.terrarium.api.InvalidModuleException when it does not validate
+   * @throws PluginLoadException ({@code LOAD_PRECOMPILED}) when they are a damaged precompiled plugin
    */
   public static ModuleDescription inspect(byte[] module) {
-    return Engine.parse(null, module, sha256(module)).description();
+    byte[] bytes = Precompiled.isPrecompiled(module) ? Precompiled.unverifiedModule(module, null) : module;
+    return Engine.parse(null, bytes, sha256(bytes)).description();
   }
 
   /** Returns the lowercase hex SHA-256 of {@code bytes}. */

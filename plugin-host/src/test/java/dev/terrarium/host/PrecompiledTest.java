@@ -222,6 +222,15 @@ class PrecompiledTest {
   }
 
   @Test
+  void inspect_describesThePrecompiledPluginsModule_andRefusesADamagedOne() {
+    byte[] artifact = precompile(KERNELS, b -> b);
+    assertThat(PluginHost.inspect(artifact)).isEqualTo(PluginHost.inspect(KERNELS));
+    assertThatThrownBy(() -> PluginHost.inspect(java.util.Arrays.copyOf(artifact, 40)))
+        .isInstanceOfSatisfying(
+            PluginLoadException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LOAD_PRECOMPILED));
+  }
+
+  @Test
   void theInterpreter_hasNothingToPrecompile() {
     try (PluginHost host = host(b -> b.executionMode(ExecutionMode.INTERPRETER))) {
       assertThatThrownBy(() -> host.precompile(KERNELS, SIGNER))

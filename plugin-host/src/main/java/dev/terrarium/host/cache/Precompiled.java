@@ -159,6 +159,29 @@ public record Precompiled(byte[] module, StoredModule stored) {
     }
   }
 
+  /**
+   * Returns the module inside a precompiled plugin without checking its signature, to describe it (never to run
+   * it: its classes are not read).
+   *
+   * @throws PluginLoadException ({@link ErrorCode#LOAD_PRECOMPILED}) when the file is damaged
+   */
+  public static byte[] unverifiedModule(byte[] file, String pluginId) {
+    if (!isPrecompiled(file)) {
+      throw refused(pluginId, "the file is not a precompiled plugin (it does not start with its magic)");
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(file))) {
+      in.skipNBytes(MAGIC.length);
+      byte[] body = readBlock(in, file.length);
+      try (DataInputStream b = new DataInputStream(new ByteArrayInputStream(body))) {
+        return readBlock(b, body.length);
+      }
+    } catch (EOFException | IllegalArgumentException e) {
+      throw refused(pluginId, "the file is truncated or damaged");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Returns {@code sha256:} and the first 16 hex digits of the SHA-256 of an encoded public key. */
   public static String fingerprint(byte[] encodedKey) {
     try {
