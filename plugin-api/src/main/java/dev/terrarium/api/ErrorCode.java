@@ -20,6 +20,11 @@ public enum ErrorCode {
   LOAD_IO(Phase.LOAD),
   /** The module uses a feature the engine cannot compile or run. */
   LOAD_UNSUPPORTED(Phase.LOAD),
+  /**
+   * A precompiled plugin is refused: not one in whole, not signed by a key the host trusts, changed after it was
+   * signed, or compiled for another engine or configuration than the host's.
+   */
+  LOAD_PRECOMPILED(Phase.LOAD),
 
   /** The module imports something that is not granted. */
   LINK_DENIED(Phase.LINK),

@@ -62,13 +62,15 @@ public record PluginManifest(
 
   /**
    * Derives a valid manifest id from a module's file name, for a plugin loaded without a manifest: without {@code
-   * .wasm}, in lower case, every character other than a letter, digit, {@code .}, {@code _} or {@code -} replaced
+   * .wasm} (or {@code .twasm}, a precompiled plugin's), in lower case, every character other than a letter, digit, {@code .}, {@code _} or {@code -} replaced
    * by {@code -}, prefixed with {@code module-} when it does not start with a letter or digit ({@code module} when
    * nothing is left), and cut to 128 characters.
    */
   public static String idFromFileName(String fileName) {
     Objects.requireNonNull(fileName, "fileName");
-    String base = fileName.endsWith(".wasm") ? fileName.substring(0, fileName.length() - 5) : fileName;
+    String base =
+        fileName.endsWith(".wasm") ? fileName.substring(0, fileName.length() - 5)
+            : fileName.endsWith(".twasm") ? fileName.substring(0, fileName.length() - 6) : fileName;
     String id = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
     if (id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0))) {
       id = ("module-" + id).replaceAll("-+$", "");

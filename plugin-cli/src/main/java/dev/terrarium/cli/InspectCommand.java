@@ -47,6 +47,9 @@ final class InspectCommand implements Callable<Integer> {
     ModuleDescription d = PluginHost.inspect(bytes);
     PrintStream out = io.out();
     out.println("module:   " + module);
+    if (PluginHost.isPrecompiled(bytes)) {
+      out.println("precompiled: yes (signature not checked here; 'run' and hosts check it and the configuration)");
+    }
     out.println("sha256:   " + d.sha256());
     out.println("size:     " + d.size() + " bytes");
     out.println("memory:   " + memory(d));

@@ -4,6 +4,8 @@ import dev.terrarium.api.MountMode;
 import dev.terrarium.api.PluginLimits;
 import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
+import dev.terrarium.host.CacheStats;
+import dev.terrarium.host.ModuleCache;
 import dev.terrarium.host.ExportDescription;
 import dev.terrarium.host.GuestFunction;
 import dev.terrarium.api.FuelPolicy;
@@ -70,6 +72,10 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin private Verbosity verbosity;
 
+  @Mixin private CacheOptions cacheOptions;
+
+  private final java.util.Map<String, String> env;
+
   @Option(
       names = "--invoke",
       paramLabel = "NAME",
@@ -115,7 +121,7 @@ final class RunCommand implements Callable<Integer> {
       converter = EnvVar.Converter.class,
       description = "Set an environment variable of the module. Repeatable; the last value of a name wins. The"
           + " module never sees this process's environment.")
-  private List<EnvVar> env = new ArrayList<>();
+  private List<EnvVar> envVars = new ArrayList<>();
 
   @Option(
       names = "--manifest",
@@ -179,8 +185,9 @@ final class RunCommand implements Callable<Integer> {
       description = "The module's arguments (its argv after the program name), or the --invoke arguments.")
   private List<String> args = new ArrayList<>();
 
-  RunCommand(Streams io) {
+  RunCommand(Streams io, java.util.Map<String, String> env) {
     this.io = io;
+    this.env = env;
   }
 
   private boolean verbose() {
@@ -195,7 +202,9 @@ final class RunCommand implements Callable<Integer> {
     if (fuel != null && fuel < 1) {
       throw new UsageException("--fuel must be at least 1, was " + fuel);
     }
-    PluginHost.Builder builder = tier().configure(PluginHost.builder().grants(CliPolicy.grants(dirs)).limits(limits));
+    ModuleCache cache = cacheOptions.open(env, io);
+    PluginHost.Builder builder =
+        tier().configure(PluginHost.builder().moduleCache(cache).grants(CliPolicy.grants(dirs)).limits(limits));
     if (io.err() == System.err && System.console() != null) {
       builder.compileListener(new CompileProgress(io.err(), fileName));
     } else if (verbose()) {
@@ -216,9 +225,11 @@ final class RunCommand implements Callable<Integer> {
                 : FuelPolicy.builder().capacity(fuel).refill(0, Duration.ofDays(1)).build();
         tenant = host.tenant("cli", policy);
       }
+      long start = System.nanoTime();
       Plugin plugin = load(host, fileName, limits);
       if (verbose()) {
         describe(plugin);
+        describeCache(cache, plugin, (System.nanoTime() - start) / 1_000_000);
       }
       if (invoke == null) {
         return runCommand(plugin, fileName);
@@ -337,6 +348,18 @@ final class RunCommand implements Callable<Integer> {
         + ", timeout " + (l.callTimeout() == null ? "none" : l.callTimeout().toMillis() + " ms"));
   }
 
+  private void describeCache(ModuleCache cache, Plugin plugin, long millis) {
+    CacheStats s = cache.stats();
+    String where = cache.directory().map(d -> " in " + d).orElse(" (in memory only)");
+    String how =
+        s.diskHits() > 0
+            ? "loaded from the cache" + where
+            : s.compilations() > 0
+                ? "compiled" + (s.diskWrites() > 0 ? ", stored in the cache" + where : where)
+                : plugin.compiled() ? "loaded precompiled, nothing compiled" : "interpreted, nothing to compile";
+    io.note("module: " + how + " (" + millis + " ms)");
+  }
+
   private static String mode(Mount m) {
     return switch (m.mode()) {
       case READ_ONLY -> "ro";
@@ -352,7 +375,7 @@ final class RunCommand implements Callable<Integer> {
             .stdin(io.in())
             .stdout(io.out())
             .stderr(io.err());
-    for (EnvVar v : env) {
+    for (EnvVar v : envVars) {
       b.env(v.name(), v.value());
     }
     for (String m : memoryMounts) {

@@ -52,12 +52,18 @@ public final class TerrariumCli implements Callable<Integer> {
   /** Without a command: prints the usage to stderr and fails as a usage error. */
   @Override
   public Integer call() {
-    io.err().println("terrarium: missing command: use 'terrarium run' or 'terrarium inspect'");
+    io.err().println("terrarium: missing command: use 'terrarium run', 'terrarium inspect' or 'terrarium compile'");
     return ExitCodes.USAGE;
   }
 
+  private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
+
   /** Runs the CLI on the process's streams and exits with its status. */
   public static void main(String[] args) {
+    // Terrarium's few log lines (e.g. a cache entry that was not authentic) in the CLI's one-line style.
+    if (System.getProperty(LOG_FORMAT) == null) {
+      System.setProperty(LOG_FORMAT, "terrarium: %4$s: %5$s%6$s%n");
+    }
     int status = execute(args, interruptibleStdin(), System.out, System.err);
     System.exit(status);
   }
@@ -79,8 +85,14 @@ public final class TerrariumCli implements Callable<Integer> {
    * @return the exit status: the guest's exit code for {@code run}, otherwise one of {@link ExitCodes}
    */
   public static int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    return execute(args, in, out, err, System.getenv());
+  }
+
+  /** Like {@link #execute(String[], InputStream, PrintStream, PrintStream)}, with {@code env} as the environment. */
+  static int execute(
+      String[] args, InputStream in, PrintStream out, PrintStream err, java.util.Map<String, String> env) {
     Streams io = new Streams(in, out, err);
-    CommandLine commandLine = commandLine(io);
+    CommandLine commandLine = commandLine(io, env);
     int status;
     try {
       status = commandLine.execute(args);
@@ -92,10 +104,11 @@ public final class TerrariumCli implements Callable<Integer> {
     return status;
   }
 
-  private static CommandLine commandLine(Streams io) {
+  private static CommandLine commandLine(Streams io, java.util.Map<String, String> env) {
     CommandLine cli = new CommandLine(new TerrariumCli(io));
-    cli.addSubcommand("run", new RunCommand(io));
+    cli.addSubcommand("run", new RunCommand(io, java.util.Map.copyOf(env)));
     cli.addSubcommand("inspect", new InspectCommand(io));
+    cli.addSubcommand("compile", new CompileCommand(io));
     // Settings on a CommandLine apply to the subcommands added before, so these come after addSubcommand.
     cli.setExpandAtFiles(false); // '@file' is an ordinary argument: it may be meant for the module
     cli.setOut(writer(io.out()));

@@ -36,11 +36,26 @@ final class Compiles implements AutoCloseable {
   }
 
   /** Returns the artifact for {@code key}, compiling it on this thread unless the cache has it or gets it. */
-  EngineArtifact now(ModuleCache.Key key, Subject subject, Supplier<EngineArtifact> compile) {
+  EngineArtifact now(ModuleCache.Key key, Subject subject, ModuleCache.Loader loader) {
     if (key.mode() != ExecutionMode.COMPILER) {
-      return cache.computeIfAbsent(key, compile);
+      return cache.computeIfAbsent(key, loader);
     }
-    return cache.computeIfAbsent(key, () -> observed(subject, false, compile));
+    return cache.computeIfAbsent(key, observed(subject, false, loader));
+  }
+
+  /** {@code loader}, with its compiles (not its loads from the cache's directory) told to the listener. */
+  private ModuleCache.Loader observed(Subject subject, boolean background, ModuleCache.Loader loader) {
+    return new ModuleCache.Loader() {
+      @Override
+      public ModuleCache.Compiled compile(boolean keepClasses) {
+        return observed(subject, background, () -> loader.compile(keepClasses));
+      }
+
+      @Override
+      public EngineArtifact restore(dev.terrarium.host.cache.StoredModule stored) {
+        return loader.restore(stored);
+      }
+    };
   }
 
   /**
@@ -49,8 +64,7 @@ final class Compiles implements AutoCloseable {
    * before. It fails with the compile's {@link PluginLoadException}, or a {@link CancellationException} when the
    * host closes first.
    */
-  CompletableFuture<EngineArtifact> inBackground(
-      ModuleCache.Key key, Subject subject, Supplier<EngineArtifact> compile) {
+  CompletableFuture<EngineArtifact> inBackground(ModuleCache.Key key, Subject subject, ModuleCache.Loader loader) {
     PluginLoadException before = failed.get(key);
     if (before != null) {
       return CompletableFuture.failedFuture(before);
@@ -58,7 +72,7 @@ final class Compiles implements AutoCloseable {
     @SuppressWarnings("unchecked")
     CompletableFuture<EngineArtifact>[] started = new CompletableFuture[1];
     CompletableFuture<EngineArtifact> future =
-        running.computeIfAbsent(key, k -> started[0] = threads.submit(() -> compileInBackground(k, subject, compile)));
+        running.computeIfAbsent(key, k -> started[0] = threads.submit(() -> compileInBackground(k, subject, loader)));
     if (started[0] != null) {
       CompletableFuture<EngineArtifact> mine = started[0];
       mine.whenComplete((a, e) -> running.remove(key, mine));
@@ -66,10 +80,9 @@ final class Compiles implements AutoCloseable {
     return future;
   }
 
-  private EngineArtifact compileInBackground(
-      ModuleCache.Key key, Subject subject, Supplier<EngineArtifact> compile) {
+  private EngineArtifact compileInBackground(ModuleCache.Key key, Subject subject, ModuleCache.Loader loader) {
     try {
-      return cache.computeIfAbsent(key, () -> observed(subject, true, compile));
+      return cache.computeIfAbsent(key, observed(subject, true, loader));
     } catch (RuntimeException | Error e) {
       // Recorded before the future fails, so that a load that sees the failure does not compile again.
       failed.put(key, loadFailure(subject, e));

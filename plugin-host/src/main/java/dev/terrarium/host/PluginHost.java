@@ -23,6 +23,9 @@ import dev.terrarium.host.metering.MeteringException;
 import dev.terrarium.host.quota.FuelAccount;
 import dev.terrarium.host.quota.FuelLedger;
 import dev.terrarium.host.quota.InMemoryFuelLedger;
+import dev.terrarium.host.cache.Precompiled;
+import dev.terrarium.host.cache.SigningKeys;
+import dev.terrarium.host.cache.StoredModule;
 import dev.terrarium.host.capability.CapabilityCheck;
 import dev.terrarium.host.capability.HostDefinitions;
 import dev.terrarium.api.HostGlobalDefinition;
@@ -110,6 +113,8 @@ public final class PluginHost implements AutoCloseable {
   private final long fuelSlice;
   private final Tiering tiering;
   private final Compiles compiles;
+  /** The keys whose precompiled plugins this host accepts, besides the user's ({@link #trustedKeys()}). */
+  private final List<java.security.PublicKey> trustedPrecompiled;
 
   private PluginHost(Builder b) {
     Set<String> modules = new LinkedHashSet<>(b.grants.hostModules());
@@ -137,6 +142,7 @@ public final class PluginHost implements AutoCloseable {
     this.fuelSlice = b.fuelSlice;
     this.tiering = b.tiering;
     this.compiles = new Compiles(this.cache, b.compileListener, b.progressInterval, "terrarium");
+    this.trustedPrecompiled = List.copyOf(b.trustedPrecompiled);
   }
 
   public static Builder builder() {
@@ -348,14 +354,19 @@ public final class PluginHost implements AutoCloseable {
     return load(out.toByteArray(), manifest, null, null);
   }
 
-  /** Returns the manifest path that {@link #load(Path)} looks for beside {@code module}. */
+  /**
+   * Returns the manifest path that {@link #load(Path)} looks for beside {@code module}: {@code NAME.manifest.json}
+   * for {@code NAME.wasm} and for {@code NAME.twasm} (a precompiled plugin shares its module's manifest).
+   */
   public static Path besideManifest(Path module) {
     Path fileName = module.getFileName();
     if (fileName == null) {
       throw new PluginLoadException(ErrorCode.LOAD_IO, "anonymous", "the path " + module + " names no file.", null);
     }
     String name = fileName.toString();
-    String base = name.endsWith(".wasm") ? name.substring(0, name.length() - 5) : name;
+    String base =
+        name.endsWith(".wasm") ? name.substring(0, name.length() - 5)
+            : name.endsWith(".twasm") ? name.substring(0, name.length() - 6) : name;
     return module.resolveSibling(base + ".manifest.json");
   }
 
@@ -375,8 +386,18 @@ public final class PluginHost implements AutoCloseable {
     }
   }
 
-  private Plugin load(byte[] bytes, PluginManifest given, String fileName, PluginManifest fallback) {
-    Objects.requireNonNull(bytes, "module");
+  private Plugin load(byte[] file, PluginManifest given, String fileName, PluginManifest fallback) {
+    Objects.requireNonNull(file, "module");
+    byte[] bytes = file;
+    StoredModule precompiled = null;
+    if (Precompiled.isPrecompiled(file)) {
+      String id =
+          given != null ? given.id() : fallback != null ? fallback.id()
+              : fileName != null ? PluginManifest.idFromFileName(fileName) : "precompiled";
+      Precompiled p = Precompiled.read(file, trustedKeys(), id);
+      bytes = p.module();
+      precompiled = p.stored();
+    }
     String sha256 = sha256(bytes);
     // The id failures name until the manifest is known: the given manifest's, else the one the module gets when
     // it embeds none (a module that cannot be parsed has no embedded manifest to read an id from).
@@ -388,7 +409,19 @@ public final class PluginHost implements AutoCloseable {
     if (given != null && given.sha256() != null && !given.sha256().equals(sha256)) {
       throw new HashMismatchException(givenId, given.sha256(), sha256);
     }
-    ModuleCache.Key key = cacheKey(sha256, mode);
+    ModuleCache.Key key = cacheKey(sha256);
+    if (precompiled != null) {
+      List<String> differences = ModuleCache.differences(precompiled.key(), key);
+      if (!differences.isEmpty()) {
+        throw new PluginLoadException(
+            ErrorCode.LOAD_PRECOMPILED,
+            givenId,
+            "the precompiled plugin does not match this host: " + String.join("; ", differences)
+                + ". Precompile it again for this host's configuration (terrarium compile with the same"
+                + " options), or load the .wasm module.",
+            null);
+      }
+    }
     EngineArtifact artifact = cache.lookup(key);
     ParsedModule parsed = null;
     ModuleDescription description;
@@ -408,44 +441,148 @@ public final class PluginHost implements AutoCloseable {
         manifest.id(), description.imports(), grants, manifest.capabilities(), hostFunctions, hostDefinitions);
     Grants effective = effectiveGrants(manifest);
     if (artifact == null) {
-      ParsedModule toCompile = parsed;
       String id = manifest.id();
-      ModuleDescription original = description;
-      Compiles.Subject subject = new Compiles.Subject(id, sha256, bytes.length);
-      if (mode == ExecutionMode.COMPILER && tiering.tiers(bytes.length)) {
-        // Tiered start: the module is rewritten and parsed once, interpreted at once, and compiled from the same
-        // parsed module in the background (so both tiers run the very same code).
-        Function<ExecutionMode, EngineArtifact> runnable = runnable(bytes, toCompile, id, original, sha256);
-        EngineArtifact interpreted = runnable.apply(ExecutionMode.INTERPRETER);
-        return new Plugin(
-            this,
-            manifest,
-            interpreted,
-            effective,
-            effectiveLimits,
-            compiles.inBackground(key, subject, () -> runnable.apply(ExecutionMode.COMPILER)));
+      ModuleLoader loader = new ModuleLoader(bytes, sha256, id, parsed, description);
+      if (precompiled != null) {
+        StoredModule stored = precompiled;
+        artifact = cache.restoreIfAbsent(key, () -> restorePrecompiled(loader, stored, id));
+      } else {
+        Compiles.Subject subject = new Compiles.Subject(id, sha256, bytes.length);
+        if (mode == ExecutionMode.COMPILER && tiering.tiers(bytes.length) && !cache.storedOnDisk(key)) {
+          // Tiered start: the module is rewritten and parsed once, interpreted at once, and compiled from the same
+          // parsed module in the background, through the cache (and its directory), so both tiers run the very
+          // same code. A module the cache's directory holds is loaded from it instead, which is quicker.
+          EngineArtifact interpreted = loader.compile(ExecutionMode.INTERPRETER, false).compilation().artifact();
+          return new Plugin(
+              this, manifest, interpreted, effective, effectiveLimits, compiles.inBackground(key, subject, loader));
+        }
+        artifact = compiles.now(key, subject, loader);
       }
-      artifact = compiles.now(key, subject, () -> runnable(bytes, toCompile, id, original, sha256).apply(mode));
     }
     return new Plugin(this, manifest, artifact, effective, effectiveLimits);
   }
 
+  private static EngineArtifact restorePrecompiled(ModuleLoader loader, StoredModule stored, String pluginId) {
+    try {
+      return loader.restore(stored);
+    } catch (PluginLoadException e) {
+      throw e;
+    } catch (RuntimeException | LinkageError e) {
+      throw new PluginLoadException(
+          ErrorCode.LOAD_PRECOMPILED,
+          pluginId,
+          "the precompiled plugin's classes cannot be loaded (" + e + "). Precompile it again.",
+          e);
+    }
+  }
+
   /**
-   * Returns the module as this host runs it, ready to compile for either mode: rewritten ({@link #rewrite}) and
-   * parsed again when the rewrite changed it, else {@code parsed} itself.
+   * Compiles {@code module} as this host runs it (execution mode, metering, float options, engine) and returns it
+   * as a precompiled plugin signed with {@code signer}: a file that {@link #load(byte[])} and {@link #load(Path)}
+   * of a host with the same configuration, trusting the signer's public key, load without compiling. The user's
+   * own key ({@link #userSigningKey()}) is trusted by default; {@code terrarium compile} signs with it.
+   *
+   * @throws IllegalStateException when this host interprets (there is nothing to precompile)
+   * @throws dev.terrarium.api.PluginException when the module is malformed, invalid or cannot be compiled
    */
-  private Function<ExecutionMode, EngineArtifact> runnable(
-      byte[] bytes, ParsedModule parsed, String id, ModuleDescription original, String sha256) {
-    byte[] rewritten = rewrite(bytes, id);
-    if (costModel != null) {
-      ParsedModule metered = Engine.parse(id, rewritten, sha256);
-      return m -> metered.compileMetered(id, m, original, fuelField);
+  public byte[] precompile(byte[] module, java.security.KeyPair signer) {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(signer, "signer");
+    if (mode != ExecutionMode.COMPILER) {
+      throw new IllegalStateException("this host interprets modules: there is nothing to precompile");
     }
-    if (rewritten == bytes) {
-      return m -> parsed.compile(id, m);
+    String sha256 = sha256(module);
+    String id = anonymousId(sha256, null);
+    ParsedModule parsed = Engine.parse(id, module, sha256);
+    ModuleCache.Compiled c = new ModuleLoader(module, sha256, id, parsed, parsed.description()).compile(true);
+    dev.terrarium.host.engine.Compilation compilation = c.compilation();
+    EngineArtifact a = compilation.artifact();
+    if (compilation.classJar() == null) {
+      throw new IllegalStateException(
+          "the engine handed over no classes to keep (is run.endive.wasm.Parser.DIGEST_ALGORITHM set to none?)");
     }
-    ParsedModule floats = Engine.parse(id, rewritten, sha256);
-    return m -> floats.compileRewritten(id, m, original);
+    StoredModule stored =
+        new StoredModule(
+            ModuleCache.keyText(cacheKey(sha256)),
+            c.rewritten(),
+            a.metered(),
+            a.fuelInMachine(),
+            compilation.classBytes(),
+            compilation.classJar());
+    return new Precompiled(module, stored).sign(signer);
+  }
+
+  /** Returns whether {@code bytes} are a precompiled plugin ({@link #precompile}) rather than a module. */
+  public static boolean isPrecompiled(byte[] bytes) {
+    return Precompiled.isPrecompiled(Objects.requireNonNull(bytes, "bytes"));
+  }
+
+  /**
+   * Returns the user's key pair for signing precompiled plugins, making it on first use: {@code precompile.key}
+   * (owner-only) and {@code precompile.pub} beside the cache key ({@link ModuleCache#userKeyFile()}).
+   *
+   * @throws IllegalStateException when it cannot be read or made
+   */
+  public static java.security.KeyPair userSigningKey() {
+    return SigningKeys.userKeyPair(ModuleCache.userKeyFile().getParent());
+  }
+
+  /** The keys whose precompiled plugins this host accepts: the builder's and, when it exists, the user's. */
+  private List<java.security.PublicKey> trustedKeys() {
+    List<java.security.PublicKey> keys = new ArrayList<>(trustedPrecompiled);
+    java.security.PublicKey user = SigningKeys.userPublicKey(ModuleCache.userKeyFile().getParent());
+    if (user != null) {
+      keys.add(user);
+    }
+    return keys;
+  }
+
+  /** How this host compiles a module for its cache, or restores it from the cache's directory. */
+  private final class ModuleLoader implements ModuleCache.Loader {
+    private final byte[] bytes;
+    private final String sha256;
+    private final String id;
+    private final ParsedModule parsed;
+    private final ModuleDescription original;
+
+    ModuleLoader(byte[] bytes, String sha256, String id, ParsedModule parsed, ModuleDescription original) {
+      this.bytes = bytes;
+      this.sha256 = sha256;
+      this.id = id;
+      this.parsed = parsed;
+      this.original = original;
+    }
+
+    /** The module as this host runs it, rewritten and parsed once, for every tier. */
+    private byte[] rewritten;
+    private ParsedModule prepared;
+
+    @Override
+    public ModuleCache.Compiled compile(boolean keepClasses) {
+      return compile(mode, keepClasses);
+    }
+
+    /** Compiles the module for {@code runMode} (a tiered module is run in both modes). */
+    ModuleCache.Compiled compile(ExecutionMode runMode, boolean keepClasses) {
+      ParsedModule toCompile = prepare();
+      return new ModuleCache.Compiled(
+          toCompile.compile(id, runMode, original, costModel != null, fuelField, keepClasses),
+          rewritten == bytes ? null : rewritten);
+    }
+
+    private synchronized ParsedModule prepare() {
+      if (prepared == null) {
+        rewritten = rewrite(bytes, id);
+        prepared = rewritten == bytes && parsed != null ? parsed : Engine.parse(id, rewritten, sha256);
+      }
+      return prepared;
+    }
+
+    @Override
+    public EngineArtifact restore(dev.terrarium.host.cache.StoredModule stored) {
+      ParsedModule toLoad = stored.rewritten() == null ? parsed : Engine.parse(id, stored.rewritten(), sha256);
+      return toLoad.restore(original, stored.metered(), stored.fuelInMachine(), stored.classJar(), stored.classBytes());
+    }
   }
 
   /**
@@ -532,13 +669,17 @@ public final class PluginHost implements AutoCloseable {
   }
 
   /**
-   * Describes a module without loading it as a plugin: its hash, imports, exports and embedded manifest.
+   * Describes a module without loading it as a plugin: its hash, imports, exports and embedded manifest. A
+   * precompiled plugin ({@link #isPrecompiled}) is described by its module; its signature is not checked, since
+   * nothing of it runs.
    *
    * @throws dev.terrarium.api.MalformedModuleException when the bytes are not a module
    * @throws dev.terrarium.api.InvalidModuleException when it does not validate
+   * @throws PluginLoadException ({@code LOAD_PRECOMPILED}) when they are a damaged precompiled plugin
    */
   public static ModuleDescription inspect(byte[] module) {
-    return Engine.parse(null, module, sha256(module)).description();
+    byte[] bytes = Precompiled.isPrecompiled(module) ? Precompiled.unverifiedModule(module, null) : module;
+    return Engine.parse(null, bytes, sha256(bytes)).description();
   }
 
   /** Returns the lowercase hex SHA-256 of {@code bytes}. */
@@ -588,6 +729,7 @@ public final class PluginHost implements AutoCloseable {
     private Tiering tiering = Tiering.auto();
     private CompileListener compileListener;
     private java.time.Duration progressInterval = DEFAULT_PROGRESS_INTERVAL;
+    private final List<java.security.PublicKey> trustedPrecompiled = new ArrayList<>();
 
     private Builder() {}
 
@@ -623,6 +765,23 @@ public final class PluginHost implements AutoCloseable {
       }
       this.compileListener = listener;
       this.progressInterval = progressInterval;
+      return this;
+    }
+
+    /**
+     * Accepts precompiled plugins ({@link PluginHost#precompile}) signed with {@code key}'s private half, besides
+     * those signed with the user's own key ({@link PluginHost#userSigningKey()}), which is trusted by default.
+     * A precompiled plugin runs the JVM classes in it, so trust only keys you would trust with your code.
+     *
+     * @throws IllegalArgumentException when it is not an Ed25519 key
+     */
+    public Builder trustPrecompiled(java.security.PublicKey key) {
+      Objects.requireNonNull(key, "key");
+      if (!key.getAlgorithm().equals("EdDSA") && !key.getAlgorithm().equals("Ed25519")) {
+        throw new IllegalArgumentException(
+            "precompiled plugins are signed with Ed25519 keys, not " + key.getAlgorithm());
+      }
+      trustedPrecompiled.add(key);
       return this;
     }
 

@@ -427,6 +427,48 @@ class TieredStartTest {
     }
   }
 
+  /**
+   * With a cache directory, a tiered module's background compile is stored there, and a later host (another
+   * process, as the CLI's next run) loads it from there compiled at once instead of interpreting it again.
+   */
+  @Test
+  void aTieredModule_isStoredInTheCacheDirectory_andLoadedFromItCompiledNextTime(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) throws Exception {
+    java.nio.file.Path dir = temp.resolve("cache");
+    java.nio.file.Path key = temp.resolve("keys/cache.key");
+    byte[] module = SharedModuleCacheTest.variant(KERNELS, "tiered-disk");
+    long[] first;
+    try (PluginHost host =
+        PluginHost.builder()
+            .meterFuel()
+            .tiering(Tiering.always())
+            .moduleCache(ModuleCache.builder().directory(dir).keyFile(key).build())
+            .build()) {
+      Plugin plugin = host.load(module);
+      Tenant t = host.tenant("t", FuelPolicy.unlimited());
+      try (PluginInstance i = plugin.instantiate(t, InstanceOptions.defaults())) {
+        first = kernels(i);
+      }
+      plugin.whenCompiled().get(120, SECONDS);
+      assertThat(host.cacheStats().diskWrites()).isEqualTo(1);
+    }
+    try (PluginHost next =
+        PluginHost.builder()
+            .meterFuel()
+            .tiering(Tiering.always())
+            .moduleCache(ModuleCache.builder().directory(dir).keyFile(key).build())
+            .build()) {
+      Plugin plugin = next.load(module);
+      assertThat(plugin.compiled()).isTrue();
+      assertThat(next.cacheStats().diskHits()).isEqualTo(1);
+      assertThat(next.cacheStats().compilations()).isZero();
+      try (PluginInstance i = plugin.instantiate(next.tenant("t", FuelPolicy.unlimited()), InstanceOptions.defaults())) {
+        assertThat(i.compiled()).isTrue();
+        assertThat(kernels(i)).containsExactly(first);
+      }
+    }
+  }
+
   @Test
   void autoTiering_tiersOnlyModulesLargerThanTheThreshold() throws Exception {
     byte[] module = fixture("traps");

@@ -50,7 +50,7 @@ public final class DiskStore {
   private static final Pattern NAME = Pattern.compile("[0-9a-f]{16,128}");
   private static final String SUFFIX = ".entry";
   private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
-  private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+  static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
   private final Path directory;
   private final SecretKeySpec key;
@@ -161,6 +161,24 @@ public final class DiskStore {
     }
   }
 
+  /** Deletes entry {@code name}, if there is one (for an entry that is authentic but cannot be used). */
+  public void remove(String name) {
+    Path file = entry(name);
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cache entry " + file + " could not be deleted: " + e);
+    }
+  }
+
+  /**
+   * Returns whether there is an entry {@code name}, without reading or checking it (a later {@link #get} may still
+   * find it corrupt or not authentic).
+   */
+  public boolean contains(String name) {
+    return Files.isRegularFile(entry(name), LinkOption.NOFOLLOW_LINKS);
+  }
+
   private Path entry(String name) {
     Objects.requireNonNull(name, "name");
     if (!NAME.matcher(name).matches()) {
@@ -198,7 +216,7 @@ public final class DiskStore {
     checkOwnerOnly(dir, OWNER_ONLY_DIR);
   }
 
-  private static void checkOwnerOnly(Path path, Set<PosixFilePermission> allowed) throws IOException {
+  static void checkOwnerOnly(Path path, Set<PosixFilePermission> allowed) throws IOException {
     PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     if (view == null) {
       return; // not a POSIX file system: nothing to check

@@ -52,6 +52,11 @@ public final class EngineArtifact {
     return fuelCounter >= 0;
   }
 
+  /** Returns whether the fuel counter is a field of the compiled machine ({@link FuelField}). */
+  public boolean fuelInMachine() {
+    return fuelInMachine;
+  }
+
   public ModuleDescription description() {
     return description;
   }

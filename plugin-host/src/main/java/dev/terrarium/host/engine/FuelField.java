@@ -60,13 +60,8 @@ public final class FuelField {
     return c == null ? null : c.factory();
   }
 
-  /** A machine factory and the class files it loaded. */
-  record Compiled(Function<Instance, Machine> factory, java.util.List<byte[]> classes) {
-    /** Returns the summed size of the class files. */
-    long classBytes() {
-      return ClassBytes.size(classes);
-    }
-  }
+  /** A machine factory, the (rewritten) class jar it was loaded from, and the summed size of its class files. */
+  record Compiled(Function<Instance, Machine> factory, byte[] jar, long classBytes) {}
 
   /** Like {@link #compile}, also telling the size of the (rewritten) classes, or {@code null}. */
   static Compiled compileMeasured(WasmModule module, int counter) {
@@ -114,7 +109,7 @@ public final class FuelField {
                   public void putIfAbsent(String key, byte[] data) {}
                 })
             .compile();
-    return new Compiled(factory, ClassBytes.classes(rewritten));
+    return new Compiled(factory, rewritten, ClassBytes.size(rewritten));
   }
 
   /** Rewrites every class of an Endive class jar; {@code null} when the machine class or no access is found. */

@@ -3,7 +3,9 @@ package dev.terrarium.host.engine;
 import dev.terrarium.host.ExecutionMode;
 import dev.terrarium.host.ModuleDescription;
 import java.util.function.Function;
+import run.endive.compiler.Cache;
 import run.endive.compiler.InterpreterFallback;
+import run.endive.compiler.MachineFactoryCompiler;
 import run.endive.compiler.internal.ClassLoadingCollector;
 import run.endive.compiler.internal.Compiler;
 import run.endive.compiler.internal.CompilerResult;
@@ -54,12 +56,7 @@ public final class ParsedModule {
    */
   public EngineArtifact compileMetered(
       String pluginId, ExecutionMode mode, ModuleDescription original, boolean fuelField) {
-    // The rewriter appends the counter after every other global: it is the last one.
-    int counter =
-        module.importSection().count(run.endive.wasm.types.ExternalType.GLOBAL)
-            + module.globalSection().globals().length
-            - 1;
-    return compile(pluginId, mode, original, counter, fuelField);
+    return compile(pluginId, mode, original, counterGlobal(), fuelField);
   }
 
   /**
@@ -76,6 +73,42 @@ public final class ParsedModule {
 
   private EngineArtifact compile(
       String pluginId, ExecutionMode mode, ModuleDescription described, int counter, boolean fuelField) {
+    return compile(pluginId, mode, described, counter, fuelField, false).artifact();
+  }
+
+  /**
+   * Compiles this module (which the host may have rewritten; the artifact describes {@code original}), and when
+   * {@code keepClasses} also returns the generated classes in Endive's class-jar format, for the persistent cache
+   * ({@link #restore}) or a precompiled plugin.
+   *
+   * @param metered whether this is the fuel-metered rewrite (its counter is the last global)
+   * @param fuelField whether a metered module's counter should become a machine field ({@link FuelField})
+   */
+  public Compilation compile(
+      String pluginId,
+      ExecutionMode mode,
+      ModuleDescription original,
+      boolean metered,
+      boolean fuelField,
+      boolean keepClasses) {
+    int counter = metered ? counterGlobal() : -1;
+    return compile(pluginId, mode, original, counter, fuelField, keepClasses);
+  }
+
+  private int counterGlobal() {
+    // The rewriter appends the counter after every other global: it is the last one.
+    return module.importSection().count(run.endive.wasm.types.ExternalType.GLOBAL)
+        + module.globalSection().globals().length
+        - 1;
+  }
+
+  private Compilation compile(
+      String pluginId,
+      ExecutionMode mode,
+      ModuleDescription described,
+      int counter,
+      boolean fuelField,
+      boolean keepClasses) {
     Function<Instance, Machine> factory = null;
     if (mode == ExecutionMode.COMPILER && counter >= 0 && fuelField) {
       FuelField.Compiled compiled;
@@ -85,31 +118,101 @@ public final class ParsedModule {
         compiled = null; // compiled as usual below, with the counter a global
       }
       if (compiled != null) {
-        HugeMethods.warnIfAny(pluginId, compiled.classes());
-        return new EngineArtifact(
-            module, described, compiled.factory(), counter, true, weight(compiled.classBytes()));
+        HugeMethods.warnIfAny(pluginId, ClassBytes.classes(compiled.jar()));
+        EngineArtifact a =
+            new EngineArtifact(module, described, compiled.factory(), counter, true, weight(compiled.classBytes()));
+        return new Compilation(a, keepClasses ? compiled.jar() : null, compiled.classBytes());
       }
     }
     long classBytes = 0;
+    byte[] jar = null;
     if (mode == ExecutionMode.COMPILER) {
-      // What MachineFactoryCompiler.compile() does without a cache, through Endive's exported internal API, which
-      // also shows the generated class files (a Cache would, at the price of writing and reading a jar).
       try {
-        CompilerResult result =
-            Compiler.builder(module)
-                .withInterpreterFallback(InterpreterFallback.SILENT)
-                .withClassCollectorFactory(ClassLoadingCollector::new)
-                .build()
-                .compile();
-        ClassLoadingCollector collector = (ClassLoadingCollector) result.collector();
-        classBytes = ClassBytes.size(collector.classBytes().values());
-        HugeMethods.warnIfAny(pluginId, collector.classBytes().values());
-        factory = new MachineFactory(module, collector.machineFactory());
+        // Endive's class cache is keyed by the module's digest; without one (the parser told not to digest) there
+        // is nothing to keep the classes under, and they are compiled as usual.
+        if (keepClasses && module.digest() != null) {
+          // Through Endive's class cache hook, which hands over the classes as a jar it can load back.
+          byte[][] captured = new byte[1][];
+          factory =
+              MachineFactoryCompiler.builder(module)
+                  .withInterpreterFallback(InterpreterFallback.SILENT)
+                  .withCache(new JarCache(null, captured))
+                  .compile();
+          jar = captured[0];
+          if (jar == null) {
+            throw new IllegalStateException("the compiler handed over no classes");
+          }
+          classBytes = ClassBytes.size(jar);
+          HugeMethods.warnIfAny(pluginId, ClassBytes.classes(jar));
+        } else {
+          // What MachineFactoryCompiler.compile() does without a cache, through Endive's exported internal API,
+          // which also shows the generated class files (a Cache would, at the price of writing and reading a jar).
+          CompilerResult result =
+              Compiler.builder(module)
+                  .withInterpreterFallback(InterpreterFallback.SILENT)
+                  .withClassCollectorFactory(ClassLoadingCollector::new)
+                  .build()
+                  .compile();
+          ClassLoadingCollector collector = (ClassLoadingCollector) result.collector();
+          classBytes = ClassBytes.size(collector.classBytes().values());
+          HugeMethods.warnIfAny(pluginId, collector.classBytes().values());
+          factory = new MachineFactory(module, collector.machineFactory());
+        }
       } catch (RuntimeException | LinkageError e) {
         throw Engine.unsupported(pluginId, "compiling the module to JVM bytecode failed", e);
       }
     }
-    return new EngineArtifact(module, described, factory, counter, false, weight(classBytes));
+    return new Compilation(
+        new EngineArtifact(module, described, factory, counter, false, weight(classBytes)), jar, classBytes);
+  }
+
+  /**
+   * Rebuilds the artifact {@link #compile(String, ExecutionMode, ModuleDescription, boolean, boolean, boolean)}
+   * made, from the classes it kept, without generating bytecode: Endive loads them as from its own class cache.
+   * This must be the module (the same rewritten bytes) they were compiled from.
+   *
+   * @throws RuntimeException or {@link LinkageError} when the classes cannot be loaded
+   */
+  public EngineArtifact restore(
+      ModuleDescription original, boolean metered, boolean fuelInMachine, byte[] jar, long classBytes) {
+    java.util.Objects.requireNonNull(jar, "jar");
+    if (module.digest() == null) {
+      throw new IllegalStateException(
+          "the engine's parser does not digest modules (run.endive.wasm.Parser.DIGEST_ALGORITHM=none), so stored"
+              + " classes cannot be loaded");
+    }
+    byte[][] compiledInstead = new byte[1][];
+    Function<Instance, Machine> factory =
+        MachineFactoryCompiler.builder(module)
+            .withInterpreterFallback(InterpreterFallback.SILENT)
+            .withCache(new JarCache(jar, compiledInstead))
+            .compile();
+    if (compiledInstead[0] != null) {
+      throw new IllegalStateException("the engine compiled the module instead of loading its classes");
+    }
+    int counter = metered ? counterGlobal() : -1;
+    return new EngineArtifact(module, original, factory, counter, metered && fuelInMachine, weight(classBytes));
+  }
+
+  /** Endive's class cache for one module: answers {@code stored} (or nothing), and catches what it is given. */
+  private static final class JarCache implements Cache {
+    private final byte[] stored;
+    private final byte[][] given;
+
+    JarCache(byte[] stored, byte[][] given) {
+      this.stored = stored;
+      this.given = given;
+    }
+
+    @Override
+    public byte[] get(String key) {
+      return stored;
+    }
+
+    @Override
+    public void putIfAbsent(String key, byte[] data) {
+      given[0] = data;
+    }
   }
 
   /**

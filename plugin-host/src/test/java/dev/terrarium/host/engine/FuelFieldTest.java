@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.terrarium.api.FuelPolicy;
 import dev.terrarium.host.ExecutionMode;
 import dev.terrarium.host.InstanceOptions;
+import dev.terrarium.host.ModuleCache;
 import dev.terrarium.host.PluginHost;
 import dev.terrarium.host.PluginInstance;
 import dev.terrarium.host.Tenant;
@@ -94,6 +95,38 @@ class FuelFieldTest {
         assertThat(i.lastCallFuel()).isPositive();
       }
     }
+  }
+
+  /**
+   * A metered module loaded from a cache directory (its rewritten classes, not compiled again) keeps the counter in
+   * its machine and charges exactly what the compiled one charged.
+   */
+  @Test
+  void aModuleLoadedFromTheCacheDirectory_keepsTheCounterInItsMachine_andChargesTheSame(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) {
+    List<List<Long>> runs = new ArrayList<>();
+    for (int round = 0; round < 2; round++) {
+      ModuleCache cache =
+          ModuleCache.builder().directory(temp.resolve("cache")).keyFile(temp.resolve("cache.key")).build();
+      try (PluginHost host = PluginHost.builder().moduleCache(cache).meterFuel().fuelSlice(100_000).build()) {
+        Tenant t = host.tenant("t", FuelPolicy.unlimited());
+        List<Long> fuel = new ArrayList<>();
+        try (PluginInstance i = host.load(KERNELS).instantiate(t, InstanceOptions.defaults())) {
+          assertThat(i.call("fib", 20)).containsExactly(6765);
+          fuel.add(i.lastCallFuel());
+          assertThat(i.call("sieve", 100_000)).containsExactly(9592);
+          fuel.add(i.lastCallFuel());
+          EngineInstance engine = engineOf(i);
+          assertThat(engine.fuelState().machineCounter).isInstanceOf(AtomicLong.class);
+          assertThat(engine.fuelState().counter).isNull();
+        }
+        fuel.add(t.used());
+        runs.add(fuel);
+        assertThat(cache.stats().diskHits()).as("round %d", round).isEqualTo(round);
+        assertThat(cache.stats().compilations()).as("round %d", round).isEqualTo(1 - round);
+      }
+    }
+    assertThat(runs.get(1)).allMatch(f -> f > 0).isEqualTo(runs.get(0));
   }
 
   private static EngineInstance engineOf(PluginInstance instance) {

@@ -1,0 +1,333 @@
+package dev.terrarium.host;
+
+import static dev.terrarium.host.Fixtures.assertHealthy;
+import static dev.terrarium.host.Fixtures.manifest;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.terrarium.api.FuelPolicy;
+import dev.terrarium.host.cache.DiskStore;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The persistent compiled-module cache (issue 13): what one process compiled, another loads without compiling, with
+ * the same behaviour; entries that are corrupt, foreign or for another key are compiled again.
+ */
+class PersistentCacheTest {
+  private static final byte[] KERNELS = Fixtures.bytes("kernels.wasm");
+
+  @TempDir Path temp;
+  private Path dir;
+  private Path key;
+  @BeforeEach
+  void setUp() {
+    dir = temp.resolve("cache");
+    key = temp.resolve("config/cache.key");
+  }
+
+  private ModuleCache diskCache() {
+    return ModuleCache.builder().directory(dir).keyFile(key).build();
+  }
+
+  private static byte[] fresh(byte[] module) {
+    return SharedModuleCacheTest.variant(module, UUID.randomUUID().toString().substring(0, 8));
+  }
+
+  /** What a module computes and charges, loaded through {@code cache}. */
+  private static List<String> kernelsRun(ModuleCache cache, byte[] module, boolean metered) {
+    PluginHost.Builder b = PluginHost.builder().moduleCache(cache);
+    if (metered) {
+      b.meterFuel();
+    }
+    List<String> out = new ArrayList<>();
+    try (PluginHost host = b.build()) {
+      Plugin plugin = host.load(module, manifest("k"));
+      Tenant t = host.tenant("t", FuelPolicy.unlimited());
+      try (PluginInstance i = metered ? plugin.instantiate(t, InstanceOptions.defaults()) : plugin.instantiate()) {
+        for (Object[] c : new Object[][] {{"fib", 20L}, {"sieve", 100_000L}, {"quicksort", 20_000L}}) {
+          long[] r = i.call((String) c[0], (Long) c[1]);
+          out.add("call " + c[0] + "(" + c[1] + ") = " + java.util.Arrays.toString(r) + " fuel=" + i.lastCallFuel());
+        }
+      }
+      out.add("tenant used=" + t.used());
+      if (!metered) {
+        assertHealthy(host);
+      }
+    }
+    return out;
+  }
+
+  // ---- a second process ----
+
+  private record Child(int exit, List<String> out, String err) {
+    String stats() {
+      return out.stream().filter(l -> l.startsWith("stats ")).findFirst().orElseThrow(() -> new AssertionError(this));
+    }
+
+    List<String> calls() {
+      return out.stream().filter(l -> l.startsWith("call ") || l.startsWith("tenant ")).toList();
+    }
+  }
+
+  private static String testClasspath() {
+    return Stream.of(System.getProperty("java.class.path"), System.getProperty("jdk.module.path"))
+        .filter(s -> s != null && !s.isBlank())
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  private record Started(Process process, Path err) {}
+
+  private final java.util.concurrent.atomic.AtomicInteger children = new java.util.concurrent.atomic.AtomicInteger();
+
+  private Started startChild(Path module, String metering, String... more) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(testClasspath());
+    cmd.add(DiskCacheChild.class.getName());
+    cmd.add(dir.toString());
+    cmd.add(key.toString());
+    cmd.add(module.toString());
+    cmd.add(metering);
+    cmd.addAll(List.of(more));
+    Path err = temp.resolve("child-" + children.incrementAndGet() + ".err");
+    return new Started(new ProcessBuilder(cmd).redirectError(err.toFile()).start(), err);
+  }
+
+  private static Child finish(Started s) throws Exception {
+    String out = new String(s.process().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(s.process().waitFor(180, TimeUnit.SECONDS)).as("the child process ended").isTrue();
+    return new Child(s.process().exitValue(), out.lines().toList(), Files.readString(s.err()));
+  }
+
+  private Child child(Path module, String metering, String... more) throws Exception {
+    Child c = finish(startChild(module, metering, more));
+    assertThat(c.exit()).as("child exit; output %s %s", c.out(), c.err()).isZero();
+    return c;
+  }
+
+  private Path write(String name, byte[] module) throws IOException {
+    Path file = temp.resolve(name);
+    Files.write(file, module);
+    return file;
+  }
+
+  @Test
+  void aSecondProcess_loadsTheMeteredModuleFromDisk_withoutCompiling_andComputesAndChargesTheSame() throws Exception {
+    byte[] module = fresh(KERNELS);
+    Path file = write("kernels.wasm", module);
+
+    Child first = child(file, "metered", "kernels");
+    assertThat(first.stats()).isEqualTo("stats compilations=1 diskHits=0 diskWrites=1");
+    Child second = child(file, "metered", "kernels");
+    assertThat(second.stats()).as("the second process compiled nothing").isEqualTo(
+        "stats compilations=0 diskHits=1 diskWrites=0");
+    assertThat(second.out()).contains("artifact compiled=true fuelInMachine=true");
+    assertThat(second.err()).doesNotContain("WARNING");
+
+    List<String> reference = kernelsRun(ModuleCache.create(ModuleCache.SHARED_MAXIMUM_WEIGHT), module, true);
+    assertThat(reference).hasSize(4).allMatch(l -> !l.contains("fuel=0"));
+    assertThat(first.calls()).isEqualTo(reference);
+    assertThat(second.calls()).as("results and fuel of the disk-loaded module").isEqualTo(reference);
+  }
+
+  @Test
+  void aSecondProcess_loadsAnUnmeteredModuleFromDisk() throws Exception {
+    byte[] module = fresh(KERNELS);
+    Path file = write("kernels.wasm", module);
+    assertThat(child(file, "plain", "kernels").stats()).isEqualTo("stats compilations=1 diskHits=0 diskWrites=1");
+    Child second = child(file, "plain", "kernels");
+    assertThat(second.stats()).isEqualTo("stats compilations=0 diskHits=1 diskWrites=0");
+    assertThat(second.calls()).isEqualTo(kernelsRun(ModuleCache.create(1 << 30), module, false));
+  }
+
+  @Test
+  void twoProcessesWritingTheSameEntryAtOnce_bothSucceed_andTheEntryServesAThird() throws Exception {
+    byte[] module = fresh(Fixtures.bytes("wasi-check-rust.wasm"));
+    Path file = write("big.wasm", module);
+    Started a = startChild(file, "metered");
+    Started b = startChild(file, "metered");
+    Child ca = finish(a);
+    Child cb = finish(b);
+    assertThat(ca.exit()).as("first writer %s %s", ca.out(), ca.err()).isZero();
+    assertThat(cb.exit()).as("second writer %s %s", cb.out(), cb.err()).isZero();
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()).toList())
+          .as("one entry, no temporary files left")
+          .hasSize(1)
+          .allMatch(n -> n.endsWith(".entry"));
+    }
+    assertThat(child(file, "metered").stats()).isEqualTo("stats compilations=0 diskHits=1 diskWrites=0");
+  }
+
+  // ---- bad entries, through the host ----
+
+  private Path onlyEntry() throws IOException {
+    try (var files = Files.list(dir)) {
+      List<Path> all = files.toList();
+      assertThat(all).hasSize(1);
+      return all.get(0);
+    }
+  }
+
+  private static long[] add(PluginHost host, byte[] module) {
+    try (PluginInstance i = host.load(module, manifest("add")).instantiate()) {
+      return i.call("add", 2, 40);
+    }
+  }
+
+  @Test
+  void aCorruptEntry_isIgnoredWithAWarning_compiledAgain_andRewritten() throws Exception {
+    byte[] module = fresh(KERNELS);
+    Path file = write("kernels.wasm", module);
+    List<String> first = child(file, "plain", "kernels").calls();
+    Path entry = onlyEntry();
+    byte[] bytes = Files.readAllBytes(entry);
+    bytes[bytes.length / 2] ^= 0x10;
+    Files.write(entry, bytes);
+
+    Child again = child(file, "plain", "kernels");
+    assertThat(again.stats()).isEqualTo("stats compilations=1 diskHits=0 diskWrites=1");
+    assertThat(again.calls()).isEqualTo(first);
+    assertThat(again.err()).contains("WARNING").contains(entry.toString()).contains("not authentic");
+    assertThat(child(file, "plain", "kernels").stats())
+        .as("the rewritten entry is good")
+        .isEqualTo("stats compilations=0 diskHits=1 diskWrites=0");
+  }
+
+  @Test
+  void aTruncatedEntry_isCompiledAgain() throws Exception {
+    byte[] module = fresh(Fixtures.fixture("add"));
+    try (PluginHost host = PluginHost.builder().moduleCache(diskCache()).build()) {
+      add(host, module);
+    }
+    Path entry = onlyEntry();
+    byte[] bytes = Files.readAllBytes(entry);
+    Files.write(entry, java.util.Arrays.copyOf(bytes, bytes.length / 3));
+    try (PluginHost host = PluginHost.builder().moduleCache(diskCache()).build()) {
+      assertThat(add(host, module)).containsExactly(42);
+      assertThat(host.cacheStats().compilations()).isEqualTo(1);
+      assertHealthy(host);
+    }
+  }
+
+  @Test
+  void anEntryWrittenUnderAnotherKeyFile_isRefused_andCompiledAgain() throws Exception {
+    byte[] module = fresh(Fixtures.fixture("add"));
+    ModuleCache theirs = ModuleCache.builder().directory(dir).keyFile(temp.resolve("other/cache.key")).build();
+    try (PluginHost host = PluginHost.builder().moduleCache(theirs).build()) {
+      add(host, module);
+      assertThat(host.cacheStats().diskWrites()).isEqualTo(1);
+    }
+    Path entry = onlyEntry();
+    try (PluginHost host = PluginHost.builder().moduleCache(diskCache()).build()) {
+      assertThat(add(host, module)).containsExactly(42);
+      assertThat(host.cacheStats()).extracting(CacheStats::compilations, CacheStats::diskHits)
+          .containsExactly(1L, 0L);
+      assertHealthy(host);
+    }
+    assertThat(entry).as("replaced by one of ours").exists();
+    try (PluginHost host = PluginHost.builder().moduleCache(diskCache()).build()) {
+      assertThat(add(host, module)).containsExactly(42);
+      assertThat(host.cacheStats().diskHits()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anAuthenticEntryThatCannotBeUsed_isDropped_andCompiledAgain() throws Exception {
+    byte[] module = fresh(Fixtures.fixture("add"));
+    ModuleCache cache = diskCache();
+    try (PluginHost host = PluginHost.builder().moduleCache(cache).build()) {
+      ModuleCache.Key k = host.cacheKey(PluginHost.sha256(module));
+      String name = PluginHost.sha256(ModuleCache.keyText(k).getBytes(StandardCharsets.UTF_8));
+      // signed with the right key, but not a compiled module
+      DiskStore.open(dir, key).put(name, "not a compiled module".getBytes(StandardCharsets.UTF_8));
+      assertThat(add(host, module)).containsExactly(42);
+      assertThat(host.cacheStats()).extracting(CacheStats::compilations, CacheStats::diskHits, CacheStats::diskWrites)
+          .containsExactly(1L, 0L, 1L);
+      assertHealthy(host);
+    }
+  }
+
+  @Test
+  void anEntryFoundUnderTheNameOfAnotherKey_isNotUsedForIt() throws Exception {
+    byte[] one = fresh(Fixtures.fixture("add"));
+    byte[] two = fresh(Fixtures.fixture("add"));
+    try (PluginHost host = PluginHost.builder().moduleCache(diskCache()).build()) {
+      add(host, one);
+      ModuleCache.Key k1 = host.cacheKey(PluginHost.sha256(one));
+      ModuleCache.Key k2 = host.cacheKey(PluginHost.sha256(two));
+      DiskStore store = DiskStore.open(dir, key);
+      String n1 = PluginHost.sha256(ModuleCache.keyText(k1).getBytes(StandardCharsets.UTF_8));
+      String n2 = PluginHost.sha256(ModuleCache.keyText(k2).getBytes(StandardCharsets.UTF_8));
+      store.put(n2, store.get(n1)); // authentic under the name, but it says it is another module's
+    }
+    try (PluginHost host = PluginHost.builder().moduleCache(diskCache()).build()) {
+      assertThat(add(host, two)).containsExactly(42);
+      assertThat(host.cacheStats().compilations()).isEqualTo(1);
+      assertThat(host.cacheStats().diskHits()).isZero();
+    }
+  }
+
+  @Test
+  void hostsThatCompileDifferently_doNotShareEntries() throws Exception {
+    byte[] module = fresh(KERNELS);
+    kernelsRun(diskCache(), module, false);
+    long before = entries();
+    ModuleCache metered = diskCache();
+    List<String> run = kernelsRun(metered, module, true);
+    assertThat(metered.stats().diskHits()).as("the unmetered entry is not the metered one").isZero();
+    assertThat(metered.stats().diskWrites()).isEqualTo(1);
+    assertThat(run).noneMatch(l -> l.contains("fuel=0 "));
+    assertThat(entries()).isEqualTo(before + 1);
+  }
+
+  private long entries() throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.count();
+    }
+  }
+
+  @Test
+  void theInterpreter_neitherReadsNorWritesTheDirectory() throws Exception {
+    ModuleCache cache = diskCache();
+    try (PluginHost host =
+        PluginHost.builder().moduleCache(cache).executionMode(ExecutionMode.INTERPRETER).build()) {
+      assertThat(add(host, fresh(Fixtures.fixture("add")))).containsExactly(42);
+    }
+    try (var files = Files.list(dir)) {
+      assertThat(files.count()).isZero();
+    }
+  }
+
+  /** Indicative: the largest sample plugin, compiled cold and then loaded from the directory by a new cache. */
+  @Test
+  void loadTimes_coldCompileVersusDiskHit() {
+    byte[] module = fresh(Fixtures.bytes("wasi-check-rust.wasm"));
+    long[] millis = new long[2];
+    for (int round = 0; round < 2; round++) {
+      ModuleCache cache = diskCache();
+      try (PluginHost host =
+          PluginHost.builder().moduleCache(cache).grants(Grants.builder().allWasi().build()).build()) {
+        long start = System.nanoTime();
+        host.load(module);
+        millis[round] = (System.nanoTime() - start) / 1_000_000;
+        assertThat(cache.stats().diskHits()).isEqualTo(round);
+      }
+    }
+    System.out.printf(
+        "wasi-check-rust.wasm (%d bytes): cold compile %d ms, disk hit %d ms%n", module.length, millis[0], millis[1]);
+  }
+}
