@@ -16,11 +16,14 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * A fingerprint of this build of Terrarium's host: the SHA-256 of the files of its package {@code dev.terrarium.host}
- * and below (classes and resources, by name), wherever they were loaded from: the plugin-host jar, a class
- * directory, or a jar that bundles them unchanged (the CLI's). Compiled modules kept on disk and precompiled plugins
- * are keyed by it as well as by the version, since two builds of one snapshot version may rewrite or compile
- * differently. Computed once, when first needed.
+ * A fingerprint of this build of Terrarium's host. Compiled modules kept on disk and precompiled plugins are keyed
+ * by it as well as by the version, since two builds of one snapshot version may rewrite or compile differently.
+ * It is the build's identity that Maven writes into {@code version.properties} (version and build time; every
+ * build of plugin-host gets its own, and a jar that bundles the host, such as the CLI's, carries it unchanged).
+ * Where the resource was not filtered (classes built outside Maven), it is the SHA-256 of the files of the package
+ * {@code dev.terrarium.host} and below, by name, wherever they were loaded from; reading them all takes a few
+ * hundred milliseconds of a short process's start, which the build's identity avoids. Computed once, when first
+ * needed.
  */
 final class BuildFingerprint {
   private static final String PREFIX = "dev/terrarium/host/";
@@ -30,6 +33,22 @@ final class BuildFingerprint {
   private BuildFingerprint() {}
 
   private static String compute() {
+    try (InputStream in = PluginHost.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        java.util.Properties p = new java.util.Properties();
+        p.load(in);
+        String build = p.getProperty("build");
+        if (build != null && !build.isBlank() && !build.contains("${")) {
+          return build;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // hash the classes instead
+    }
+    return hashOfClasses();
+  }
+
+  private static String hashOfClasses() {
     try {
       var source = PluginHost.class.getProtectionDomain().getCodeSource();
       if (source == null || source.getLocation() == null) {

@@ -425,8 +425,13 @@ public final class PluginHost implements AutoCloseable {
     EngineArtifact artifact = cache.lookup(key);
     ParsedModule parsed = null;
     ModuleDescription description;
+    // A module the cache's directory holds was validated when it was compiled and stored (same hash, same build of
+    // Terrarium; the entry is authenticated when it is read): it is parsed without validating it again. Should the
+    // entry turn out unusable, the module is validated before it is compiled (ModuleLoader).
+    boolean validated = true;
     if (artifact == null) {
-      parsed = Engine.parse(givenId, bytes, sha256);
+      validated = precompiled != null || mode != ExecutionMode.COMPILER || !cache.storedOnDisk(key);
+      parsed = Engine.parse(givenId, bytes, sha256, validated);
       description = parsed.description();
     } else {
       description = artifact.description();
@@ -442,7 +447,7 @@ public final class PluginHost implements AutoCloseable {
     Grants effective = effectiveGrants(manifest);
     if (artifact == null) {
       String id = manifest.id();
-      ModuleLoader loader = new ModuleLoader(bytes, sha256, id, parsed, description);
+      ModuleLoader loader = new ModuleLoader(bytes, sha256, id, parsed, validated, description);
       if (precompiled != null) {
         StoredModule stored = precompiled;
         artifact = cache.restoreIfAbsent(key, () -> restorePrecompiled(loader, stored, id));
@@ -494,7 +499,7 @@ public final class PluginHost implements AutoCloseable {
     String sha256 = sha256(module);
     String id = anonymousId(sha256, null);
     ParsedModule parsed = Engine.parse(id, module, sha256);
-    ModuleCache.Compiled c = new ModuleLoader(module, sha256, id, parsed, parsed.description()).compile(true);
+    ModuleCache.Compiled c = new ModuleLoader(module, sha256, id, parsed, true, parsed.description()).compile(true);
     dev.terrarium.host.engine.Compilation compilation = c.compilation();
     EngineArtifact a = compilation.artifact();
     if (compilation.classJar() == null) {
@@ -543,13 +548,22 @@ public final class PluginHost implements AutoCloseable {
     private final String sha256;
     private final String id;
     private final ParsedModule parsed;
+    /** Whether {@link #parsed} was validated (it was not when the cache's directory was expected to hold it). */
+    private final boolean validated;
     private final ModuleDescription original;
 
-    ModuleLoader(byte[] bytes, String sha256, String id, ParsedModule parsed, ModuleDescription original) {
+    ModuleLoader(
+        byte[] bytes,
+        String sha256,
+        String id,
+        ParsedModule parsed,
+        boolean validated,
+        ModuleDescription original) {
       this.bytes = bytes;
       this.sha256 = sha256;
       this.id = id;
       this.parsed = parsed;
+      this.validated = validated;
       this.original = original;
     }
 
@@ -572,15 +586,20 @@ public final class PluginHost implements AutoCloseable {
 
     private synchronized ParsedModule prepare() {
       if (prepared == null) {
+        // Nothing is compiled before it is validated: parsed without, it is parsed again with validation.
+        ParsedModule checked = validated && parsed != null ? parsed : Engine.parse(id, bytes, sha256);
         rewritten = rewrite(bytes, id);
-        prepared = rewritten == bytes && parsed != null ? parsed : Engine.parse(id, rewritten, sha256);
+        prepared = rewritten == bytes ? checked : Engine.parse(id, rewritten, sha256);
       }
       return prepared;
     }
 
     @Override
     public EngineArtifact restore(dev.terrarium.host.cache.StoredModule stored) {
-      ParsedModule toLoad = stored.rewritten() == null ? parsed : Engine.parse(id, stored.rewritten(), sha256);
+      // The stored rewrite is authenticated (this installation's key, or a trusted signer's) and was validated when
+      // it was made.
+      ParsedModule toLoad =
+          stored.rewritten() == null ? parsed : Engine.parse(id, stored.rewritten(), sha256, false);
       return toLoad.restore(original, stored.metered(), stored.fuelInMachine(), stored.classJar(), stored.classBytes());
     }
   }

@@ -60,11 +60,28 @@ public final class Engine {
    * @throws InvalidModuleException when the module does not validate
    */
   public static ParsedModule parse(String pluginId, byte[] bytes, String sha256) {
+    return parse(pluginId, bytes, sha256, true);
+  }
+
+  /**
+   * Parses a module, validating it only when {@code validate}: pass {@code false} only for bytes this build of
+   * Terrarium has validated before and that cannot have changed since (an authenticated entry of the persistent
+   * cache, for the module of the same hash). Validation is a few seconds of a large module's load.
+   *
+   * @throws MalformedModuleException when the bytes do not decode
+   * @throws InvalidModuleException when the module does not validate
+   */
+  public static ParsedModule parse(String pluginId, byte[] bytes, String sha256, boolean validate) {
     checkHeader(pluginId, bytes);
-    validate(pluginId, bytes);
+    if (validate) {
+      validate(pluginId, bytes);
+    }
     WasmModule module;
     try {
-      module = Parser.parse(bytes);
+      module =
+          validate
+              ? Parser.parse(bytes)
+              : Parser.builder().withValidation(false).build().parse(() -> new java.io.ByteArrayInputStream(bytes));
     } catch (MalformedException e) {
       throw new MalformedModuleException(pluginId, reason(e), e);
     } catch (InvalidException e) {

@@ -72,18 +72,7 @@ public final class FuelField {
     try {
       MachineFactoryCompiler.builder(module)
           .withInterpreterFallback(InterpreterFallback.FAIL)
-          .withCache(
-              new Cache() {
-                @Override
-                public byte[] get(String key) {
-                  return null;
-                }
-
-                @Override
-                public void putIfAbsent(String key, byte[] data) {
-                  captured[0] = data;
-                }
-              })
+          .withCache(new ParsedModule.JarCache(null, captured))
           .compile();
     } catch (RuntimeException | LinkageError e) {
       return null; // e.g. a function too large for a JVM method: Endive would interpret it
@@ -98,16 +87,7 @@ public final class FuelField {
     Function<Instance, Machine> factory =
         MachineFactoryCompiler.builder(module)
             .withInterpreterFallback(InterpreterFallback.FAIL)
-            .withCache(
-                new Cache() {
-                  @Override
-                  public byte[] get(String key) {
-                    return rewritten;
-                  }
-
-                  @Override
-                  public void putIfAbsent(String key, byte[] data) {}
-                })
+            .withCache(new ParsedModule.JarCache(rewritten, new byte[1][]))
             .compile();
     return new Compiled(factory, rewritten, ClassBytes.size(rewritten));
   }

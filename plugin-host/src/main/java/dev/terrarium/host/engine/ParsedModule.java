@@ -195,7 +195,7 @@ public final class ParsedModule {
   }
 
   /** Endive's class cache for one module: answers {@code stored} (or nothing), and catches what it is given. */
-  private static final class JarCache implements Cache {
+  static final class JarCache implements Cache {
     private final byte[] stored;
     private final byte[][] given;
 
