@@ -25,13 +25,13 @@ fail() {
 }
 
 rm -rf "$work" "$out"
-mkdir -p "$work/cache" || fail "cannot create $work"
-chmod 700 "$work/cache"
+mkdir -p "$work/cache" "$work/config" || fail "cannot create $work"
+chmod 700 "$work/cache" "$work/config"
 command -v wat2wasm >/dev/null 2>&1 || fail "wat2wasm is not on the PATH (scripts/install-toolchains.sh installs it)"
 wat2wasm "$wat" -o "$work/training.wasm" || fail "wat2wasm failed on $wat"
 
 train() {
-  TERRARIUM_CACHE_DIR="$work/cache" "$java" -Xshare:auto "$@" -jar "$jar" \
+  TERRARIUM_CACHE_DIR="$work/cache" XDG_CONFIG_HOME="$work/config" "$java" -Xshare:auto "$@" -jar "$jar" \
     run --invoke add "$work/training.wasm" 1 2 >"$work/out.txt" 2>"$work/err.txt"
 }
 train || fail "the first training run failed: $(cat "$work/err.txt")"
