@@ -29,6 +29,14 @@ mkdir -p "$work/cache" "$work/config" || fail "cannot create $work"
 chmod 700 "$work/cache" "$work/config"
 command -v wat2wasm >/dev/null 2>&1 || fail "wat2wasm is not on the PATH (scripts/install-toolchains.sh installs it)"
 wat2wasm "$wat" -o "$work/training.wasm" || fail "wat2wasm failed on $wat"
+# An embedded manifest, as most plugins carry, so that reading one (JSON) is trained too: a custom section
+# "terrarium.manifest" appended to the module (id 0, then sizes as one-byte LEB128: the section is short).
+manifest='{"id":"training","version":"1.0.0","capabilities":{"wasi":["stdio"]}}'
+name="terrarium.manifest"
+size=$((1 + ${#name} + ${#manifest}))
+[ "$size" -lt 128 ] || fail "the training manifest is too long for a one-byte section size"
+printf "\\x00\\x$(printf '%02x' "$size")\\x$(printf '%02x' "${#name}")%s%s" "$name" "$manifest" >>"$work/training.wasm" \
+  || fail "cannot append the training manifest"
 
 train() {
   TERRARIUM_CACHE_DIR="$work/cache" XDG_CONFIG_HOME="$work/config" "$java" -Xshare:auto "$@" -jar "$jar" \
@@ -44,4 +52,6 @@ train -XX:SharedArchiveFile="$out" -Xshare:on -Xlog:class+load=info:file="$work/
   || fail "the CLI does not start with the archive: $(cat "$work/err.txt")"
 grep -q 'dev.terrarium.cli.TerrariumCli source: shared objects file' "$work/classes.txt" \
   || fail "the archive does not hold the CLI's classes"
+grep -q 'com.fasterxml.jackson.databind.ObjectMapper source: shared objects file' "$work/classes.txt" \
+  || fail "the archive does not hold the classes that read a manifest"
 rm -rf "$work"
