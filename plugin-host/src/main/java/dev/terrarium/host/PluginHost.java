@@ -428,10 +428,10 @@ public final class PluginHost implements AutoCloseable {
     // A module the cache's directory holds was validated when it was compiled and stored (same hash, same build of
     // Terrarium; the entry is authenticated when it is read): it is parsed without validating it again. Should the
     // entry turn out unusable, the module is validated before it is compiled (ModuleLoader).
-    boolean validated = true;
+    boolean onDisk = false;
     if (artifact == null) {
-      validated = precompiled != null || mode != ExecutionMode.COMPILER || !cache.storedOnDisk(key);
-      parsed = Engine.parse(givenId, bytes, sha256, validated);
+      onDisk = precompiled == null && mode == ExecutionMode.COMPILER && cache.storedOnDisk(key);
+      parsed = Engine.parse(givenId, bytes, sha256, !onDisk);
       description = parsed.description();
     } else {
       description = artifact.description();
@@ -447,13 +447,13 @@ public final class PluginHost implements AutoCloseable {
     Grants effective = effectiveGrants(manifest);
     if (artifact == null) {
       String id = manifest.id();
-      ModuleLoader loader = new ModuleLoader(bytes, sha256, id, parsed, validated, description);
+      ModuleLoader loader = new ModuleLoader(bytes, sha256, id, parsed, !onDisk, description);
       if (precompiled != null) {
         StoredModule stored = precompiled;
         artifact = cache.restoreIfAbsent(key, () -> restorePrecompiled(loader, stored, id));
       } else {
         Compiles.Subject subject = new Compiles.Subject(id, sha256, bytes.length);
-        if (mode == ExecutionMode.COMPILER && tiering.tiers(bytes.length) && !cache.storedOnDisk(key)) {
+        if (mode == ExecutionMode.COMPILER && tiering.tiers(bytes.length) && !onDisk) {
           // Tiered start: the module is rewritten and parsed once, interpreted at once, and compiled from the same
           // parsed module in the background, through the cache (and its directory), so both tiers run the very
           // same code. A module the cache's directory holds is loaded from it instead, which is quicker.

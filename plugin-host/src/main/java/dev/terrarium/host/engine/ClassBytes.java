@@ -13,11 +13,6 @@ import java.util.jar.JarInputStream;
 final class ClassBytes {
   private ClassBytes() {}
 
-  /** Returns the summed (uncompressed) size of the class files in an Endive class jar. */
-  static long size(byte[] jar) {
-    return size(classes(jar));
-  }
-
   /** Returns the summed size of {@code classes}. */
   static long size(Iterable<byte[]> classes) {
     long total = 0;

@@ -61,7 +61,12 @@ public final class FuelField {
   }
 
   /** A machine factory, the (rewritten) class jar it was loaded from, and the summed size of its class files. */
-  record Compiled(Function<Instance, Machine> factory, byte[] jar, long classBytes) {}
+  record Compiled(Function<Instance, Machine> factory, byte[] jar, java.util.List<byte[]> classes) {
+    /** Returns the summed size of the class files. */
+    long classBytes() {
+      return ClassBytes.size(classes);
+    }
+  }
 
   /** Like {@link #compile}, also telling the size of the (rewritten) classes, or {@code null}. */
   static Compiled compileMeasured(WasmModule module, int counter) {
@@ -89,7 +94,7 @@ public final class FuelField {
             .withInterpreterFallback(InterpreterFallback.FAIL)
             .withCache(new ParsedModule.JarCache(rewritten, new byte[1][]))
             .compile();
-    return new Compiled(factory, rewritten, ClassBytes.size(rewritten));
+    return new Compiled(factory, rewritten, ClassBytes.classes(rewritten));
   }
 
   /** Rewrites every class of an Endive class jar; {@code null} when the machine class or no access is found. */

@@ -21,6 +21,8 @@ final class HugeMethods {
 
   private static final System.Logger LOG = System.getLogger("dev.terrarium.host");
   private static final String FLAG = "-XX:-DontCompileHugeMethods";
+  /** Whether this JVM compiles huge methods (read once: JVM options do not change). */
+  private static final boolean COMPILES_HUGE_METHODS = compilesHugeMethods();
 
   private HugeMethods() {}
 
@@ -32,6 +34,9 @@ final class HugeMethods {
    * Never throws: a class file it cannot read is skipped.
    */
   static void warnIfAny(String pluginId, Iterable<byte[]> classFiles) {
+    if (COMPILES_HUGE_METHODS) {
+      return; // nothing to warn about: skip reading the classes
+    }
     List<Method> huge = new ArrayList<>();
     for (byte[] classFile : classFiles) {
       try {
@@ -44,7 +49,7 @@ final class HugeMethods {
         // not a class file we can read: nothing to say about it
       }
     }
-    if (huge.isEmpty() || compilesHugeMethods()) {
+    if (huge.isEmpty()) {
       return;
     }
     huge.sort(Comparator.comparingInt(Method::codeLength).reversed());

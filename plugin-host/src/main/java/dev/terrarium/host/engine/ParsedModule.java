@@ -118,7 +118,7 @@ public final class ParsedModule {
         compiled = null; // compiled as usual below, with the counter a global
       }
       if (compiled != null) {
-        HugeMethods.warnIfAny(pluginId, ClassBytes.classes(compiled.jar()));
+        HugeMethods.warnIfAny(pluginId, compiled.classes());
         EngineArtifact a =
             new EngineArtifact(module, described, compiled.factory(), counter, true, weight(compiled.classBytes()));
         return new Compilation(a, keepClasses ? compiled.jar() : null, compiled.classBytes());
@@ -142,8 +142,9 @@ public final class ParsedModule {
           if (jar == null) {
             throw new IllegalStateException("the compiler handed over no classes");
           }
-          classBytes = ClassBytes.size(jar);
-          HugeMethods.warnIfAny(pluginId, ClassBytes.classes(jar));
+          java.util.List<byte[]> classes = ClassBytes.classes(jar);
+          classBytes = ClassBytes.size(classes);
+          HugeMethods.warnIfAny(pluginId, classes);
         } else {
           // What MachineFactoryCompiler.compile() does without a cache, through Endive's exported internal API,
           // which also shows the generated class files (a Cache would, at the price of writing and reading a jar).
