@@ -330,4 +330,38 @@ class PersistentCacheTest {
     System.out.printf(
         "wasi-check-rust.wasm (%d bytes): cold compile %d ms, disk hit %d ms%n", module.length, millis[0], millis[1]);
   }
+
+  @Test
+  void badCacheOptions_areRefusedClearly_andHostsStillWork(@TempDir Path temp) throws IOException {
+    Path dir = temp.resolve("cache");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ModuleCache.builder().directory(dir).keyFile(dir.resolve("cache.key")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must be kept outside the cache directory");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ModuleCache.builder().keyFile(temp.resolve("k/cache.key")).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("a key file was set")
+        .hasMessageContaining("but no directory");
+    Path open = Files.createDirectories(temp.resolve("open"));
+    Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ModuleCache.builder().directory(open).keyFile(temp.resolve("k/cache.key")).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(open.toString());
+    java.security.KeyPair rsa;
+    try {
+      rsa = java.security.KeyPairGenerator.getInstance("RSA").generateKeyPair();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new AssertionError(e);
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PluginHost.builder().trustPrecompiled(rsa.getPublic()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("precompiled plugins are signed with Ed25519 keys, not RSA");
+    // Nothing was left half-made: a cache in a good directory serves a host.
+    ModuleCache good = ModuleCache.builder().directory(dir).keyFile(temp.resolve("k/cache.key")).build();
+    try (PluginHost host = PluginHost.builder().moduleCache(good).build()) {
+      assertHealthy(host);
+    }
+  }
 }
