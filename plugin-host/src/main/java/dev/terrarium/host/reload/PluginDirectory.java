@@ -198,23 +198,22 @@ public final class PluginDirectory implements AutoCloseable {
     return new PluginRef(this, checkId(id));
   }
 
-  /** Returns the status of plugin {@code id}, or empty when the directory has never seen it. */
+  /**
+   * Returns the status of plugin {@code id}, or empty when the directory has never seen it. Takes no lock: a change
+   * under way (a new version being compiled) shows once it is made.
+   */
   public Optional<PluginStatus> status(String id) {
     Entry e = entries.get(checkId(id));
-    synchronized (lock) {
-      return e == null || e.state == null ? Optional.empty() : Optional.of(e.status());
-    }
+    return e == null ? Optional.empty() : Optional.ofNullable(e.published);
   }
 
-  /** Returns the status of every plugin the directory has seen, by id. */
+  /** Returns the status of every plugin the directory has seen, by id. Takes no lock. */
   public List<PluginStatus> statuses() {
     List<PluginStatus> all = new ArrayList<>();
-    synchronized (lock) {
-      for (String id : new TreeSet<>(entries.keySet())) {
-        Entry e = entries.get(id);
-        if (e.state != null) {
-          all.add(e.status());
-        }
+    for (String id : new TreeSet<>(entries.keySet())) {
+      PluginStatus s = entries.get(id).published;
+      if (s != null) {
+        all.add(s);
       }
     }
     return List.copyOf(all);
@@ -431,18 +430,18 @@ public final class PluginDirectory implements AutoCloseable {
   }
 
   private PluginUnavailableException unavailable(String id, Entry e) {
-    PluginState state = e == null ? null : e.state;
-    if (state == null) {
+    PluginStatus status = e == null ? null : e.published;
+    if (status == null) {
       return new PluginUnavailableException(
           id, null, "the plugin directory " + directory + " holds no such plugin. Deploy " + id + ".wasm there.");
     }
     String why;
-    switch (state) {
+    switch (status.state()) {
       case LOADED:
         why = "it is loaded but not started. Start it (PluginDirectory.start).";
         break;
       case FAILED:
-        PluginException f = e.lastFailure;
+        PluginException f = status.lastFailure();
         why = "its files failed to load" + (f == null ? "" : " (" + f.getMessage() + ")")
             + ". Fix " + id + ".wasm or its manifest; the directory loads them again when they change.";
         break;
@@ -451,10 +450,10 @@ public final class PluginDirectory implements AutoCloseable {
         break;
       default:
         why = closed ? "its plugin directory " + directory + " was closed."
-            : e.loaded == null ? "its file " + id + ".wasm was removed from " + directory + ". Deploy it again."
+            : status.version() == null ? "its file " + id + ".wasm was removed from " + directory + ". Deploy it again."
             : "it was stopped. Start it (PluginDirectory.start).";
     }
-    return new PluginUnavailableException(id, state.name(), "it serves no calls: " + why);
+    return new PluginUnavailableException(id, status.state().name(), "it serves no calls: " + why);
   }
 
   /** Proxies calls to the pooled proxy of the version serving at each call. */
@@ -689,6 +688,8 @@ public final class PluginDirectory implements AutoCloseable {
     e.state = PluginState.STOPPED;
     if (from != PluginState.STOPPED || previous != null) {
       fire(e, from, previous, null);
+    } else {
+      e.published = e.status(); // only the last failure was dropped
     }
   }
 
@@ -709,6 +710,7 @@ public final class PluginDirectory implements AutoCloseable {
   }
 
   private void fire(Entry e, PluginState from, String previous, PluginException failure) {
+    e.published = e.status();
     PluginStateEvent event = new PluginStateEvent(e.id, from, e.state, e.version(), previous, failure);
     LOG.log(System.Logger.Level.DEBUG, "{0}", event);
     for (PluginStateListener l : listeners) {
@@ -954,6 +956,8 @@ public final class PluginDirectory implements AutoCloseable {
     String attempted;
     /** Whether it was stopped on purpose: a new version is then loaded but not started. */
     boolean held;
+    /** The status as of the last change, for readers that take no lock; null until the first. */
+    volatile PluginStatus published;
     /** The files as last acted on. */
     Snapshot processed = Snapshot.ABSENT;
     /** The files as they changed to, waiting for the quiet period to pass, or null. */

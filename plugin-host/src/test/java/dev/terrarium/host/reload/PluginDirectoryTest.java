@@ -194,6 +194,43 @@ class PluginDirectoryTest {
   }
 
   @Test
+  void callsFromManyThreads_neverFailWhileVersionsAreSwapped() throws Exception {
+    deploy("adder.wasm", V1);
+    PluginDirectory d = watch(PluginDirectory.builder(host, dir).pool(p -> p.maxSize(2)));
+    PluginRef adder = d.plugin("adder");
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.ConcurrentHashMap<Long, Boolean> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    List<CompletableFuture<Long>> callers = new ArrayList<>();
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+    for (int t = 0; t < 4; t++) {
+      callers.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                long calls = 0;
+                while (running.get()) {
+                  seen.put(version(adder), true);
+                  calls++;
+                }
+                return calls;
+              },
+              threads));
+    }
+    byte[][] versions = {V2, V3, V1, V2, V3};
+    for (byte[] v : versions) {
+      int before = events.all().size();
+      deploy("adder.wasm", v);
+      events.await(before, e -> PluginHost.sha256(v).equals(e.version()));
+    }
+    running.set(false);
+    for (CompletableFuture<Long> caller : callers) {
+      assertThat(caller.get(10, TimeUnit.SECONDS)).isPositive(); // none threw
+    }
+    threads.shutdown();
+    assertThat(seen.keySet()).isSubsetOf(1L, 2L, 3L).contains(3L);
+    assertThat(events.all()).noneMatch(PluginStateEvent::failed);
+  }
+
+  @Test
   void exportsProxy_reachesTheVersionServingAtEachCall() throws Exception {
     deploy("greeter-c.wasm", SamplePlugins.bytes("greeter-c.wasm")); // its manifest is embedded: version 0.1.0
     PluginDirectory d = watch();
@@ -605,14 +642,21 @@ class PluginDirectoryTest {
 
     /** Waits up to 10 s for an event that matches, among those recorded so far and later ones. */
     PluginStateEvent await(Predicate<PluginStateEvent> matching) throws InterruptedException {
+      return await(0, matching);
+    }
+
+    /** Waits up to 10 s for an event that matches, among the events from index {@code from} on. */
+    PluginStateEvent await(int from, Predicate<PluginStateEvent> matching) throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       for (; ; ) {
-        Optional<PluginStateEvent> e = events.stream().filter(matching).findFirst();
+        List<PluginStateEvent> all = all();
+        Optional<PluginStateEvent> e = all.subList(Math.min(from, all.size()), all.size()).stream()
+            .filter(matching).findFirst();
         if (e.isPresent()) {
           return e.get();
         }
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("no matching event within 10 s; events: " + events);
+          throw new AssertionError("no matching event within 10 s; events: " + all);
         }
         Thread.sleep(5);
       }
