@@ -131,6 +131,9 @@ public final class PluginDirectory implements AutoCloseable {
   /** Wakes the watcher when the directory has no watch service. */
   private final Object wakeUp = new Object();
 
+  /** Whether the last listing failed (it is logged once until one succeeds). */
+  private volatile boolean listingFailed;
+
   private final WatchService watchService;
   private final Thread watcher;
   private volatile boolean closed;
@@ -354,7 +357,9 @@ public final class PluginDirectory implements AutoCloseable {
     synchronized (wakeUp) {
       wakeUp.notifyAll();
     }
-    if (Thread.currentThread() != watcher) {
+    // Not from the watcher itself, nor from a listener holding the lock the watcher may be waiting for: the watcher
+    // ends on its own once it sees the directory closed.
+    if (Thread.currentThread() != watcher && !Thread.holdsLock(lock)) {
       try {
         watcher.join(TimeUnit.SECONDS.toMillis(30));
       } catch (InterruptedException e) {
@@ -716,7 +721,7 @@ public final class PluginDirectory implements AutoCloseable {
     for (PluginStateListener l : listeners) {
       try {
         l.stateChanged(event);
-      } catch (RuntimeException x) {
+      } catch (RuntimeException | LinkageError | AssertionError x) {
         LOG.log(System.Logger.Level.WARNING, "a plugin state listener failed on " + event + "; ignoring it", x);
       }
     }
@@ -729,7 +734,7 @@ public final class PluginDirectory implements AutoCloseable {
     while (awaitChange(wait)) {
       try {
         wait = tick();
-      } catch (RuntimeException x) {
+      } catch (RuntimeException | LinkageError | AssertionError x) {
         LOG.log(System.Logger.Level.WARNING, "watching " + directory + " failed once; going on", x);
         wait = pollNanos;
       }
@@ -815,9 +820,16 @@ public final class PluginDirectory implements AutoCloseable {
         found.put(id, s);
       }
     } catch (IOException | DirectoryIteratorException x) {
-      LOG.log(System.Logger.Level.WARNING, "the plugin directory " + directory + " cannot be listed: " + x);
+      if (!listingFailed) {
+        listingFailed = true;
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "the plugin directory " + directory + " cannot be listed (" + x + "); its plugins keep their state"
+                + " until it can");
+      }
       return null;
     }
+    listingFailed = false;
     return found;
   }
 

@@ -7,8 +7,8 @@ import java.util.Objects;
  * A change of a plugin of a {@link PluginDirectory}: a new state, a new version, or a failed attempt.
  *
  * <ul>
- *   <li>A new version swapped in: {@code from} and {@code to} are {@code STARTED}, {@code version} differs from
- *       {@code previousVersion}.
+ *   <li>A new version swapped in: {@code from} and {@code to} are {@code STARTED} and there is no failure; {@code
+ *       version} is the new module's hash, equal to {@code previousVersion} when only the manifest changed.
  *   <li>A new version that failed while an older one serves: {@code from} and {@code to} are {@code STARTED},
  *       {@code version} is the one still serving, and {@link #failure()} says why the new one was refused. With
  *       nothing to serve, {@code to} is {@code FAILED}.
