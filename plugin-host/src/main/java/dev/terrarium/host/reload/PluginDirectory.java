@@ -662,6 +662,9 @@ public final class PluginDirectory implements AutoCloseable {
     } catch (PluginException f) {
       e.lastFailure = f;
       e.state = PluginState.FAILED;
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "plugin '" + e.id + "' in " + directory + " could not start: " + f.getMessage());
       fire(e, from, previous, f);
     }
   }

@@ -345,6 +345,32 @@ class PluginDirectoryTest {
   }
 
   @Test
+  void withoutTheCheckInstance_aVersionWhosePoolCannotStart_isRefused_andTheOldOneKeepsServing() throws Exception {
+    deploy("adder.wasm", V1);
+    PluginDirectory d = watch(PluginDirectory.builder(host, dir).checkInstance(false).pool(p -> p.minIdle(1)));
+
+    deploy("adder.wasm", SamplePlugins.bytes("fixtures/start-trap.wasm"));
+    PluginStateEvent refused = events.await(PluginStateEvent::failed);
+
+    assertThat(refused.failure().code()).isEqualTo(ErrorCode.INSTANTIATE_FAILED); // the pool's first instance
+    assertThat(refused.to()).isEqualTo(PluginState.STARTED);
+    assertThat(version(d.plugin("adder"))).isEqualTo(1);
+
+    d.stop("adder");
+    Files.delete(dir.resolve("adder.wasm"));
+    events.await(e -> e.to() == PluginState.STOPPED && e.version() == null);
+    deploy("adder.wasm", SamplePlugins.bytes("fixtures/start-trap.wasm")); // with nothing to fall back on
+    PluginStateEvent failed = events.await(e -> e.to() == PluginState.FAILED);
+    assertThat(failed.failure().code()).isEqualTo(ErrorCode.INSTANTIATE_FAILED);
+    assertThat(d.status("adder").orElseThrow().version()).isEqualTo(
+        PluginHost.sha256(SamplePlugins.bytes("fixtures/start-trap.wasm")));
+    assertThatThrownBy(() -> d.start("adder")) // loaded, but its pool still cannot start
+        .isInstanceOfSatisfying(
+            dev.terrarium.api.PluginInstantiationException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.INSTANTIATE_FAILED));
+  }
+
+  @Test
   void manifestNamingAnotherId_isRefused() throws Exception {
     deployManifest("adder", PluginManifest.of("subtractor", "1.0.0"));
     deploy("adder.wasm", V1);
