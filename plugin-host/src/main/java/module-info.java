@@ -1,7 +1,8 @@
 /**
  * Terrarium's runtime. {@code dev.terrarium.host}, {@code dev.terrarium.host.fs} (virtual file systems),
  * {@code dev.terrarium.host.metering} (cost models), {@code dev.terrarium.host.quota} (the fuel ledger SPI), {@code
- * dev.terrarium.host.pool} (instance pools) and
+ * dev.terrarium.host.pool} (instance pools), {@code dev.terrarium.host.reload} (watched plugin directories, hot
+ * reload) and
  * the public types of {@code dev.terrarium.host.wasi} (errno, trace records, descriptor listings) are API; the
  * engine, capability, validation and internal packages are implementation, and only {@code
  * dev.terrarium.host.engine} touches Endive.
@@ -26,4 +27,5 @@ module dev.terrarium.host {
   exports dev.terrarium.host.metering;
   exports dev.terrarium.host.quota;
   exports dev.terrarium.host.pool;
+  exports dev.terrarium.host.reload;
 }

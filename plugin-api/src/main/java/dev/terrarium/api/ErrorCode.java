@@ -70,7 +70,12 @@ public enum ErrorCode {
   /** No instance of an instance pool became free within the pool's borrow timeout. */
   CALL_POOL_EXHAUSTED(Phase.CALL),
   /** The instance pool was closed and lends no more instances. */
-  CALL_POOL_CLOSED(Phase.CALL);
+  CALL_POOL_CLOSED(Phase.CALL),
+  /**
+   * A plugin of a watched plugin directory serves no calls: it is loaded but not started, stopped, disabled,
+   * failed with no version to fall back on, or its file is gone.
+   */
+  CALL_PLUGIN_UNAVAILABLE(Phase.CALL);
 
   /** The phase of a plugin's life in which an error happens. */
   public enum Phase {
