@@ -53,6 +53,8 @@ import javax.tools.StandardLocation;
 public final class TerrariumProcessor extends AbstractProcessor {
   private static final String GUEST_DIR = "META-INF/terrarium/guest/";
   private static final String DESCRIPTOR_DIR = "META-INF/terrarium/";
+  /** The processor option choosing the Rust edition of the generated modules (2018, 2021 or 2024). */
+  public static final String RUST_EDITION_OPTION = "terrarium.rust.edition";
 
   /** One step per annotation. */
   private record Step(Kind kind, Class<? extends java.lang.annotation.Annotation> annotation) {}
@@ -62,6 +64,8 @@ public final class TerrariumProcessor extends AbstractProcessor {
 
   private Messager messager;
   private Filer filer;
+  /** The Rust edition of the generated modules, or null when the option is bad (then no Rust is written). */
+  private String rustEdition = RustWriter.DEFAULT_EDITION;
   /** Interfaces waiting for unresolved types, by step: qualified name → the unresolved type. */
   private final Map<Kind, Map<String, String>> deferred = new HashMap<>();
   /** Interfaces already generated, by step, so that no file is written twice. */
@@ -74,6 +78,24 @@ public final class TerrariumProcessor extends AbstractProcessor {
     super.init(processingEnv);
     this.messager = processingEnv.getMessager();
     this.filer = processingEnv.getFiler();
+    String edition = processingEnv.getOptions().get(RUST_EDITION_OPTION);
+    if (edition != null) {
+      if (RustWriter.EDITIONS.contains(edition.strip())) {
+        rustEdition = edition.strip();
+      } else {
+        rustEdition = null;
+        messager.printMessage(
+            Diagnostic.Kind.ERROR,
+            "the processor option -A" + RUST_EDITION_OPTION + "=" + edition + " names no Rust edition the Terrarium"
+                + " bindings support. Use 2018 or 2021 (rustc 1.63 and later, the default is "
+                + RustWriter.DEFAULT_EDITION + ") or 2024 (rustc 1.85 and later)");
+      }
+    }
+  }
+
+  @Override
+  public Set<String> getSupportedOptions() {
+    return Set.of(RUST_EDITION_OPTION);
   }
 
   @Override
@@ -195,7 +217,10 @@ public final class TerrariumProcessor extends AbstractProcessor {
       return;
     }
     resource(type, GUEST_DIR + guest + ".h", model, CHeaderWriter::write);
-    resource(type, GUEST_DIR + guest + ".rs", model, RustWriter::write);
+    if (rustEdition != null) {
+      String edition = rustEdition;
+      resource(type, GUEST_DIR + guest + ".rs", model, m -> RustWriter.write(m, edition));
+    }
   }
 
   /** Writes a resource to the class output, unless the writer has nothing to say. */

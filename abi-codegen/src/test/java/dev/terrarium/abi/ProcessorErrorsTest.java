@@ -49,6 +49,40 @@ class ProcessorErrorsTest {
         "}");
   }
 
+  // --- processor options ---------------------------------------------------------------------------
+
+  @Test
+  void rustEditionOption_2024_writesTheEdition2024Forms() throws IOException {
+    Compilation c =
+        javac()
+            .withProcessors(new TerrariumProcessor())
+            .withOptions("-Aterrarium.rust.edition=2024")
+            .compile(exports("String echo(String text);"));
+    assertThat(c).succeeded();
+    String rs =
+        c.generatedFile(javax.tools.StandardLocation.CLASS_OUTPUT, "", "META-INF/terrarium/guest/api.rs")
+            .orElseThrow()
+            .getCharContent(true)
+            .toString();
+    org.assertj.core.api.Assertions.assertThat(rs)
+        .contains("#[unsafe(export_name = \"echo\")]")
+        .contains("#[unsafe(link_section = \"terrarium.manifest\")]")
+        .doesNotContain("#[export_name");
+  }
+
+  @Test
+  void rustEditionOption_unknown_isAnErrorNamingTheEditions() {
+    Compilation c =
+        javac()
+            .withProcessors(new TerrariumProcessor())
+            .withOptions("-Aterrarium.rust.edition=2015")
+            .compile(exports("String echo(String text);"));
+    assertThat(c)
+        .hadErrorContaining(
+            "the processor option -Aterrarium.rust.edition=2015 names no Rust edition the Terrarium bindings"
+                + " support. Use 2018 or 2021");
+  }
+
   // --- the annotated type -------------------------------------------------------------------------
 
   @Test
