@@ -1,5 +1,6 @@
 package dev.terrarium.abi;
 
+import dev.terrarium.abi.guest.AssemblyScriptWriter;
 import dev.terrarium.abi.guest.CHeaderWriter;
 import dev.terrarium.abi.guest.DescriptorWriter;
 import dev.terrarium.abi.guest.RustWriter;
@@ -42,7 +43,8 @@ import javax.tools.StandardLocation;
  * <ul>
  *   <li>{@code TerrariumImports_X} (host imports) or {@code TerrariumExports_X} (plugin exports), in X's package;
  *   <li>{@code META-INF/terrarium/<qualified name>.json}, a descriptor of the interface;
- *   <li>{@code META-INF/terrarium/guest/<name>.h} and {@code .rs}, bindings for plugin authors in C and Rust.
+ *   <li>{@code META-INF/terrarium/guest/<name>.h}, {@code .rs} and {@code .ts} (with {@code <name>_exports.ts} for
+ *       plugin exports), bindings for plugin authors in C, Rust and AssemblyScript.
  * </ul>
  *
  * <p>Every misuse is a compile error on the element at fault, saying how to fix it. The processor works in one
@@ -212,7 +214,7 @@ public final class TerrariumProcessor extends AbstractProcessor {
       messager.printMessage(
           Diagnostic.Kind.ERROR,
           "interfaces " + previous + " and " + model.qualifiedName() + " would both write the guest bindings "
-              + GUEST_DIR + guest + ".h and .rs. Rename one of them",
+              + GUEST_DIR + guest + ".h, .rs and .ts. Rename one of them",
           type);
       return;
     }
@@ -221,6 +223,8 @@ public final class TerrariumProcessor extends AbstractProcessor {
       String edition = rustEdition;
       resource(type, GUEST_DIR + guest + ".rs", model, m -> RustWriter.write(m, edition));
     }
+    resource(type, GUEST_DIR + guest + ".ts", model, AssemblyScriptWriter::write);
+    resource(type, GUEST_DIR + guest + "_exports.ts", model, AssemblyScriptWriter::writeExports);
   }
 
   /** Writes a resource to the class output, unless the writer has nothing to say. */
