@@ -224,7 +224,19 @@ public final class TerrariumProcessor extends AbstractProcessor {
       resource(type, GUEST_DIR + guest + ".rs", model, m -> RustWriter.write(m, edition));
     }
     resource(type, GUEST_DIR + guest + ".ts", model, AssemblyScriptWriter::write);
-    resource(type, GUEST_DIR + guest + "_exports.ts", model, AssemblyScriptWriter::writeExports);
+    if (model.kind() == Kind.PLUGIN_EXPORTS) {
+      // <guest>_exports.ts is also the .ts of an interface whose file name is <guest>_exports
+      String other = guestFiles.putIfAbsent(guest + "_exports", model.qualifiedName());
+      if (other != null && !other.equals(model.qualifiedName())) {
+        messager.printMessage(
+            Diagnostic.Kind.ERROR,
+            "interfaces " + other + " and " + model.qualifiedName() + " would both write the guest binding "
+                + GUEST_DIR + guest + "_exports.ts. Rename one of them",
+            type);
+        return;
+      }
+      resource(type, GUEST_DIR + guest + "_exports.ts", model, AssemblyScriptWriter::writeExports);
+    }
   }
 
   /** Writes a resource to the class output, unless the writer has nothing to say. */

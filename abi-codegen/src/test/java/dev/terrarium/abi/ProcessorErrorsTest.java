@@ -575,6 +575,18 @@ class ProcessorErrorsTest {
     assertThat(compile(a, b)).hadErrorContaining("would both write the guest bindings META-INF/terrarium/guest/api");
   }
 
+  @Test
+  void anInterfaceNamedLikeTheExportsFileOfAnother_isAnError() {
+    JavaFileObject api =
+        JavaFileObjects.forSourceLines(
+            "a.Api", "package a;", "@dev.terrarium.api.PluginExports", "public interface Api { int f(int x); }");
+    JavaFileObject apiExports =
+        JavaFileObjects.forSourceLines(
+            "a.ApiExports", "package a;", "@dev.terrarium.api.PluginExports",
+            "public interface ApiExports { int g(int x); }");
+    assertThat(compile(api, apiExports)).hadErrorContaining("META-INF/terrarium/guest/api_exports");
+  }
+
   /** Generates {@code test.Gen} in the first round, like a processor that writes value types. */
   private static final class GeneratesARecord extends AbstractProcessor {
     private boolean done;
