@@ -240,7 +240,8 @@ function tr_implementation(): Greeter {
 export function tr_export_greet(a0: usize, a1: u32): u64 {
   const p0 = tr_take_string(a0, a1);
   const r = tr_implementation().greet(p0);
-  tr_give_string(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_string(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "summarize" (re-exported under that name by greeter_exports.ts). */
@@ -253,21 +254,24 @@ export function tr_export_summarize(a0: usize, a1: u32, a2: usize, err: usize): 
     tr_give_error(err, e);
     return 0;
   }
-  if (r == null) unreachable(); return tr_pack(tr_give_Summary(changetype<Summary>(r)), 40);
+  if (r == null) unreachable(); // no error was set, so a value is due
+  return tr_pack(tr_give_Summary(changetype<Summary>(r)), 40);
 }
 
 /** The body of export "echo" (re-exported under that name by greeter_exports.ts). */
 export function tr_export_echo(a0: usize, a1: u32): u64 {
   const p0 = tr_take_string(a0, a1);
   const r = tr_implementation().echo(p0);
-  tr_give_string(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_string(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "echo_bytes" (re-exported under that name by greeter_exports.ts). */
 export function tr_export_echo_bytes(a0: usize, a1: u32): u64 {
   const p0 = tr_take_bytes(a0, a1);
   const r = tr_implementation().echoBytes(p0);
-  tr_give_bytes(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_bytes(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "echo_sample" (re-exported under that name by greeter_exports.ts). */
@@ -286,14 +290,16 @@ export function tr_export_noop(): void {
 export function tr_export_collect(a0: usize, a1: u32): u64 {
   const p0 = tr_take_string(a0, a1);
   const r = tr_implementation().collect(p0);
-  tr_give_list_Entry(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_list_Entry(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "lookup" (re-exported under that name by greeter_exports.ts). */
 export function tr_export_lookup(a0: usize, a1: u32): u64 {
   const p0 = tr_take_string(a0, a1);
   const r = tr_implementation().lookup(p0);
-  tr_give_opt_string(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_opt_string(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "store" (re-exported under that name by greeter_exports.ts). */

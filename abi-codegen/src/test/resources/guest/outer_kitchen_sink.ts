@@ -338,21 +338,24 @@ export function tr_export_ks_concat(a0: usize, a1: u32, a2: usize, a3: u32): u64
   const p0 = tr_take_string(a0, a1);
   const p1 = tr_take_opt_string(a2, a3);
   const r = tr_implementation().concat(p0, p1);
-  tr_give_string(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_string(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "ks_reverse" (re-exported under that name by outer_kitchen_sink_exports.ts). */
 export function tr_export_ks_reverse(a0: usize, a1: u32): u64 {
   const p0 = tr_take_bytes(a0, a1);
   const r = tr_implementation().reverse(p0);
-  tr_give_bytes(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_bytes(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "ks_maybe_bytes" (re-exported under that name by outer_kitchen_sink_exports.ts). */
 export function tr_export_ks_maybe_bytes(a0: usize, a1: u32): u64 {
   const p0 = tr_take_opt_bytes(a0, a1);
   const r = tr_implementation().maybeBytes(p0);
-  tr_give_opt_bytes(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_opt_bytes(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "ks_transform" (re-exported under that name by outer_kitchen_sink_exports.ts). */
@@ -365,7 +368,8 @@ export function tr_export_ks_transform(a0: usize, a1: usize, err: usize): u64 {
     tr_give_error(err, e);
     return 0;
   }
-  if (r == null) unreachable(); return tr_pack(tr_give_Shape(changetype<Shape>(r)), 144);
+  if (r == null) unreachable(); // no error was set, so a value is due
+  return tr_pack(tr_give_Shape(changetype<Shape>(r)), 144);
 }
 
 /** The body of export "ks_find" (re-exported under that name by outer_kitchen_sink_exports.ts). */
@@ -380,7 +384,8 @@ export function tr_export_ks_find(a0: usize, a1: usize, a2: u32): u64 {
 export function tr_export_ks_flatten(a0: usize): u64 {
   const p0 = tr_take_opt_Node(a0);
   const r = tr_implementation().flatten(p0);
-  tr_give_list_Node(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_list_Node(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "ks_empty" (re-exported under that name by outer_kitchen_sink_exports.ts). */
@@ -415,7 +420,8 @@ export function tr_export_ks_weird(a0: i32, a1: i32, a2: usize, a3: u32, a4: i64
 export function tr_export_ks_results(a0: usize, a1: u32): u64 {
   const p0 = tr_take_list_i64(a0, a1);
   const r = tr_implementation().results(p0);
-  tr_give_list_Result(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_list_Result(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "ks_maybe_float" (re-exported under that name by outer_kitchen_sink_exports.ts). */
@@ -434,7 +440,8 @@ export function tr_export_ks_maybe_float(a0: usize, err: usize): f32 {
 export function tr_export_ks_lists(a0: usize, a1: u32): u64 {
   const p0 = tr_take_list_list_opt_string(a0, a1);
   const r = tr_implementation().lists(p0);
-  tr_give_list_list_opt_string(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_list_list_opt_string(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 /** The body of export "ks_colors" (re-exported under that name by outer_kitchen_sink_exports.ts). */
@@ -442,7 +449,8 @@ export function tr_export_ks_colors(a0: usize, a1: u32, a2: usize, a3: u32): u64
   const p0 = tr_take_list_Color(a0, a1);
   const p1 = tr_take_list_bool(a2, a3);
   const r = tr_implementation().colors(p0, p1);
-  tr_give_list_Color(r, TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
+  tr_give_list_Color(r, TR_PAIR);
+  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));
 }
 
 // --- helpers of the generated code (ABI encoding, decoding and ownership) ---

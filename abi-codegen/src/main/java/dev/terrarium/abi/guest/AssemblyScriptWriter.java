@@ -665,7 +665,8 @@ public final class AssemblyScriptWriter {
       } else if (t instanceof AbiType.EnumType) {
         return "return <i32>r;";
       }
-      String nonNull = f.fallible() && !(t instanceof AbiType.OptionalType) ? "if (r == null) unreachable(); " : "";
+      String nonNull =
+          f.fallible() && !(t instanceof AbiType.OptionalType) ? "if (r == null) unreachable(); // no error was set, so a value is due\n  " : "";
       if (t instanceof AbiType.RecordType r) {
         return nonNull + "return tr_pack(" + giveRecord(r.model()) + "(changetype<" + recordName(r.model()) + ">(r)), "
             + r.model().size() + ");";
@@ -675,7 +676,7 @@ public final class AssemblyScriptWriter {
             + recordName(r) + ">(r)), " + r.size() + ");";
       }
       String value = nonNull.isEmpty() ? "r" : "changetype<" + type(t) + ">(r)";
-      return nonNull + give(t) + "(" + value + ", TR_PAIR); return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));";
+      return nonNull + give(t) + "(" + value + ", TR_PAIR);\n  return tr_pack(load<u32>(TR_PAIR), load<u32>(TR_PAIR + 4));";
     }
 
     // --- host imports -------------------------------------------------------------------------------
