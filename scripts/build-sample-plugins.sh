@@ -211,7 +211,7 @@ append_custom_section "$STAGE/greeter-rust.wasm" terrarium.manifest "$SRC/manife
 #     function registers the implementation; --use abort= leaves no env.abort import, so only kv.* remain.
 for f in greeter.ts greeter_exports.ts key_value_store.ts; do
   [ -f "$GUEST_DIR/$f" ] ||
-    die "generated guest binding $GUEST_DIR/$f not found: compile sample-plugins first, or set TERRARIUM_GUEST_DIR"
+    die "generated guest binding $GUEST_DIR/$f not found: compile sample-plugins first, or set TERRARIUM_GUEST_DIR (if its classes were compiled by an older abi-codegen, which wrote no .ts files, run mvn clean in sample-plugins)"
 done
 AS_SRC="$STAGE/as-greeter"
 mkdir -p "$AS_SRC"

@@ -62,4 +62,38 @@ class AllocAtMemoryLimitTest {
       }
     }
   }
+
+  /**
+   * The other direction: the host's import implementation returns more than the guest can hold, so the host-side
+   * binding's alloc for the result fails at the limit inside the host call; the guest's call fails with
+   * MemoryLimitException too, and the host serves afterwards.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"greeter-c.wasm, 2", "greeter-rust.wasm, 17", "greeter-as.wasm, 1"})
+  void hostImportResultAtTheLimit_isAMemoryLimitException(String module, int initialPages) throws Exception {
+    int limit = initialPages + 8;
+    TypedBindingsTest.MemoryStore store = new TypedBindingsTest.MemoryStore();
+    try (PluginHost host =
+        PluginHost.builder()
+            .hostImports(KeyValueStore.class, store)
+            .limits(PluginLimits.builder().maxMemoryPages(limit).build())
+            .build()) {
+      Plugin plugin = host.load(SamplePlugins.bytes(module));
+      store.put("big", "v".repeat(16 * 65536));
+      store.put("small", "ok");
+      try (PluginInstance instance = plugin.instantiate()) {
+        Greeter greeter = instance.exports(Greeter.class);
+        assertThat(greeter.lookup("small")).contains("ok");
+
+        assertThatThrownBy(() -> greeter.lookup("big"))
+            .isInstanceOfSatisfying(MemoryLimitException.class, e -> assertThat(e.limitPages()).isEqualTo(limit))
+            .hasMessageContaining("the limit of " + limit + " pages")
+            .hasMessageNotContaining("bug in the plugin");
+        assertThatThrownBy(() -> greeter.lookup("small")).isInstanceOf(InstanceUnusableException.class);
+      }
+      try (PluginInstance fresh = plugin.instantiate()) {
+        assertThat(fresh.exports(Greeter.class).lookup("small")).contains("ok");
+      }
+    }
+  }
 }
