@@ -68,7 +68,10 @@ require_tool npm npm
 # npm's cache) runs when node_modules does not hold exactly the pinned version, so later builds work offline.
 ASC="$MODULE/node_modules/.bin/asc"
 asc_wanted=$(sed -n 's/^ *"assemblyscript": *"\([^"]*\)".*/\1/p' "$MODULE/package.json")
-asc_have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$MODULE/node_modules/assemblyscript/package.json" 2>/dev/null | head -1)
+asc_have=""
+if [ -f "$MODULE/node_modules/assemblyscript/package.json" ]; then
+  asc_have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$MODULE/node_modules/assemblyscript/package.json" | head -1)
+fi
 if [ ! -x "$ASC" ] || [ "$asc_have" != "$asc_wanted" ]; then
   (cd "$MODULE" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
     die "npm ci in sample-plugins failed: the AssemblyScript compiler $asc_wanted could not be installed (it needs the npm registry once)"
