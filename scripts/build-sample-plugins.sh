@@ -17,6 +17,8 @@
 #   wat2wasm, wasm-validate, wasm-objdump, wasm2wat (wabt)   WAT <-> wasm, checks
 #   /usr/bin/rustc + wasm32-wasi std               Rust -> wasm (Debian's rustc, never rustup's)
 #   clang + wasm-ld + wasi-libc + compiler-rt      C -> wasm
+#   node + npm (Debian: nodejs npm)                AssemblyScript -> wasm: npm ci installs the compiler that
+#                                                  sample-plugins/package-lock.json pins into sample-plugins/node_modules
 set -euo pipefail
 export LC_ALL=C
 
@@ -59,6 +61,22 @@ require_file "$("$CLANG" -print-prog-name=wasm-ld)" lld
 require_file "$WASI_SYSROOT/lib/wasm32-wasi/libc.a" wasi-libc
 require_file "$WASI_SYSROOT/lib/wasm32-wasi/crt1-command.o" wasi-libc
 require_file "$("$CLANG" --target=wasm32-wasi -print-libgcc-file-name)" libclang-rt-14-dev-wasm32
+require_tool node "nodejs (Node.js 20 or later)"
+require_tool npm npm
+
+# The AssemblyScript compiler, as sample-plugins/package-lock.json pins it: npm ci (which needs the npm registry, or
+# npm's cache) runs when node_modules does not hold exactly the pinned version, so later builds work offline.
+ASC="$MODULE/node_modules/.bin/asc"
+asc_wanted=$(sed -n 's/^ *"assemblyscript": *"\([^"]*\)".*/\1/p' "$MODULE/package.json")
+asc_have=""
+if [ -f "$MODULE/node_modules/assemblyscript/package.json" ]; then
+  asc_have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$MODULE/node_modules/assemblyscript/package.json" | head -1)
+fi
+if [ ! -x "$ASC" ] || [ "$asc_have" != "$asc_wanted" ]; then
+  (cd "$MODULE" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
+    die "npm ci in sample-plugins failed: the AssemblyScript compiler $asc_wanted could not be installed (it needs the npm registry once)"
+fi
+[ -x "$ASC" ] || die "$ASC not found after npm ci"
 
 # --- helpers --------------------------------------------------------------------------
 
@@ -182,7 +200,7 @@ done
   -nostartfiles -Wl,--no-entry -Wl,--strip-debug -I"$GUEST_DIR" \
   -o "$STAGE/greeter-c.wasm" "$SRC/c/greeter/greeter.c"
 require_only_imports "$STAGE/greeter-c.wasm" kv
-append_custom_section "$STAGE/greeter-c.wasm" terrarium.manifest "$SRC/manifests/greeter-c.json"
+require_manifest_section "$STAGE/greeter-c.wasm" # TR_MANIFEST in greeter.c
 
 TERRARIUM_GUEST_DIR="$GUEST_DIR" "$RUSTC" --edition 2021 --crate-name greeter_rust --crate-type cdylib \
   --target wasm32-wasi -C opt-level=2 -C strip=debuginfo \
@@ -190,6 +208,23 @@ TERRARIUM_GUEST_DIR="$GUEST_DIR" "$RUSTC" --edition 2021 --crate-name greeter_ru
 stub_wasi_imports "$STAGE/greeter-rust.wasm"
 require_only_imports "$STAGE/greeter-rust.wasm" kv
 append_custom_section "$STAGE/greeter-rust.wasm" terrarium.manifest "$SRC/manifests/greeter-rust.json"
+
+# 4a. greeter-as.wasm: the same plugin in AssemblyScript, compiled in a directory that holds its source and the
+#     bindings the processor generated (plugin.ts imports ./greeter and ./key_value_store); the runtime's start
+#     function registers the implementation; --use abort= leaves no env.abort import, so only kv.* remain.
+for f in greeter.ts greeter_exports.ts key_value_store.ts; do
+  [ -f "$GUEST_DIR/$f" ] ||
+    die "generated guest binding $GUEST_DIR/$f not found: compile sample-plugins first, or set TERRARIUM_GUEST_DIR (if its classes were compiled by an older abi-codegen, which wrote no .ts files, run mvn clean in sample-plugins)"
+done
+AS_SRC="$STAGE/as-greeter"
+mkdir -p "$AS_SRC"
+cp "$SRC/assemblyscript/greeter/plugin.ts" "$GUEST_DIR/greeter.ts" "$GUEST_DIR/greeter_exports.ts" \
+  "$GUEST_DIR/key_value_store.ts" "$AS_SRC/"
+(cd "$AS_SRC" && "$ASC" plugin.ts --runtime incremental --use abort= -O3 -o "$STAGE/greeter-as.wasm") ||
+  die "asc failed to build greeter-as.wasm"
+rm -rf "$AS_SRC"
+require_only_imports "$STAGE/greeter-as.wasm" kv
+append_custom_section "$STAGE/greeter-as.wasm" terrarium.manifest "$SRC/manifests/greeter-as.json"
 
 # 4b. shell-repl.wasm: the guest REPL of the embedded shell server (Rust, std only, a WASI command), written
 #     against the generated bindings of SharedState (host module shell); the manifest is a #[link_section]
@@ -235,7 +270,7 @@ for f in wasi-check-c wasi-check-rust wasi-tenant; do
 done
 
 validate "$STAGE/hello.wasm" "$STAGE/echo-shell.wasm" "$STAGE/sizer.wasm" \
-  "$STAGE/greeter-c.wasm" "$STAGE/greeter-rust.wasm" "$STAGE/shell-repl.wasm" "$STAGE/kernels.wasm" \
+  "$STAGE/greeter-c.wasm" "$STAGE/greeter-rust.wasm" "$STAGE/greeter-as.wasm" "$STAGE/shell-repl.wasm" "$STAGE/kernels.wasm" \
   "$STAGE/wasi-check-c.wasm" "$STAGE/wasi-check-rust.wasm" "$STAGE/wasi-sockets.wasm" "$STAGE/wasi-tenant.wasm"
 
 # 7. test fixtures (WAT, no manifest)

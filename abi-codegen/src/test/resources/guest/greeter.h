@@ -249,6 +249,22 @@ static inline int32_t tr__status(tr_error* e, tr_error* err) {
   return code;
 }
 
+/*
+ * Embeds the plugin's manifest as the custom section terrarium.manifest, which the host reads when no manifest
+ * is given beside the module (docs/manifest.md). Use one of them once per plugin, at file scope:
+ *   TR_MANIFEST({"id":"my-plugin","version":"1.0.0","capabilities":{"hostModules":["kv"]}});
+ * takes the JSON as it is, unquoted (the preprocessor turns it into text; runs of white space become one
+ * space), and
+ *   TR_MANIFEST_FILE("manifest.json");
+ * embeds a file's bytes exactly (the path is relative to the directory clang runs in, or absolute).
+ */
+#define TR__STR(...) #__VA_ARGS__
+#define TR__XSTR(...) TR__STR(__VA_ARGS__)
+#define TR_MANIFEST(...) \
+  __asm__(".section .custom_section.terrarium.manifest,\"\",@\n.ascii " TR__XSTR(TR__STR(__VA_ARGS__)) "\n.text\n")
+#define TR_MANIFEST_FILE(path) \
+  __asm__(".section .custom_section.terrarium.manifest,\"\",@\n.incbin \"" path "\"\n.text\n")
+
 #endif /* TERRARIUM_ABI_COMMON */
 
 /* enum dev.terrarium.samples.abi.Mode, passed as its ordinal. */
@@ -621,7 +637,8 @@ int64_t greeter_count(int32_t delta, int32_t times);
 #ifdef TERRARIUM_IMPLEMENTATION
 #ifndef TERRARIUM_ALLOCATOR_DEFINED
 #define TERRARIUM_ALLOCATOR_DEFINED 1
-/* The ABI's allocator exports: malloc (at least 8-byte aligned in wasi-libc) and free. */
+/* The ABI's allocator exports: malloc (at least 8-byte aligned in wasi-libc) and free. alloc returns NULL for
+ * size 0, and for a larger size only when malloc cannot grow the memory (the host then reports its limit). */
 __attribute__((export_name("alloc"))) void* terrarium_alloc(uint32_t size);
 __attribute__((export_name("dealloc"))) void terrarium_dealloc(void* ptr, uint32_t size);
 void* terrarium_alloc(uint32_t size) {

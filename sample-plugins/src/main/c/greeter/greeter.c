@@ -26,6 +26,9 @@
 #include "greeter.h"
 #include "key_value_store.h"
 
+/* The manifest, embedded as the custom section terrarium.manifest by the header's macro (the JSON as it is). */
+TR_MANIFEST({"id":"greeter-c","version":"0.1.0","capabilities":{"hostModules":["kv"]}});
+
 /* ---- greet, echo, noop ---- */
 
 tr_string greeter_greet(tr_string name) {

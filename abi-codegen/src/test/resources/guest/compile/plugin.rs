@@ -185,6 +185,9 @@ ks::export_outer_kitchen_sink!(Sink, crate::outer_kitchen_sink);
 
 greeter::terrarium_allocator!();
 
+// The manifest, embedded as the custom section terrarium.manifest (the test checks its bytes).
+key_value_store::terrarium_manifest!(r#"{"id":"compile-test","version":"1.0.0","description":"Été \"quoted\"","capabilities":{"hostModules":["kv","sink"]}}"#);
+
 /// Calls every sink import (never called; it only has to compile and link).
 #[no_mangle]
 pub extern "C" fn call_everything() -> f64 {

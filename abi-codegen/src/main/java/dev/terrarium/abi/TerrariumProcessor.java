@@ -1,5 +1,6 @@
 package dev.terrarium.abi;
 
+import dev.terrarium.abi.guest.AssemblyScriptWriter;
 import dev.terrarium.abi.guest.CHeaderWriter;
 import dev.terrarium.abi.guest.DescriptorWriter;
 import dev.terrarium.abi.guest.RustWriter;
@@ -42,7 +43,8 @@ import javax.tools.StandardLocation;
  * <ul>
  *   <li>{@code TerrariumImports_X} (host imports) or {@code TerrariumExports_X} (plugin exports), in X's package;
  *   <li>{@code META-INF/terrarium/<qualified name>.json}, a descriptor of the interface;
- *   <li>{@code META-INF/terrarium/guest/<name>.h} and {@code .rs}, bindings for plugin authors in C and Rust.
+ *   <li>{@code META-INF/terrarium/guest/<name>.h}, {@code .rs} and {@code .ts} (with {@code <name>_exports.ts} for
+ *       plugin exports), bindings for plugin authors in C, Rust and AssemblyScript.
  * </ul>
  *
  * <p>Every misuse is a compile error on the element at fault, saying how to fix it. The processor works in one
@@ -53,6 +55,8 @@ import javax.tools.StandardLocation;
 public final class TerrariumProcessor extends AbstractProcessor {
   private static final String GUEST_DIR = "META-INF/terrarium/guest/";
   private static final String DESCRIPTOR_DIR = "META-INF/terrarium/";
+  /** The processor option choosing the Rust edition of the generated modules (2018, 2021 or 2024). */
+  public static final String RUST_EDITION_OPTION = "terrarium.rust.edition";
 
   /** One step per annotation. */
   private record Step(Kind kind, Class<? extends java.lang.annotation.Annotation> annotation) {}
@@ -62,6 +66,8 @@ public final class TerrariumProcessor extends AbstractProcessor {
 
   private Messager messager;
   private Filer filer;
+  /** The Rust edition of the generated modules, or null when the option is bad (then no Rust is written). */
+  private String rustEdition = RustWriter.DEFAULT_EDITION;
   /** Interfaces waiting for unresolved types, by step: qualified name → the unresolved type. */
   private final Map<Kind, Map<String, String>> deferred = new HashMap<>();
   /** Interfaces already generated, by step, so that no file is written twice. */
@@ -74,6 +80,24 @@ public final class TerrariumProcessor extends AbstractProcessor {
     super.init(processingEnv);
     this.messager = processingEnv.getMessager();
     this.filer = processingEnv.getFiler();
+    String edition = processingEnv.getOptions().get(RUST_EDITION_OPTION);
+    if (edition != null) {
+      if (RustWriter.EDITIONS.contains(edition.strip())) {
+        rustEdition = edition.strip();
+      } else {
+        rustEdition = null;
+        messager.printMessage(
+            Diagnostic.Kind.ERROR,
+            "the processor option -A" + RUST_EDITION_OPTION + "=" + edition + " names no Rust edition the Terrarium"
+                + " bindings support. Use 2018 or 2021 (rustc 1.63 and later, the default is "
+                + RustWriter.DEFAULT_EDITION + ") or 2024 (rustc 1.85 and later)");
+      }
+    }
+  }
+
+  @Override
+  public Set<String> getSupportedOptions() {
+    return Set.of(RUST_EDITION_OPTION);
   }
 
   @Override
@@ -190,12 +214,29 @@ public final class TerrariumProcessor extends AbstractProcessor {
       messager.printMessage(
           Diagnostic.Kind.ERROR,
           "interfaces " + previous + " and " + model.qualifiedName() + " would both write the guest bindings "
-              + GUEST_DIR + guest + ".h and .rs. Rename one of them",
+              + GUEST_DIR + guest + ".h, .rs and .ts. Rename one of them",
           type);
       return;
     }
     resource(type, GUEST_DIR + guest + ".h", model, CHeaderWriter::write);
-    resource(type, GUEST_DIR + guest + ".rs", model, RustWriter::write);
+    if (rustEdition != null) {
+      String edition = rustEdition;
+      resource(type, GUEST_DIR + guest + ".rs", model, m -> RustWriter.write(m, edition));
+    }
+    resource(type, GUEST_DIR + guest + ".ts", model, AssemblyScriptWriter::write);
+    if (model.kind() == Kind.PLUGIN_EXPORTS) {
+      // <guest>_exports.ts is also the .ts of an interface whose file name is <guest>_exports
+      String other = guestFiles.putIfAbsent(guest + "_exports", model.qualifiedName());
+      if (other != null && !other.equals(model.qualifiedName())) {
+        messager.printMessage(
+            Diagnostic.Kind.ERROR,
+            "interfaces " + other + " and " + model.qualifiedName() + " would both write the guest binding "
+                + GUEST_DIR + guest + "_exports.ts. Rename one of them",
+            type);
+        return;
+      }
+      resource(type, GUEST_DIR + guest + "_exports.ts", model, AssemblyScriptWriter::writeExports);
+    }
   }
 
   /** Writes a resource to the class output, unless the writer has nothing to say. */

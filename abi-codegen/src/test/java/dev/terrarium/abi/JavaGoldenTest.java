@@ -73,7 +73,12 @@ class JavaGoldenTest {
             "META-INF/terrarium/guest/storefront.h",
             "META-INF/terrarium/guest/storefront.rs",
             "META-INF/terrarium/guest/outer_counter.h",
-            "META-INF/terrarium/guest/outer_counter.rs");
+            "META-INF/terrarium/guest/outer_counter.rs",
+            "META-INF/terrarium/guest/shop.ts",
+            "META-INF/terrarium/guest/storefront.ts",
+            "META-INF/terrarium/guest/storefront_exports.ts",
+            "META-INF/terrarium/guest/outer_counter.ts",
+            "META-INF/terrarium/guest/outer_counter_exports.ts");
     for (JavaFileObject file : Fixtures.compilation().generatedFiles()) {
       String path = file.toUri().getPath();
       int meta = path.indexOf("META-INF/");

@@ -49,6 +49,40 @@ class ProcessorErrorsTest {
         "}");
   }
 
+  // --- processor options ---------------------------------------------------------------------------
+
+  @Test
+  void rustEditionOption_2024_writesTheEdition2024Forms() throws IOException {
+    Compilation c =
+        javac()
+            .withProcessors(new TerrariumProcessor())
+            .withOptions("-Aterrarium.rust.edition=2024")
+            .compile(exports("String echo(String text);"));
+    assertThat(c).succeeded();
+    String rs =
+        c.generatedFile(javax.tools.StandardLocation.CLASS_OUTPUT, "", "META-INF/terrarium/guest/api.rs")
+            .orElseThrow()
+            .getCharContent(true)
+            .toString();
+    org.assertj.core.api.Assertions.assertThat(rs)
+        .contains("#[unsafe(export_name = \"echo\")]")
+        .contains("#[unsafe(link_section = \"terrarium.manifest\")]")
+        .doesNotContain("#[export_name");
+  }
+
+  @Test
+  void rustEditionOption_unknown_isAnErrorNamingTheEditions() {
+    Compilation c =
+        javac()
+            .withProcessors(new TerrariumProcessor())
+            .withOptions("-Aterrarium.rust.edition=2015")
+            .compile(exports("String echo(String text);"));
+    assertThat(c)
+        .hadErrorContaining(
+            "the processor option -Aterrarium.rust.edition=2015 names no Rust edition the Terrarium bindings"
+                + " support. Use 2018 or 2021");
+  }
+
   // --- the annotated type -------------------------------------------------------------------------
 
   @Test
@@ -539,6 +573,18 @@ class ProcessorErrorsTest {
             "b.Api", "package b;", "@dev.terrarium.api.PluginExports", "public interface Api { int g(int x); }");
     // the guest writers may still be stubs that write nothing; the clash is detected either way
     assertThat(compile(a, b)).hadErrorContaining("would both write the guest bindings META-INF/terrarium/guest/api");
+  }
+
+  @Test
+  void anInterfaceNamedLikeTheExportsFileOfAnother_isAnError() {
+    JavaFileObject api =
+        JavaFileObjects.forSourceLines(
+            "a.Api", "package a;", "@dev.terrarium.api.PluginExports", "public interface Api { int f(int x); }");
+    JavaFileObject apiExports =
+        JavaFileObjects.forSourceLines(
+            "a.ApiExports", "package a;", "@dev.terrarium.api.PluginExports",
+            "public interface ApiExports { int g(int x); }");
+    assertThat(compile(api, apiExports)).hadErrorContaining("META-INF/terrarium/guest/api_exports");
   }
 
   /** Generates {@code test.Gen} in the first round, like a processor that writes value types. */

@@ -29,4 +29,14 @@ public interface GuestMemory {
 
   /** Decodes {@code length} bytes at {@code pointer} as strict UTF-8; malformed input is an error. */
   String readUtf8(int pointer, int length);
+
+  /**
+   * Returns the instance's memory limit, in 64 KiB pages, when the memory has reached it: it holds that many pages,
+   * or the limit refused a {@code memory.grow} during the current call; otherwise -1 (also when the host does not
+   * know). The ABI's writer asks when the guest's {@code alloc} returned 0, so that a plugin out of memory is
+   * reported as {@link MemoryLimitException} naming the limit rather than as a broken ABI.
+   */
+  default int limitPagesIfReached() {
+    return -1;
+  }
 }

@@ -4,6 +4,7 @@ import dev.terrarium.api.AbiViolationException;
 import dev.terrarium.api.BadExportException;
 import dev.terrarium.api.GuestMemory;
 import dev.terrarium.api.HostFunctionDefinition;
+import dev.terrarium.api.PluginCallException;
 import dev.terrarium.api.WasmType;
 import dev.terrarium.api.abi.ExportHandle;
 import dev.terrarium.api.abi.GuestExports;
@@ -31,6 +32,14 @@ final class InstanceExports implements GuestExports {
   public AbiViolationException violated(AbiViolationException violation) {
     instance.broken(violation.code());
     return violation;
+  }
+
+  @Override
+  public <E extends PluginCallException> E failed(E failure) {
+    if (!failure.instanceUsable()) {
+      instance.broken(failure.code());
+    }
+    return failure;
   }
 
   @Override

@@ -86,7 +86,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void greet_passesStringsBothWays(String plugin) {
     Greeter g = greeter(plugin);
     assertThat(g.greet("Ana")).isEqualTo("Hello, Ana!");
@@ -95,7 +95,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void echo_returnsAOneMebibyteStringWhole(String plugin) {
     Greeter g = greeter(plugin);
     String big = "ab🌿".repeat(1024 * 1024 / 6);
@@ -108,7 +108,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void echoBytes_returnsEveryByte(String plugin) {
     Greeter g = greeter(plugin);
     byte[] data = new byte[70_000];
@@ -118,7 +118,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void echoSample_returnsARecordOfFiveKinds(String plugin) {
     Greeter g = greeter(plugin);
     Sample s = new Sample(-7, Long.MIN_VALUE + 3, Math.PI, true, "naïve label");
@@ -128,7 +128,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void summarize_returnsNestedRecordsAndLists(String plugin) throws PluginError {
     Greeter g = greeter(plugin);
     byte[] doc = "the cat and the hat\nThe end\n".getBytes(StandardCharsets.UTF_8);
@@ -147,7 +147,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void summarize_reportsTheGuestsErrorAsPluginError(String plugin) {
     Greeter g = greeter(plugin);
     assertThatThrownBy(() -> g.summarize(new byte[0], new Options(false, 3, Mode.BYTES, Optional.empty())))
@@ -156,7 +156,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void collect_passesListsOfRecordsFromTheHost(String plugin) throws PluginError {
     store.put("user:ana", "admin");
     store.put("user:bo", "guest");
@@ -169,7 +169,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void lookup_passesAbsentValuesBothWays(String plugin) throws PluginError {
     store.put("present", "yes ✓");
     Greeter g = greeter(plugin);
@@ -178,7 +178,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void store_carriesAHostErrorToTheGuestAndBack(String plugin) throws PluginError {
     Greeter g = greeter(plugin);
     g.store("colour", "green");
@@ -195,7 +195,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void proxy_rejectsNullForRequiredValues(String plugin) {
     Greeter g = greeter(plugin);
     assertThatThrownBy(() -> g.greet(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("name");
@@ -203,7 +203,7 @@ class TypedBindingsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void proxy_aNullInsideAnArgumentLeavesNothingBehindInGuestMemory(String plugin) throws PluginError {
     Greeter g = greeter(plugin);
     byte[] document = "word ".repeat(64 * 1024 / 5).getBytes(StandardCharsets.UTF_8);

@@ -25,6 +25,7 @@ class SamplePluginsTest {
           "sizer.wasm",
           "greeter-c.wasm",
           "greeter-rust.wasm",
+          "greeter-as.wasm",
           "shell-repl.wasm",
           "kernels.wasm",
           "wasi-check-c.wasm",
@@ -102,6 +103,7 @@ class SamplePluginsTest {
         "sizer.wasm      | {\"id\":\"sizer\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"stdio\",\"files\",\"exit\"]}}",
         "greeter-c.wasm    | {\"id\":\"greeter-c\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
         "greeter-rust.wasm | {\"id\":\"greeter-rust\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
+        "greeter-as.wasm   | {\"id\":\"greeter-as\",\"version\":\"0.1.0\",\"capabilities\":{\"hostModules\":[\"kv\"]}}",
         "shell-repl.wasm   | {\"id\":\"shell-repl\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"stdio\",\"exit\"],\"hostModules\":[\"shell\"]}}",
         "kernels.wasm      | {\"id\":\"kernels\",\"version\":\"0.1.0\"}",
         "wasi-check-c.wasm    | {\"id\":\"wasi-check-c\",\"version\":\"0.1.0\",\"capabilities\":{\"wasi\":[\"args\",\"env\",\"stdio\",\"clocks\",\"random\",\"poll\",\"files\",\"exit\"]}}",
@@ -137,9 +139,9 @@ class SamplePluginsTest {
     assertThat(hello.exports()).containsExactlyInAnyOrder("hello", "memory");
   }
 
-  /** The Greeter plugins (C and Rust, built on the generated bindings) import only the kv host module. */
+  /** The Greeter plugins (C, Rust and AssemblyScript, built on the generated bindings) import only kv. */
   @ParameterizedTest
-  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm"})
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
   void greeterPluginsImportOnlyKvAndExportTheGreeterFunctions(String name) {
     WasmSections module = WasmSections.parse(SamplePlugins.bytes(name));
 

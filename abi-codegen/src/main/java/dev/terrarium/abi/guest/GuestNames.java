@@ -23,7 +23,7 @@ final class GuestNames {
           "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in",
           "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true",
           "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do",
-          "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try");
+          "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen");
 
   /** Rust keywords that cannot be raw identifiers. */
   private static final Set<String> RUST_NOT_RAW = Set.of("self", "Self", "super", "crate", "_");

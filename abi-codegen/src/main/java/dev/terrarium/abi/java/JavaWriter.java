@@ -551,6 +551,8 @@ public final class JavaWriter {
     m.addCode(body.build());
     m.nextControlFlow("catch ($T e)", dev.terrarium.api.AbiViolationException.class);
     m.addStatement("throw $N.violated(e)", c.guest());
+    m.nextControlFlow("catch ($T e)", dev.terrarium.api.MemoryLimitException.class);
+    m.addStatement("throw $N.failed(e)", c.guest());
     if (writer != null) {
       m.nextControlFlow("catch ($T e)", RuntimeException.class);
       m.addStatement("$N.abandon(e)", writer);

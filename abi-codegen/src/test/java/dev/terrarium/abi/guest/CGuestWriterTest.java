@@ -155,4 +155,39 @@ class CGuestWriterTest {
     }
     assertThat(info.exports()).containsExactlyInAnyOrderElementsOf(expectedExports);
   }
+
+  /**
+   * TR_MANIFEST takes the JSON unquoted and TR_MANIFEST_FILE a file; either puts exactly those bytes into the
+   * custom section terrarium.manifest, which the host reads (no byte counting, no script).
+   */
+  @Test
+  void manifestMacrosEmbedTheJsonAsTheCustomSection(@TempDir Path dir) throws Exception {
+    assumeTrue(GuestFiles.executable(CLANG), "clang is not installed");
+    GuestFiles.writeAll(dir, ".h", CHeaderWriter::write);
+    String inline = "{\"id\":\"inline\",\"version\":\"1.0.0\",\"description\":\"a \\\"quoted\\\" Été\\n\","
+        + "\"capabilities\":{\"hostModules\":[\"kv\"]}}";
+    String fromFile = "{\n  \"id\": \"from-file\",\n  \"version\": \"2.0.0\"\n}\n";
+    Files.writeString(dir.resolve("manifest.json"), fromFile, StandardCharsets.UTF_8);
+    String body = "#include \"key_value_store.h\"\n__attribute__((export_name(\"f\"))) int f(void) { return 1; }\n";
+    Files.writeString(dir.resolve("inline.c"), body + "TR_MANIFEST(" + inline + ");\n", StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("file.c"), body + "TR_MANIFEST_FILE(\"manifest.json\");\n", StandardCharsets.UTF_8);
+
+    for (String name : List.of("inline", "file")) {
+      List<String> cmd = new ArrayList<>(CLANG_WASM);
+      cmd.addAll(List.of("-O2", "-nostartfiles", "-Wl,--no-entry", "-Wl,--strip-debug", "-I.", "-o", name + ".wasm",
+          name + ".c"));
+      GuestFiles.Run run = GuestFiles.run(dir, cmd);
+      assertThat(run.output()).as(name).isEmpty();
+      assertThat(run.exitCode()).as(name).isZero();
+    }
+
+    List<byte[]> inlineSections =
+        WasmModuleInfo.parse(Files.readAllBytes(dir.resolve("inline.wasm"))).custom("terrarium.manifest");
+    assertThat(inlineSections).hasSize(1);
+    assertThat(new String(inlineSections.get(0), StandardCharsets.UTF_8)).isEqualTo(inline);
+    List<byte[]> fileSections =
+        WasmModuleInfo.parse(Files.readAllBytes(dir.resolve("file.wasm"))).custom("terrarium.manifest");
+    assertThat(fileSections).hasSize(1);
+    assertThat(new String(fileSections.get(0), StandardCharsets.UTF_8)).isEqualTo(fromFile);
+  }
 }

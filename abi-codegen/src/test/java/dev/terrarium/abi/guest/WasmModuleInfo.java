@@ -2,10 +2,26 @@ package dev.terrarium.abi.guest;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
-/** The import and export names of a wasm binary (just enough of the format for the tests). */
-record WasmModuleInfo(List<String> imports, List<String> exports) {
+/**
+ * The import and export names and the custom sections (by name, in order) of a wasm binary (just enough of the
+ * format for the tests).
+ */
+record WasmModuleInfo(List<String> imports, List<String> exports, List<Map.Entry<String, byte[]>> customSections) {
+
+  /** The contents of every custom section with this name, in order. */
+  List<byte[]> custom(String name) {
+    List<byte[]> out = new ArrayList<>();
+    for (Map.Entry<String, byte[]> e : customSections) {
+      if (e.getKey().equals(name)) {
+        out.add(e.getValue());
+      }
+    }
+    return out;
+  }
 
   static WasmModuleInfo parse(byte[] b) {
     if (b.length < 8 || b[0] != 0 || b[1] != 'a' || b[2] != 's' || b[3] != 'm') {
@@ -13,12 +29,16 @@ record WasmModuleInfo(List<String> imports, List<String> exports) {
     }
     List<String> imports = new ArrayList<>();
     List<String> exports = new ArrayList<>();
+    List<Map.Entry<String, byte[]>> custom = new ArrayList<>();
     int[] pos = {8};
     while (pos[0] < b.length) {
       int id = b[pos[0]++] & 0xff;
       int size = u32(b, pos);
       int end = pos[0] + size;
-      if (id == 2) {
+      if (id == 0) {
+        String name = name(b, pos);
+        custom.add(Map.entry(name, Arrays.copyOfRange(b, pos[0], end)));
+      } else if (id == 2) {
         int count = u32(b, pos);
         for (int i = 0; i < count; i++) {
           String module = name(b, pos);
@@ -46,7 +66,7 @@ record WasmModuleInfo(List<String> imports, List<String> exports) {
       }
       pos[0] = end;
     }
-    return new WasmModuleInfo(imports, exports);
+    return new WasmModuleInfo(imports, exports, custom);
   }
 
   private static void limits(byte[] b, int[] pos) {

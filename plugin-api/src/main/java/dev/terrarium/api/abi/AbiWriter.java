@@ -2,6 +2,7 @@ package dev.terrarium.api.abi;
 
 import dev.terrarium.api.AbiViolationException;
 import dev.terrarium.api.GuestMemory;
+import dev.terrarium.api.MemoryLimitException;
 import dev.terrarium.api.PluginError;
 import dev.terrarium.api.PluginException;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,8 @@ import java.util.Arrays;
 /**
  * Encodes ABI values into guest memory for generated code, allocating with the guest's {@code alloc} (see
  * {@code docs/abi.md}). Every pointer {@code alloc} returns is checked: zero, or a block that does not fit in
- * memory, is an {@link AbiViolationException}.
+ * memory, is an {@link AbiViolationException}, except that zero from a guest whose memory has reached the instance's
+ * limit ({@link GuestMemory#limitPagesIfReached}) is a {@link MemoryLimitException}.
  */
 public final class AbiWriter {
   /** The packed form of an absent value: pointer 0, length 0xFFFFFFFF. */
@@ -59,6 +61,19 @@ public final class AbiWriter {
     }
     int pointer = allocator.alloc((int) size);
     long start = Integer.toUnsignedLong(pointer);
+    if (pointer == 0) {
+      int limitPages = memory.limitPagesIfReached();
+      if (limitPages >= 0) {
+        // The generated allocators return 0 for a non-zero size only when the memory cannot grow (docs/abi.md).
+        throw new MemoryLimitException(
+            pluginId,
+            null,
+            limitPages,
+            "its alloc(" + size + ") for " + what + " returned 0 because its memory of "
+                + memory.size() / 1024 + " KiB is full",
+            null);
+      }
+    }
     if (pointer == 0 || start + size > memory.size()) {
       throw violation(
           "alloc(" + size + ") for " + what + " returned " + start + ", which is "

@@ -2,6 +2,7 @@ package dev.terrarium.api.abi;
 
 import dev.terrarium.api.AbiViolationException;
 import dev.terrarium.api.GuestMemory;
+import dev.terrarium.api.PluginCallException;
 import dev.terrarium.api.WasmType;
 import java.util.List;
 
@@ -26,5 +27,15 @@ public interface GuestExports {
    */
   default AbiViolationException violated(AbiViolationException violation) {
     return violation;
+  }
+
+  /**
+   * Called by generated code when a call failed outside the engine for another reason than a broken ABI (the
+   * guest's {@code alloc} returned 0 at the memory limit: {@link dev.terrarium.api.MemoryLimitException}), before
+   * the exception propagates; the host marks the instance broken unless the exception says it stays usable.
+   * Returns the exception to throw.
+   */
+  default <E extends PluginCallException> E failed(E failure) {
+    return failure;
   }
 }

@@ -62,6 +62,14 @@ final class EngineGuestMemory implements GuestMemory {
   }
 
   @Override
+  public int limitPagesIfReached() {
+    if (memory instanceof GuardedMemory g && (g.growRefused() || g.pages() >= g.limitPages())) {
+      return g.limitPages();
+    }
+    return -1;
+  }
+
+  @Override
   public String readUtf8(int pointer, int length) {
     byte[] bytes = read(pointer, length);
     try {

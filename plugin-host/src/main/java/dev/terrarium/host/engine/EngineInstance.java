@@ -654,7 +654,22 @@ public final class EngineInstance implements AutoCloseable {
     return new Allocator() {
       @Override
       public int alloc(int size) {
-        return (int) alloc.apply(size)[0];
+        try {
+          return (int) alloc.apply(size)[0];
+        } catch (RuntimeException e) {
+          // A host import's binding allocating its result, inside the guest's call: an allocator that traps when
+          // the limit refused to grow the memory (AssemblyScript's does) ran out of memory, it has no bug.
+          if (instance.memory() instanceof GuardedMemory m && m.growRefused()) {
+            throw new MemoryLimitException(
+                pluginId,
+                null,
+                m.limitPages(),
+                "its alloc(" + Integer.toUnsignedLong(size) + ") trapped because its memory of "
+                    + (long) m.pages() * 64 + " KiB is full (" + e.getMessage() + ")",
+                e);
+          }
+          throw e;
+        }
       }
 
       @Override
