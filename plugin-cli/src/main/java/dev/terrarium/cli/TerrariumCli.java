@@ -52,7 +52,7 @@ public final class TerrariumCli implements Callable<Integer> {
   /** Without a command: prints the usage to stderr and fails as a usage error. */
   @Override
   public Integer call() {
-    io.err().println("terrarium: missing command: use 'terrarium run', 'terrarium inspect' or 'terrarium compile'");
+    io.err().println("terrarium: missing command: use 'terrarium run', 'call', 'inspect', 'compile' or 'manifest'");
     return ExitCodes.USAGE;
   }
 
@@ -109,6 +109,12 @@ public final class TerrariumCli implements Callable<Integer> {
     cli.addSubcommand("run", new RunCommand(io, java.util.Map.copyOf(env)));
     cli.addSubcommand("inspect", new InspectCommand(io));
     cli.addSubcommand("compile", new CompileCommand(io));
+    cli.addSubcommand(
+        "manifest",
+        new CommandLine(new ManifestCommand(io))
+            .addSubcommand("embed", new ManifestCommand.Embed(io))
+            .addSubcommand("show", new ManifestCommand.Show(io))
+            .addSubcommand("strip", new ManifestCommand.Strip(io)));
     // Settings on a CommandLine apply to the subcommands added before, so these come after addSubcommand.
     cli.setExpandAtFiles(false); // '@file' is an ordinary argument: it may be meant for the module
     cli.setOut(writer(io.out()));
