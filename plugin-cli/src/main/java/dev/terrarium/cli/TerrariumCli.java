@@ -107,6 +107,7 @@ public final class TerrariumCli implements Callable<Integer> {
   private static CommandLine commandLine(Streams io, java.util.Map<String, String> env) {
     CommandLine cli = new CommandLine(new TerrariumCli(io));
     cli.addSubcommand("run", new RunCommand(io, java.util.Map.copyOf(env)));
+    cli.addSubcommand("call", new CallCommand(io, java.util.Map.copyOf(env)));
     cli.addSubcommand("inspect", new InspectCommand(io));
     cli.addSubcommand("compile", new CompileCommand(io));
     cli.addSubcommand(
@@ -123,6 +124,7 @@ public final class TerrariumCli implements Callable<Integer> {
     cli.setParameterExceptionHandler(TerrariumCli::usageError);
     // Everything after MODULE belongs to the module, even when it looks like an option.
     cli.getSubcommands().get("run").setStopAtPositional(true);
+    cli.getSubcommands().get("call").setStopAtPositional(true);
     return cli;
   }
 
