@@ -404,6 +404,17 @@ public final class JavaWriter {
     }
     for (Map.Entry<FunctionModel, String> h : handles.entrySet()) {
       FunctionModel f = h.getKey();
+      if (f.optional()) {
+        // A default method: a plugin built before it was added lacks the export, and the method then runs the default.
+        ctor.addStatement(
+            "this.$N =$Wguest.hasExport($S)$W? guest.export($S,$W$L,$W$L)$W: null",
+            h.getValue(),
+            f.wasmName(),
+            f.wasmName(),
+            wasmTypes(f.wasmParams()),
+            wasmTypes(f.wasmResults()));
+        continue;
+      }
       ctor.addStatement(
           "this.$N =$Wguest.export($S,$W$L,$W$L)",
           h.getValue(),
@@ -451,6 +462,19 @@ public final class JavaWriter {
     }
     if (f.fallible()) {
       m.addException(PluginError.class);
+    }
+    if (f.optional()) {
+      CodeBlock params =
+          CodeBlock.join(f.params().stream().map(p -> CodeBlock.of("$N", p.name())).toList(), ", ");
+      m.beginControlFlow("if ($N == null)", handle);
+      m.addComment("the plugin does not export $L (it predates it): run the interface's default method", f.wasmName());
+      if (f.result() instanceof AbiType.Void) {
+        m.addStatement("$T.super.$N($L)", java.iface(), f.javaName(), params);
+        m.addStatement("return");
+      } else {
+        m.addStatement("return $T.super.$N($L)", java.iface(), f.javaName(), params);
+      }
+      m.endControlFlow();
     }
     for (ParamModel p : f.params()) {
       if (!(p.type() instanceof AbiType.Primitive)) {
