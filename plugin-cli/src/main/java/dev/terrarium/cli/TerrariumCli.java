@@ -52,7 +52,7 @@ public final class TerrariumCli implements Callable<Integer> {
   /** Without a command: prints the usage to stderr and fails as a usage error. */
   @Override
   public Integer call() {
-    io.err().println("terrarium: missing command: use 'terrarium run', 'call', 'inspect', 'compile' or 'manifest'");
+    io.err().println("terrarium: missing command: use 'terrarium run', 'call', 'inspect', 'compile', 'manifest' or 'descriptor'");
     return ExitCodes.USAGE;
   }
 
@@ -116,6 +116,12 @@ public final class TerrariumCli implements Callable<Integer> {
             .addSubcommand("embed", new ManifestCommand.Embed(io))
             .addSubcommand("show", new ManifestCommand.Show(io))
             .addSubcommand("strip", new ManifestCommand.Strip(io)));
+    cli.addSubcommand(
+        "descriptor",
+        new CommandLine(new DescriptorCommand(io))
+            .addSubcommand("embed", new DescriptorCommand.Embed(io))
+            .addSubcommand("show", new DescriptorCommand.Show(io))
+            .addSubcommand("strip", new DescriptorCommand.Strip(io)));
     // Settings on a CommandLine apply to the subcommands added before, so these come after addSubcommand.
     cli.setExpandAtFiles(false); // '@file' is an ordinary argument: it may be meant for the module
     cli.setOut(writer(io.out()));

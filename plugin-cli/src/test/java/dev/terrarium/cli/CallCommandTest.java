@@ -356,4 +356,25 @@ class CallCommandTest {
     assertThat(r.status()).isEqualTo(ExitCodes.USAGE);
     assertThat(r.err()).contains("says greet has wasmResults [f32] but its types make [i64]");
   }
+
+  @Test
+  void call_anOptionalFunctionThePluginPredates_saysTheHostWouldRunTheDefault() throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode root =
+        (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(descriptorText("Greeter"));
+    root.put("interfaceVersion", 2);
+    com.fasterxml.jackson.databind.node.ObjectNode farewell =
+        ((com.fasterxml.jackson.databind.node.ArrayNode) root.get("functions")).addObject();
+    farewell.put("javaName", "farewell").put("wasmName", "farewell").put("result", "String").put("optional", true);
+    farewell.putArray("params").addObject().put("name", "name").put("type", "String");
+    Files.writeString(greeter, mapper.writeValueAsString(root));
+
+    CliResult r = call("greeter-c.wasm", "{}", "farewell", "\"Ana\"");
+
+    assertThat(r.status()).isEqualTo(ExitCodes.PLUGIN_FAILURE);
+    assertThat(r.err())
+        .contains("greeter-c.wasm does not export farewell, an optional function of its interface: a host calling it"
+            + " gets the interface's default method");
+    assertThat(call("greeter-c.wasm", "{}", "greet", "\"Ana\"").out()).isEqualTo("\"Hello, Ana!\"\n");
+  }
 }
