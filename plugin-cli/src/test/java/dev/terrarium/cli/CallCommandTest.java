@@ -377,4 +377,25 @@ class CallCommandTest {
             + " gets the interface's default method");
     assertThat(call("greeter-c.wasm", "{}", "greet", "\"Ana\"").out()).isEqualTo("\"Hello, Ana!\"\n");
   }
+
+  @Test
+  void call_theExamplesOfTheDocs() throws IOException {
+    String kvJson =
+        "{\"get\": \"blue\", \"scan\": [{\"key\": \"a1\", \"value\": \"red\", \"version\": 3}], \"put\":"
+            + " {\"$error\": {\"code\": 5, \"message\": \"read-only\"}}}";
+    String document = Base64.getEncoder().encodeToString("to be or not".getBytes(StandardCharsets.UTF_8));
+
+    CliResult summarize =
+        call("greeter-c.wasm", kvJson, "summarize", document, "{\"caseSensitive\": false, \"maxWords\": 2, \"mode\": \"WORDS\"}");
+    CliResult collect = call("greeter-c.wasm", kvJson, "collect", "\"a\"");
+    CliResult store = call("greeter-c.wasm", kvJson, "store", "\"k\"", "\"v\"");
+
+    assertThat(summarize.out())
+        .isEqualTo(
+            "{\"words\":4,\"lines\":1,\"bytes\":12,\"topWords\":[\"be\",\"not\"],\"stats\":{\"averageWordLength\":2.25,"
+                + "\"uniqueRatio\":1.0}}\n");
+    assertThat(collect.out()).isEqualTo("[{\"key\":\"a1\",\"value\":\"RED\",\"version\":3}]\n");
+    assertThat(store.out()).isEqualTo("{\"$error\":{\"code\":5,\"message\":\"read-only\"}}\n");
+    assertThat(store.status()).isEqualTo(4);
+  }
 }
