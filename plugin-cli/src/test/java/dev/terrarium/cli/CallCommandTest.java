@@ -386,7 +386,7 @@ class CallCommandTest {
     String document = Base64.getEncoder().encodeToString("to be or not".getBytes(StandardCharsets.UTF_8));
 
     CliResult summarize =
-        call("greeter-c.wasm", kvJson, "summarize", document, "{\"caseSensitive\": false, \"maxWords\": 2, \"mode\": \"WORDS\"}");
+        call("greeter-c.wasm", kvJson, "summarize", "\"" + document + "\"", "{\"caseSensitive\": false, \"maxWords\": 2, \"mode\": \"WORDS\"}");
     CliResult collect = call("greeter-c.wasm", kvJson, "collect", "\"a\"");
     CliResult store = call("greeter-c.wasm", kvJson, "store", "\"k\"", "\"v\"");
 

@@ -45,7 +45,11 @@ class DescriptorCommandTest {
     Path greeter = file("Greeter.json", descriptorText("Greeter"));
     Path kv = file("KeyValueStore.json", descriptorText("KeyValueStore"));
     assertThat(terrarium("descriptor", "embed", module.toString(), greeter.toString(), kv.toString()).status()).isZero();
-    Path v2 = file("Greeter2.json", descriptorText("Greeter").replace("\"terrariumAbi\": 1,", "\"terrariumAbi\": 1, \"interfaceVersion\": 2,"));
+    com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode root =
+        (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(descriptorText("Greeter"));
+    root.put("interfaceVersion", 2);
+    Path v2 = file("Greeter2.json", mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root));
 
     CliResult r = terrarium("descriptor", "embed", module.toString(), v2.toString());
     CliResult show = terrarium("descriptor", "show", module.toString());
@@ -53,7 +57,7 @@ class DescriptorCommandTest {
     assertThat(r.out()).startsWith("embedded Greeter (exports, version 2)");
     assertThat(CustomSections.findAll(Files.readAllBytes(module), Descriptor.CUSTOM_SECTION)).hasSize(2);
     assertThat(show.status()).isZero();
-    assertThat(show.out()).contains("\"module\": \"kv\"").contains("\"interfaceVersion\": 2");
+    assertThat(show.out()).contains("\"module\": \"kv\"").contains("\"interfaceVersion\" : 2");
   }
 
   @Test
