@@ -105,7 +105,13 @@ final class ManifestCommand implements Callable<Integer> {
     public Integer call() {
       byte[] bytes = readModule(module);
       String json = readManifest(manifestFile);
-      PluginManifest manifest = Manifests.parse(json, manifestFile.toString());
+      PluginManifest manifest;
+      try {
+        manifest = Manifests.parse(json, manifestFile.toString());
+      } catch (IllegalArgumentException e) {
+        throw new ManifestException(
+            null, "the manifest in " + manifestFile + " is not valid: " + e.getMessage() + ". Fix the manifest.", e);
+      }
       if (manifest.sha256() != null) {
         throw new ManifestException(
             manifest.id(),

@@ -33,7 +33,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     footer = {
       "",
       "Exit status: run exits with the module's exit code; otherwise 0 on success, 2 for usage errors, 70 when"
-          + " Terrarium refuses or fails the module, 1 for an internal error.",
+          + " Terrarium refuses or fails the module, 1 for an internal error; 3 when 'manifest show' or 'descriptor"
+          + " show' finds none, 4 when the function 'call' called reported an error.",
       "Run 'terrarium COMMAND --help' for a command's options."
     })
 public final class TerrariumCli implements Callable<Integer> {
