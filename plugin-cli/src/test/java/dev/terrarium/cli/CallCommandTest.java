@@ -398,4 +398,44 @@ class CallCommandTest {
     assertThat(store.out()).isEqualTo("{\"$error\":{\"code\":5,\"message\":\"read-only\"}}\n");
     assertThat(store.status()).isEqualTo(4);
   }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        "badPointer | outside the guest's 65536 bytes of memory",
+        "invalidUtf8 | are not valid UTF-8",
+        "absentWhereRequired | is required but the guest passed the absent value",
+        "badBoolean | is a boolean but the guest passed 2",
+        "badEnum | is an enum with 3 constants but the guest passed ordinal",
+        "amplification | the guest is handing the host the same memory many times over"
+      })
+  void call_aGuestBreakingTheAbi_failsWithAViolation_andAGoodCallStillWorks(String function, String message)
+      throws IOException {
+    Path hostile = Files.writeString(dir.resolve("Hostile.json"), descriptorText("Hostile"));
+    Path module = SamplePlugins.copyTo("fixtures/hostile-exports.wasm", dir);
+
+    CliResult bad = terrarium("call", "--descriptor", hostile.toString(), module.toString(), function);
+    CliResult good = terrarium("call", "--descriptor", hostile.toString(), module.toString(), "echo", "\"ok\"");
+
+    assertThat(bad.status()).isEqualTo(ExitCodes.PLUGIN_FAILURE);
+    assertThat(bad.out()).isEmpty();
+    assertThat(bad.errLines()).hasSize(1);
+    assertThat(bad.err()).startsWith("terrarium: [Terrarium/CALL_ABI_VIOLATION]").contains(message);
+    assertThat(good.err()).isEmpty();
+    assertThat(good.out()).isEqualTo("\"ok\"\n");
+  }
+
+  @Test
+  void call_floatsKeepNaNAndInfinity() throws IOException {
+    CliResult r =
+        call("greeter-c.wasm", "{}", "echo_sample",
+            "{\"id\":1,\"timestamp\":2,\"score\":\"NaN\",\"active\":false,\"label\":\"\"}");
+    CliResult inf =
+        call("greeter-c.wasm", "{}", "echo_sample",
+            "{\"id\":1,\"timestamp\":2,\"score\":\"-Infinity\",\"active\":false,\"label\":\"\"}");
+
+    assertThat(r.out()).isEqualTo("{\"id\":1,\"timestamp\":2,\"score\":\"NaN\",\"active\":false,\"label\":\"\"}\n");
+    assertThat(inf.out()).contains("\"score\":\"-Infinity\"");
+  }
 }

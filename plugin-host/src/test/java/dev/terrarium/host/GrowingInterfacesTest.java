@@ -74,4 +74,33 @@ class GrowingInterfacesTest {
             + " (4 missing)")
         .hasMessageNotContaining("farewell");
   }
+
+  @Test
+  void exports_namesMissingExportsAndOtherSignaturesTogether() {
+    host = PluginHost.builder().build();
+    byte[] module =
+        Wat.compile(
+            """
+            (module
+              (memory (export "memory") 1)
+              (func (export "alloc") (param i32) (result i32) (i32.const 8))
+              (func (export "dealloc") (param i32 i32))
+              (func (export "greet") (param i32) (result i64) (i64.const 0))
+              (func (export "count") (param i32 i32) (result i64) (i64.const 1)))
+            """);
+    PluginInstance instance = host.load(module, Fixtures.manifest("half")).instantiate();
+
+    assertThatThrownBy(() -> instance.exports(GreeterV2.class))
+        .isInstanceOf(BadExportException.class)
+        .hasMessage(
+            "[Terrarium/CALL_BAD_EXPORT] plugin 'half': the module does not implement GreeterV2 (interface version 2):"
+                + " other signatures: 'greet': the generated binding expects (i32, i32) -> (i64) but the module"
+                + " exports (i32) -> (i64). Rebuild the plugin against the same interface as the host; methods added"
+                + " to an interface later should be default methods, which older plugins may lack.");
+    assertThatThrownBy(() -> instance.exports(Greeter.class))
+        .isInstanceOf(BadExportException.class)
+        .hasMessageContaining("no export named 'summarize', 'echo', 'echo_bytes', 'echo_sample', 'noop', 'collect',"
+            + " 'lookup', 'store' (8 missing); other signatures: 'greet': the generated binding expects");
+    assertThat(instance.call("count", 1, 1)).containsExactly(1);
+  }
 }
