@@ -77,9 +77,10 @@ import picocli.CommandLine.ParentCommand;
           + " refuses or fails the module.",
       "",
       "Examples:",
-      "  terrarium call --descriptor Greeter.json greeter.wasm greet '\"Ana\"'",
-      "  terrarium call --descriptor Greeter.json --descriptor KeyValueStore.json --host-module kv=kv.json \\",
-      "      greeter.wasm lookup '\"color\"'"
+      "  terrarium call --descriptor Greeter.json --descriptor KeyValueStore.json \\",
+      "      --host-module kv=kv.json greeter.wasm lookup '\"color\"'",
+      "  terrarium descriptor embed app.wasm App.json",
+      "  terrarium call app.wasm greet '\"Ana\"'"
     })
 final class CallCommand implements Callable<Integer> {
   /** A memory for functions that pass only numbers: it has no bytes. */

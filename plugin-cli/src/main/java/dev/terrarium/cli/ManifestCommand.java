@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
     footer = {
       "",
       "Examples:",
-      "  terrarium manifest embed plugin.wasm plugin.json        checks plugin.json, writes it into plugin.wasm",
+      "  terrarium manifest embed plugin.wasm plugin.json",
       "  terrarium manifest embed -o out.wasm plugin.wasm plugin.json",
       "  terrarium manifest show plugin.wasm",
       "  terrarium manifest strip plugin.wasm"
