@@ -58,6 +58,10 @@ class DescriptorCommandTest {
     assertThat(CustomSections.findAll(Files.readAllBytes(module), Descriptor.CUSTOM_SECTION)).hasSize(2);
     assertThat(show.status()).isZero();
     assertThat(show.out()).contains("\"module\": \"kv\"").contains("\"interfaceVersion\" : 2");
+    assertThat(terrarium("inspect", module.toString()).out())
+        .contains("descriptors (custom sections terrarium.descriptor): 2\n")
+        .contains("  dev.terrarium.samples.abi.KeyValueStore (host module kv, version 1, 4 functions)\n")
+        .contains("  dev.terrarium.samples.abi.Greeter (exports, version 2, 10 functions)\n");
   }
 
   @Test
