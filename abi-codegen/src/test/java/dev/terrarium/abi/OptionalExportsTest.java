@@ -58,33 +58,7 @@ class OptionalExportsTest {
 
   /** Loads the compiled interface and its proxy in a loader of their own; returns a proxy over {@code exports}. */
   private static Object proxy(GuestExports exports) throws ReflectiveOperationException {
-    Map<String, byte[]> classes = new HashMap<>();
-    for (JavaFileObject file : compilation().generatedFiles()) {
-      if (file.getKind() != JavaFileObject.Kind.CLASS) {
-        continue;
-      }
-      String path = file.toUri().getPath();
-      String name = path.substring(path.indexOf("/test/evolve/") + 1, path.length() - 6).replace('/', '.');
-      try (InputStream in = file.openInputStream()) {
-        classes.put(name, in.readAllBytes());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    ClassLoader loader =
-        new ClassLoader(OptionalExportsTest.class.getClassLoader()) {
-          @Override
-          protected Class<?> findClass(String name) throws ClassNotFoundException {
-            byte[] bytes = classes.get(name);
-            if (bytes == null) {
-              throw new ClassNotFoundException(name);
-            }
-            return defineClass(name, bytes, 0, bytes.length);
-          }
-        };
-    return Class.forName("test.evolve.TerrariumExports_Calculator", true, loader)
-        .getConstructor(GuestExports.class)
-        .newInstance(exports);
+    return load(compilation(), "test.evolve.TerrariumExports_Calculator", exports);
   }
 
   private static Object invoke(Object proxy, String method, Object... args) throws ReflectiveOperationException {
@@ -151,5 +125,92 @@ class OptionalExportsTest {
         .containsPattern("\"javaName\": \"add\"(.|\\n)*?\"fallible\": false,\\s*\"optional\": false")
         .containsPattern("\"javaName\": \"scale\"(.|\\n)*?\"fallible\": false,\\s*\"optional\": true")
         .containsPattern("\"javaName\": \"reset\"(.|\\n)*?\"optional\": true");
+  }
+
+  private static final JavaFileObject COUNTER =
+      JavaFileObjects.forSourceLines(
+          "test.evolve.Counter",
+          "package test.evolve;",
+          "import dev.terrarium.api.PluginExports;",
+          "/** Version 1 passed numbers only; version 2 added a method that passes a string. */",
+          "@PluginExports(version = 2)",
+          "public interface Counter {",
+          "  int next();",
+          "  default String name() { return \"counter\"; }",
+          "}");
+
+  @Test
+  void anOlderPluginWithoutMemory_isServedWhenOnlyOptionalExportsPassValuesInMemory()
+      throws ReflectiveOperationException, IOException {
+    Compilation counter =
+        javac()
+            .withProcessors(new TerrariumProcessor())
+            .withOptions("-Xlint:all,-processing", "-Werror")
+            .compile(COUNTER);
+    assertThat(counter).succeededWithoutWarnings();
+    String source =
+        counter.generatedSourceFile("test.evolve.TerrariumExports_Counter").orElseThrow().getCharContent(true).toString();
+    assertThat(source).contains("boolean usesMemory = guest.hasExport(\"name\");");
+
+    // a version-1 plugin: next() only, no memory, alloc or dealloc
+    GuestExports numbersOnly =
+        new GuestExports() {
+          @Override
+          public String pluginId() {
+            return "old";
+          }
+
+          @Override
+          public dev.terrarium.api.GuestMemory memory() {
+            throw new AssertionError("an old plugin has no memory to ask for");
+          }
+
+          @Override
+          public boolean hasExport(String name) {
+            return name.equals("next");
+          }
+
+          @Override
+          public dev.terrarium.api.abi.ExportHandle export(
+              String name, java.util.List<dev.terrarium.api.WasmType> params,
+              java.util.List<dev.terrarium.api.WasmType> results) {
+            if (!name.equals("next")) {
+              throw new AssertionError("looked up " + name);
+            }
+            return args -> new long[] {41};
+          }
+        };
+    Object proxy = load(counter, "test.evolve.TerrariumExports_Counter", numbersOnly);
+
+    assertThat(invoke(proxy, "next")).isEqualTo(41);
+    assertThat(invoke(proxy, "name")).isEqualTo("counter");
+  }
+
+  private static Object load(Compilation c, String className, GuestExports exports) throws ReflectiveOperationException {
+    Map<String, byte[]> classes = new HashMap<>();
+    for (JavaFileObject file : c.generatedFiles()) {
+      if (file.getKind() != JavaFileObject.Kind.CLASS) {
+        continue;
+      }
+      String path = file.toUri().getPath();
+      String name = path.substring(path.indexOf("/test/evolve/") + 1, path.length() - 6).replace('/', '.');
+      try (InputStream in = file.openInputStream()) {
+        classes.put(name, in.readAllBytes());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    ClassLoader loader =
+        new ClassLoader(OptionalExportsTest.class.getClassLoader()) {
+          @Override
+          protected Class<?> findClass(String name) throws ClassNotFoundException {
+            byte[] bytes = classes.get(name);
+            if (bytes == null) {
+              throw new ClassNotFoundException(name);
+            }
+            return defineClass(name, bytes, 0, bytes.length);
+          }
+        };
+    return Class.forName(className, true, loader).getConstructor(GuestExports.class).newInstance(exports);
   }
 }

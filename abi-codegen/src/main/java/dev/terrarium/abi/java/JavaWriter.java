@@ -389,7 +389,29 @@ public final class JavaWriter {
             .addModifiers(Modifier.PUBLIC)
             .addParameter(GuestExports.class, "guest")
             .addStatement("this.$N = $T.requireNonNull(guest, $S)", guest, OBJECTS, "guest");
-    if (memoryNeeded) {
+    // Only optional exports pass values in memory: a plugin that predates them all may lack memory, alloc, dealloc.
+    List<FunctionModel> optionalInMemory =
+        model.functions().stream().filter(f -> f.optional() && needsMemory(f)).toList();
+    boolean memoryOptional =
+        memoryNeeded && model.functions().stream().noneMatch(f -> !f.optional() && needsMemory(f));
+    if (memoryOptional) {
+      ctor.addStatement(
+          "boolean usesMemory = $L",
+          CodeBlock.join(
+              optionalInMemory.stream().map(f -> CodeBlock.of("guest.hasExport($S)", f.wasmName())).toList(),
+              "$W|| "));
+      ctor.addStatement("this.$N = usesMemory ? guest.memory() : null", memory);
+      ctor.addStatement(
+          "this.$N =\nusesMemory\n$>$>? new $N(\n$>$>guest.export($S, $L, $L),\nguest.export($S, $L, $L))$<$<\n: null$<$<",
+          allocator,
+          allocatorClass,
+          "alloc",
+          wasmTypes(List.of(WasmType.I32)),
+          wasmTypes(List.of(WasmType.I32)),
+          "dealloc",
+          wasmTypes(List.of(WasmType.I32, WasmType.I32)),
+          wasmTypes(List.of()));
+    } else if (memoryNeeded) {
       ctor.addStatement("this.$N = guest.memory()", memory);
       ctor.addStatement(
           "this.$N =\nnew $N(\n$>$>guest.export($S, $L, $L),\nguest.export($S, $L, $L))$<$<",
