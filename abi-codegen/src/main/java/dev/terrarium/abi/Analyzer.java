@@ -174,6 +174,7 @@ final class Analyzer {
     }
     String module = kind == Kind.HOST_IMPORTS ? checkModule() : null;
     String prefix = kind == Kind.PLUGIN_EXPORTS ? checkPrefix() : "";
+    int version = kind == Kind.PLUGIN_EXPORTS ? checkVersion() : 1;
     if (isDeprecated(iface)) {
       deprecated = true;
     }
@@ -189,12 +190,13 @@ final class Analyzer {
         continue; // helpers, not functions
       }
       String javaName = method.getSimpleName().toString();
-      if (modifiers.contains(Modifier.DEFAULT)) {
+      boolean optional = modifiers.contains(Modifier.DEFAULT);
+      if (optional && kind == Kind.HOST_IMPORTS) {
         error(
             method,
-            "default method " + javaName + " cannot be a function: the other side implements every method, so its"
-                + " body would never run. Make it abstract (remove the body), or make it a static helper (static"
-                + " methods are not part of the ABI and are ignored)");
+            "default method " + javaName + " cannot be a function: the host implements every method of host"
+                + " imports, so its body would never run. Make it abstract (remove the body), or make it a static"
+                + " helper (static methods are not part of the ABI and are ignored)");
         continue;
       }
       ExecutableElement previous = byJavaName.putIfAbsent(javaName, method);
@@ -230,7 +232,7 @@ final class Analyzer {
                 + " or set a prefix with @PluginExports(prefix = \"...\")");
         continue;
       }
-      FunctionModel function = function(method, javaName, wasmName);
+      FunctionModel function = function(method, javaName, wasmName, optional);
       if (function != null) {
         functions.add(function);
         if (method.isVarArgs()) {
@@ -261,7 +263,8 @@ final class Analyzer {
             prefix,
             functions,
             List.copyOf(records.values()),
-            List.copyOf(enums.values()));
+            List.copyOf(enums.values()),
+            version);
     List<Element> originating = new ArrayList<>();
     originating.add(iface);
     originating.addAll(records.keySet());
@@ -399,6 +402,21 @@ final class Analyzer {
     return p;
   }
 
+  private int checkVersion() {
+    AnnotationValue value = annotationValue("version");
+    Object version = value == null ? 1 : value.getValue();
+    if (!(version instanceof Integer v) || v < 1) {
+      error(
+          iface,
+          annotation,
+          value,
+          "@PluginExports version " + version + " is not a version: start at 1 (the default) and raise it when the"
+              + " interface grows, e.g. version = 2");
+      return 1;
+    }
+    return v;
+  }
+
   private AnnotationValue annotationValue(String name) {
     for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e :
         elements.getElementValuesWithDefaults(annotation).entrySet()) {
@@ -411,7 +429,7 @@ final class Analyzer {
 
   // --- functions ----------------------------------------------------------------------------------
 
-  private FunctionModel function(ExecutableElement method, String javaName, String wasmName) {
+  private FunctionModel function(ExecutableElement method, String javaName, String wasmName, boolean optional) {
     boolean ok = true;
     String where = iface.getSimpleName() + "." + javaName;
     if (!method.getTypeParameters().isEmpty()) {
@@ -485,7 +503,7 @@ final class Analyzer {
         ok = false;
       }
     }
-    return ok ? new FunctionModel(javaName, wasmName, params, result, fallible) : null;
+    return ok ? new FunctionModel(javaName, wasmName, params, result, fallible, optional) : null;
   }
 
   // --- types --------------------------------------------------------------------------------------

@@ -219,13 +219,29 @@ class ProcessorErrorsTest {
   // --- methods ------------------------------------------------------------------------------------
 
   @Test
-  void defaultMethod_isAnErrorThatMentionsStaticHelpers() {
-    JavaFileObject file = exports("default int f(int x) { return x; }");
+  void defaultMethodOfHostImports_isAnErrorThatMentionsStaticHelpers() {
+    JavaFileObject file =
+        source("Api", "@HostImports(\"kv\")", "public interface Api {", "  default int f(int x) { return x; }", "}");
     assertThat(compile(file))
-        .hadErrorContaining("default method f cannot be a function")
+        .hadErrorContaining("default method f cannot be a function: the host implements every method")
         .inFile(file)
         .onLineContaining("default int f");
     assertThat(compile(file)).hadErrorContaining("static methods are not part of the ABI and are ignored");
+  }
+
+  @Test
+  void defaultMethodOfPluginExports_isAnOptionalFunction() {
+    assertThat(compile(exports("default int f(int x) { return x; }"))).succeededWithoutWarnings();
+  }
+
+  @Test
+  void versionBelowOne_isAnErrorOnTheAnnotation() {
+    JavaFileObject file =
+        source("Api", "@PluginExports(version = 0)", "public interface Api {", "  int f(int x);", "}");
+    assertThat(compile(file))
+        .hadErrorContaining("@PluginExports version 0 is not a version: start at 1")
+        .inFile(file)
+        .onLineContaining("@PluginExports(version");
   }
 
   @Test

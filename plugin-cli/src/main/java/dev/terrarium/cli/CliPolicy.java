@@ -20,7 +20,7 @@ import java.util.Set;
  *       touch no file), but the guest sees directories only where {@code --dir} maps them or
  *       {@code --mount-memory} puts an in-memory file system; without them it has no pre-opened directory and so
  *       no path to open;
- *   <li>no host modules (the CLI defines no host functions).
+ *   <li>no host modules, except those {@code terrarium call --host-module} answers with canned results.
  * </ul>
  *
  * <p>A plugin gets the intersection with what its manifest requests. A module that comes without any manifest gets
@@ -43,7 +43,13 @@ final class CliPolicy {
 
   /** Returns the CLI's grants with the {@code --dir} mappings mounted in their modes. */
   static Grants grants(List<DirMapping> dirs) {
+    return grants(dirs, List.of());
+  }
+
+  /** Returns the CLI's grants with the {@code --dir} mappings and the host modules {@code terrarium call} answers. */
+  static Grants grants(List<DirMapping> dirs, java.util.Collection<String> hostModules) {
     Grants.Builder b = Grants.builder().wasi(WASI.toArray(new WasiCapability[0]));
+    hostModules.forEach(b::hostModule);
     for (DirMapping d : dirs) {
       b.mount(d.guestPath(), d.hostPath(), d.mode());
     }
@@ -55,7 +61,14 @@ final class CliPolicy {
    * directories in their modes. Its id is derived from the file name, its version is {@code 0.0.0}.
    */
   static PluginManifest synthesizedManifest(String fileName, List<DirMapping> dirs, List<String> memoryMounts) {
+    return synthesizedManifest(fileName, dirs, memoryMounts, List.of());
+  }
+
+  /** Like {@link #synthesizedManifest(String, List, List)}, also requesting {@code hostModules}. */
+  static PluginManifest synthesizedManifest(
+      String fileName, List<DirMapping> dirs, List<String> memoryMounts, java.util.Collection<String> hostModules) {
     Capabilities.Builder caps = Capabilities.builder().wasi(WASI.toArray(new WasiCapability[0]));
+    hostModules.forEach(caps::hostModule);
     for (DirMapping d : dirs) {
       caps.mount(d.guestPath(), d.mode());
     }

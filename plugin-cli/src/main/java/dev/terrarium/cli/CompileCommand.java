@@ -2,10 +2,7 @@ package dev.terrarium.cli;
 
 import dev.terrarium.host.ModuleCache;
 import dev.terrarium.host.PluginHost;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -98,7 +95,7 @@ final class CompileCommand implements Callable<Integer> {
       artifact = host.precompile(bytes, key);
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
-    write(out, artifact);
+    ModuleFiles.writeAtomically(out, artifact);
     io.out().println("wrote " + out + " (" + artifact.length + " bytes; compiled in " + millis + " ms"
         + (meter ? ", metered" : "") + (canonicalizeNaNs ? ", canonical NaNs" : "") + ")");
     if (verbosity.verbose) {
@@ -116,21 +113,5 @@ final class CompileCommand implements Callable<Integer> {
 
   private static String baseName(String fileName) {
     return fileName.endsWith(".wasm") ? fileName.substring(0, fileName.length() - 5) : fileName;
-  }
-
-  /** Writes {@code bytes} to {@code out} through a temporary file, so that a reader never sees half of it. */
-  private static void write(Path out, byte[] bytes) {
-    Path dir = out.toAbsolutePath().getParent();
-    try {
-      Path temp = Files.createTempFile(dir, ".terrarium-compile.", ".tmp");
-      try {
-        Files.write(temp, bytes);
-        Files.move(temp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(temp);
-      }
-    } catch (IOException e) {
-      throw new UsageException("cannot write " + out + ": " + e.getMessage());
-    }
   }
 }

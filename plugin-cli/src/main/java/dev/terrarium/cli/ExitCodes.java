@@ -17,6 +17,15 @@ public final class ExitCodes {
   /** The command line is wrong: an unknown option, a missing MODULE, a bad value, a bad {@code --invoke} argument. */
   public static final int USAGE = 2;
 
+  /** What was asked for is not there: {@code terrarium manifest show} on a module that carries no manifest. */
+  public static final int ABSENT = 3;
+
+  /**
+   * {@code terrarium call}: the function reported an error through its error channel (it declares {@code throws
+   * PluginError}); the error is printed as JSON on stdout.
+   */
+  public static final int GUEST_ERROR = 4;
+
   /**
    * Terrarium refused or failed the plugin: loading, linking, instantiating or calling it failed (EX_SOFTWARE). The
    * message on stderr starts with {@code [Terrarium/CODE]}.

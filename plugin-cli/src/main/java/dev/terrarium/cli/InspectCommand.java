@@ -73,12 +73,33 @@ final class InspectCommand implements Callable<Integer> {
     } else {
       out.println("embedded manifest: none");
     }
+    if (!PluginHost.isPrecompiled(bytes)) {
+      describeDescriptors(out, bytes);
+    }
     Path beside = PluginHost.besideManifest(module);
     if (Files.isRegularFile(beside)) {
       out.println("manifest file: " + beside + " (beside the module; 'run' uses it instead of the embedded one)");
     }
     out.flush();
     return ExitCodes.OK;
+  }
+
+  /** The interface descriptors the module carries for 'terrarium call', if any. */
+  private static void describeDescriptors(PrintStream out, byte[] bytes) {
+    java.util.List<byte[]> sections = CustomSections.findAll(bytes, Descriptor.CUSTOM_SECTION);
+    if (sections.isEmpty()) {
+      return;
+    }
+    out.println("descriptors (custom sections " + Descriptor.CUSTOM_SECTION + "): " + sections.size());
+    for (byte[] section : sections) {
+      try {
+        Descriptor d = Descriptor.parse(new String(section, java.nio.charset.StandardCharsets.UTF_8), "embedded");
+        out.println("  " + d.interfaceName() + " (" + (d.exports() ? "exports" : "host module " + d.module())
+            + ", version " + d.interfaceVersion() + ", " + d.functions().size() + " functions)");
+      } catch (UsageException e) {
+        out.println("  (not a valid descriptor: " + oneLine(e.getMessage()) + ")");
+      }
+    }
   }
 
   private static String memory(ModuleDescription d) {

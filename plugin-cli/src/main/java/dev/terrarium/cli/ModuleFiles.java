@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /** Reads module files, failing the way the library does ({@code [Terrarium/LOAD_IO]}, {@code LOAD_TOO_LARGE}). */
 final class ModuleFiles {
@@ -43,5 +44,24 @@ final class ModuleFiles {
       throw new UsageException("MODULE '" + module + "' is not a file path");
     }
     return name.toString();
+  }
+
+  /**
+   * Writes {@code bytes} to {@code out} through a temporary file in the same directory that is then moved over it,
+   * so that a reader never sees half of it and a failure leaves {@code out} as it was.
+   */
+  static void writeAtomically(Path out, byte[] bytes) {
+    Path dir = out.toAbsolutePath().getParent();
+    try {
+      Path temp = Files.createTempFile(dir, ".terrarium-write.", ".tmp");
+      try {
+        Files.write(temp, bytes);
+        Files.move(temp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    } catch (IOException e) {
+      throw new UsageException("cannot write " + out + ": " + e.getMessage());
+    }
   }
 }

@@ -33,7 +33,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     footer = {
       "",
       "Exit status: run exits with the module's exit code; otherwise 0 on success, 2 for usage errors, 70 when"
-          + " Terrarium refuses or fails the module, 1 for an internal error.",
+          + " Terrarium refuses or fails the module, 1 for an internal error; 3 when 'manifest show' or 'descriptor"
+          + " show' finds none, 4 when the function 'call' called reported an error.",
       "Run 'terrarium COMMAND --help' for a command's options."
     })
 public final class TerrariumCli implements Callable<Integer> {
@@ -52,7 +53,7 @@ public final class TerrariumCli implements Callable<Integer> {
   /** Without a command: prints the usage to stderr and fails as a usage error. */
   @Override
   public Integer call() {
-    io.err().println("terrarium: missing command: use 'terrarium run', 'terrarium inspect' or 'terrarium compile'");
+    io.err().println("terrarium: missing command: use 'terrarium run', 'call', 'inspect', 'compile', 'manifest' or 'descriptor'");
     return ExitCodes.USAGE;
   }
 
@@ -107,8 +108,21 @@ public final class TerrariumCli implements Callable<Integer> {
   private static CommandLine commandLine(Streams io, java.util.Map<String, String> env) {
     CommandLine cli = new CommandLine(new TerrariumCli(io));
     cli.addSubcommand("run", new RunCommand(io, java.util.Map.copyOf(env)));
+    cli.addSubcommand("call", new CallCommand(io, java.util.Map.copyOf(env)));
     cli.addSubcommand("inspect", new InspectCommand(io));
     cli.addSubcommand("compile", new CompileCommand(io));
+    cli.addSubcommand(
+        "manifest",
+        new CommandLine(new ManifestCommand(io))
+            .addSubcommand("embed", new ManifestCommand.Embed(io))
+            .addSubcommand("show", new ManifestCommand.Show(io))
+            .addSubcommand("strip", new ManifestCommand.Strip(io)));
+    cli.addSubcommand(
+        "descriptor",
+        new CommandLine(new DescriptorCommand(io))
+            .addSubcommand("embed", new DescriptorCommand.Embed(io))
+            .addSubcommand("show", new DescriptorCommand.Show(io))
+            .addSubcommand("strip", new DescriptorCommand.Strip(io)));
     // Settings on a CommandLine apply to the subcommands added before, so these come after addSubcommand.
     cli.setExpandAtFiles(false); // '@file' is an ordinary argument: it may be meant for the module
     cli.setOut(writer(io.out()));
@@ -117,6 +131,7 @@ public final class TerrariumCli implements Callable<Integer> {
     cli.setParameterExceptionHandler(TerrariumCli::usageError);
     // Everything after MODULE belongs to the module, even when it looks like an option.
     cli.getSubcommands().get("run").setStopAtPositional(true);
+    cli.getSubcommands().get("call").setStopAtPositional(true);
     return cli;
   }
 

@@ -76,9 +76,17 @@ final class Bindings {
     }
   }
 
+  /**
+   * Creates the generated proxy of {@code type} over {@code exports}; with {@link InstanceExports}, a module that lacks
+   * exports or has others of other signatures fails with one exception naming them all.
+   */
   static <T> T proxy(Class<T> type, GuestExports exports) {
     try {
-      return type.cast(PROXIES.get(type).newInstance(exports));
+      T proxy = type.cast(PROXIES.get(type).newInstance(exports));
+      if (exports instanceof InstanceExports checked) {
+        checked.checkComplete(type);
+      }
+      return proxy;
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;

@@ -34,6 +34,7 @@ public final class DescriptorWriter {
     j.field("interface").value(model.qualifiedName());
     j.field("simpleName").value(model.simpleName());
     j.field("kind").value(model.kind().name());
+    j.field("interfaceVersion").value(model.version());
     j.field("module").value(model.wasmModule());
     j.field("prefix").value(model.prefix() == null ? "" : model.prefix());
     j.field("needsMemory").value(model.needsMemory());
@@ -57,6 +58,7 @@ public final class DescriptorWriter {
       j.close(']');
       j.field("result").value(f.result().describe());
       j.field("fallible").value(f.fallible());
+      j.field("optional").value(f.optional());
       j.field("wasmParams").inline(wasmNames(f.wasmParams()));
       j.field("wasmResults").inline(wasmNames(f.wasmResults()));
       j.close('}');

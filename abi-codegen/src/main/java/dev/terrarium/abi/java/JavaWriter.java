@@ -389,7 +389,29 @@ public final class JavaWriter {
             .addModifiers(Modifier.PUBLIC)
             .addParameter(GuestExports.class, "guest")
             .addStatement("this.$N = $T.requireNonNull(guest, $S)", guest, OBJECTS, "guest");
-    if (memoryNeeded) {
+    // Only optional exports pass values in memory: a plugin that predates them all may lack memory, alloc, dealloc.
+    List<FunctionModel> optionalInMemory =
+        model.functions().stream().filter(f -> f.optional() && needsMemory(f)).toList();
+    boolean memoryOptional =
+        memoryNeeded && model.functions().stream().noneMatch(f -> !f.optional() && needsMemory(f));
+    if (memoryOptional) {
+      ctor.addStatement(
+          "boolean usesMemory = $L",
+          CodeBlock.join(
+              optionalInMemory.stream().map(f -> CodeBlock.of("guest.hasExport($S)", f.wasmName())).toList(),
+              "$W|| "));
+      ctor.addStatement("this.$N = usesMemory ? guest.memory() : null", memory);
+      ctor.addStatement(
+          "this.$N =\nusesMemory\n$>$>? new $N(\n$>$>guest.export($S, $L, $L),\nguest.export($S, $L, $L))$<$<\n: null$<$<",
+          allocator,
+          allocatorClass,
+          "alloc",
+          wasmTypes(List.of(WasmType.I32)),
+          wasmTypes(List.of(WasmType.I32)),
+          "dealloc",
+          wasmTypes(List.of(WasmType.I32, WasmType.I32)),
+          wasmTypes(List.of()));
+    } else if (memoryNeeded) {
       ctor.addStatement("this.$N = guest.memory()", memory);
       ctor.addStatement(
           "this.$N =\nnew $N(\n$>$>guest.export($S, $L, $L),\nguest.export($S, $L, $L))$<$<",
@@ -404,6 +426,17 @@ public final class JavaWriter {
     }
     for (Map.Entry<FunctionModel, String> h : handles.entrySet()) {
       FunctionModel f = h.getKey();
+      if (f.optional()) {
+        // A default method: a plugin built before it was added lacks the export, and the method then runs the default.
+        ctor.addStatement(
+            "this.$N =$Wguest.hasExport($S)$W? guest.export($S,$W$L,$W$L)$W: null",
+            h.getValue(),
+            f.wasmName(),
+            f.wasmName(),
+            wasmTypes(f.wasmParams()),
+            wasmTypes(f.wasmResults()));
+        continue;
+      }
       ctor.addStatement(
           "this.$N =$Wguest.export($S,$W$L,$W$L)",
           h.getValue(),
@@ -451,6 +484,19 @@ public final class JavaWriter {
     }
     if (f.fallible()) {
       m.addException(PluginError.class);
+    }
+    if (f.optional()) {
+      CodeBlock params =
+          CodeBlock.join(f.params().stream().map(p -> CodeBlock.of("$N", p.name())).toList(), ", ");
+      m.beginControlFlow("if ($N == null)", handle);
+      m.addComment("the plugin does not export $L (it predates it): run the interface's default method", f.wasmName());
+      if (f.result() instanceof AbiType.Void) {
+        m.addStatement("$T.super.$N($L)", java.iface(), f.javaName(), params);
+        m.addStatement("return");
+      } else {
+        m.addStatement("return $T.super.$N($L)", java.iface(), f.javaName(), params);
+      }
+      m.endControlFlow();
     }
     for (ParamModel p : f.params()) {
       if (!(p.type() instanceof AbiType.Primitive)) {

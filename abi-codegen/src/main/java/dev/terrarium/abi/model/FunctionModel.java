@@ -12,11 +12,18 @@ import java.util.List;
  * @param params the parameters
  * @param result the result type ({@link AbiType.Void} for none)
  * @param fallible whether it declares {@code throws PluginError}, which adds the error-slot parameter
+ * @param optional whether plugins may lack it: a {@code default} method of a {@code @PluginExports} interface, which
+ *     the proxy runs when the plugin does not export the function
  */
 public record FunctionModel(
-    String javaName, String wasmName, List<ParamModel> params, AbiType result, boolean fallible) {
+    String javaName, String wasmName, List<ParamModel> params, AbiType result, boolean fallible, boolean optional) {
   public FunctionModel {
     params = List.copyOf(params);
+  }
+
+  /** A required function. */
+  public FunctionModel(String javaName, String wasmName, List<ParamModel> params, AbiType result, boolean fallible) {
+    this(javaName, wasmName, params, result, fallible, false);
   }
 
   /** The flattened wasm parameter types, the error slot last when fallible. */

@@ -15,6 +15,7 @@ import java.util.List;
  * @param functions the methods, in declaration order
  * @param records every record reachable from the functions, dependencies first
  * @param enums every enum reachable from the functions
+ * @param version the interface's version ({@code @PluginExports(version = N)}; 1 for host imports)
  */
 public record InterfaceModel(
     Kind kind,
@@ -26,7 +27,8 @@ public record InterfaceModel(
     String prefix,
     List<FunctionModel> functions,
     List<RecordModel> records,
-    List<EnumModel> enums) {
+    List<EnumModel> enums,
+    int version) {
 
   /** Which side implements the interface. */
   public enum Kind {
@@ -40,6 +42,24 @@ public record InterfaceModel(
     functions = List.copyOf(functions);
     records = List.copyOf(records);
     enums = List.copyOf(enums);
+    if (version < 1) {
+      throw new IllegalArgumentException("version must be at least 1, was " + version);
+    }
+  }
+
+  /** An interface of version 1. */
+  public InterfaceModel(
+      Kind kind,
+      String packageName,
+      String simpleName,
+      String nestedName,
+      String qualifiedName,
+      String wasmModule,
+      String prefix,
+      List<FunctionModel> functions,
+      List<RecordModel> records,
+      List<EnumModel> enums) {
+    this(kind, packageName, simpleName, nestedName, qualifiedName, wasmModule, prefix, functions, records, enums, 1);
   }
 
   /** Whether any function passes more than numbers (the guest must then export memory, alloc, dealloc). */

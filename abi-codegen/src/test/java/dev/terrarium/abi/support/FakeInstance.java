@@ -54,6 +54,11 @@ public final class FakeInstance implements GuestExports {
   }
 
   @Override
+  public boolean hasExport(String name) {
+    return functions.containsKey(name);
+  }
+
+  @Override
   public ExportHandle export(String name, List<WasmType> params, List<WasmType> results) {
     requested.put(name, HostFunctionDefinition.signature(params, results));
     ExportHandle f = functions.get(name);

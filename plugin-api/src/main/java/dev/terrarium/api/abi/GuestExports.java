@@ -22,6 +22,15 @@ public interface GuestExports {
   ExportHandle export(String name, List<WasmType> params, List<WasmType> results);
 
   /**
+   * Returns whether the plugin exports a function named {@code name}, whatever its signature. Generated proxies ask
+   * before looking up an optional export (a {@code default} method of the interface), and call the default method
+   * when the plugin lacks it. The default answer is yes, so that {@link #export} reports a missing export.
+   */
+  default boolean hasExport(String name) {
+    return true;
+  }
+
+  /**
    * Called by generated code when the guest broke the ABI in a call, before the exception propagates; the
    * host marks the instance broken so that it refuses further calls. Returns the exception to throw.
    */
