@@ -106,7 +106,7 @@ public class RedisLedgerBenchmark {
   }
 
   @TearDown(Level.Trial)
-  public void tearDown() throws InterruptedException {
+  public void tearDown() {
     add.close();
     kernels.close();
     host.close();
@@ -153,7 +153,7 @@ public class RedisLedgerBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() throws InterruptedException {
+    public void tearDown() {
       ledger.close();
       redis.close();
     }
@@ -236,10 +236,15 @@ public class RedisLedgerBenchmark {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       process.destroy();
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+      try {
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
         process.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
       try (var files = Files.list(dir)) {
         for (Path f : (Iterable<Path>) files::iterator) {

@@ -193,8 +193,9 @@ public final class RedisFuelLedger implements FuelLedger, MeterBinder, AutoClose
   // ---- reads ----
 
   /**
-   * Returns the fuel the tenant's bucket has been debited over its whole life, by every host: what its calls
-   * used, plus leases and slices still held, minus nothing else (one round trip; 0 for a tenant never seen).
+   * Returns the fuel the tenant has taken from its bucket and not given back, over its whole life and on every
+   * host: what its calls used, plus the leases and slices still held (one round trip; 0 for a tenant never
+   * seen). Once every host has closed, it is exactly what the tenant's calls used.
    *
    * @throws RedisLedgerException when Redis cannot be reached
    */

@@ -7,7 +7,8 @@ package dev.terrarium.ledger.redis;
  *
  * <p>Thrown from a call's fuel draw, it reaches the application as the cause of a {@link
  * dev.terrarium.api.FuelExhaustedException} with reason {@code LEDGER_FAILURE}, whose message includes this
- * one's.
+ * one's. It is the ledger's own error, not a {@code PluginException}: the runtime wraps it, and the operator's
+ * calls on the ledger ({@code build()}, {@code balance}, {@code spent}) throw it as it is.
  */
 public final class RedisLedgerException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -108,7 +108,8 @@ class RedisFuelLedgerTest {
     String t = tenant();
     FuelPolicy policy = new FuelPolicy(1_000_000, 0, Duration.ofSeconds(1), null, null);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (RedisFuelLedger ledger = RedisFuelLedger.builder(redis.uri()).leaseSize(10_000).build()) {
+    RedisFuelLedger ledger = RedisFuelLedger.builder(redis.uri()).leaseSize(10_000).build();
+    try {
       ledger.bindTo(registry);
       assertThat(ledger.withdraw(t, policy, 100)).isEqualTo(100);
       assertThat(ledger.leaseHeld(t)).isEqualTo(10_000);
@@ -126,10 +127,15 @@ class RedisFuelLedgerTest {
       ledger.close();
       assertThat(registry.get("terrarium.ledger.redis.round.trips").tags("kind", "return", "outcome", "ok").timer().count())
           .isEqualTo(1);
+      assertThatThrownBy(() -> ledger.balance(t, policy))
+          .isInstanceOf(RedisLedgerException.class)
+          .hasMessageContaining("the ledger is closed; build a new one");
+    } finally {
+      ledger.close();
     }
-    try (RedisFuelLedger ledger = RedisFuelLedger.builder(redis.uri()).build()) {
-      assertThat(ledger.balance(t, policy)).as("what the calls did not use is back").isEqualTo(1_000_000 - 100 - 50 * 60);
-      assertThat(ledger.spent(t)).isEqualTo(100 + 50 * 60);
+    try (RedisFuelLedger again = RedisFuelLedger.builder(redis.uri()).build()) {
+      assertThat(again.balance(t, policy)).as("what the calls did not use is back").isEqualTo(1_000_000 - 100 - 50 * 60);
+      assertThat(again.spent(t)).isEqualTo(100 + 50 * 60);
     }
   }
 
@@ -181,6 +187,32 @@ class RedisFuelLedgerTest {
       assertThat(ledger.withdraw(t1, NEVER_REFILLS, 5000)).isEqualTo(1000);
       assertThat(ledger.withdraw(t2, NEVER_REFILLS, 10)).isEqualTo(10);
       assertThat(ledger.balance(t2, NEVER_REFILLS)).isEqualTo(989);
+    }
+  }
+
+  @Test
+  void adaptiveLeases_growWithConsumption_soRoundTripsStayFewAndCallsRarelyWait() {
+    String t = tenant();
+    FuelPolicy policy = new FuelPolicy(1_000_000_000L, 0, Duration.ofSeconds(1), null, null);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    RedisFuelLedger ledger =
+        RedisFuelLedger.builder(redis.uri()).adaptiveLease(1_000, 10_000_000, Duration.ofMillis(50)).build();
+    try {
+      ledger.bindTo(registry);
+      long taken = 0;
+      for (int i = 0; i < 5_000; i++) {
+        taken += ledger.withdraw(t, policy, 10_000);
+      }
+      assertThat(taken).isEqualTo(50_000_000);
+      var trips = registry.get("terrarium.ledger.redis.round.trips").tags("kind", "lease", "outcome", "ok").timer();
+      var sizes = registry.get("terrarium.ledger.redis.lease.size").summary();
+      assertThat(trips.count()).as("leases for 5000 withdrawals").isLessThan(500);
+      assertThat(sizes.max()).as("the lease grew from its minimum").isGreaterThan(100_000);
+    } finally {
+      ledger.close();
+    }
+    try (RedisFuelLedger again = RedisFuelLedger.builder(redis.uri()).build()) {
+      assertThat(again.spent(t)).as("every lease came back").isEqualTo(50_000_000);
     }
   }
 
