@@ -261,7 +261,7 @@ public final class RedisFuelLedger implements FuelLedger, MeterBinder, AutoClose
       long deadline = System.nanoTime() + commandTimeout.toNanos();
       for (Lease l : leases.values()) {
         while (l.prefetching.get() && System.nanoTime() < deadline) {
-          Thread.onSpinWait();
+          java.util.concurrent.locks.LockSupport.parkNanos(100_000); // a lease on its way: return it too
         }
         l.lock.lock();
         try {
