@@ -54,7 +54,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * and serves the tenant's exchanges from it in memory, with a compare-and-set and no network. When the lease runs
  * low the host takes the next one in the background, and when it runs out a call waits for one round trip. Fuel
  * returned by calls goes back to the lease; a debt (a guest's overrun) travels to Redis with the next round trip.
- * {@link #close()} returns every lease. The lease size is fixed ({@link Builder#leaseSize}) or adapts to the
+ * A lease no call has touched for a while goes back to Redis ({@link Builder#returnIdleLeasesAfter}), and {@link
+ * #close()} returns every lease. The lease size is fixed ({@link Builder#leaseSize}) or adapts to the
  * tenant's consumption on this host ({@link Builder#adaptiveLease}, the default); a lease is never more than an
  * eighth of the tenant's capacity.
  *
@@ -110,6 +111,8 @@ public final class RedisFuelLedger implements FuelLedger, MeterBinder, AutoClose
   private final long maxLease;
   private final long leaseIntervalNanos;
   private final FailurePolicy failurePolicy;
+  /** Returns idle leases (see {@link Builder#returnIdleLeasesAfter}); one daemon thread. */
+  private final java.util.concurrent.ScheduledExecutorService sweeper;
   private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
   private final AtomicLong outageGranted = new AtomicLong();
   private volatile String sha;
@@ -136,6 +139,15 @@ public final class RedisFuelLedger implements FuelLedger, MeterBinder, AutoClose
     this.leaseIntervalNanos = b.leaseInterval.toNanos();
     this.failurePolicy = b.failurePolicy;
     this.sha = sha;
+    long every = b.idleReturn.toNanos();
+    this.sweeper =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "terrarium-redis-ledger-idle-leases");
+              t.setDaemon(true);
+              return t;
+            });
+    sweeper.scheduleAtFixedRate(this::returnIdleLeases, every, every, TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -257,6 +269,7 @@ public final class RedisFuelLedger implements FuelLedger, MeterBinder, AutoClose
       return;
     }
     closing = true;
+    sweeper.shutdownNow();
     try {
       long deadline = System.nanoTime() + commandTimeout.toNanos();
       for (Lease l : leases.values()) {
@@ -379,6 +392,53 @@ public final class RedisFuelLedger implements FuelLedger, MeterBinder, AutoClose
             l.prefetching.set(false);
           }
         });
+  }
+
+  /**
+   * Runs every {@code returnIdleLeasesAfter}: returns the lease of each tenant whose lease has not changed since the
+   * previous run (no call on this host drew from it or gave back to it), so that idle hosts do not sit on fuel
+   * other hosts could use. A return whose outcome is unknown is not retried: that fuel stays charged.
+   */
+  private void returnIdleLeases() {
+    if (closing || !reachable) {
+      return;
+    }
+    for (Lease l : leases.values()) {
+      long now = l.fuel.get();
+      long seen = l.lastSeen;
+      l.lastSeen = now;
+      Rate rate = l.rate;
+      if (now <= 0 || now != seen || rate == null || l.prefetching.get() || l.owed.get() != 0
+          || !l.lock.tryLock()) {
+        continue;
+      }
+      try {
+        long back = l.fuel.getAndSet(0);
+        if (back <= 0) {
+          l.fuel.addAndGet(back);
+          continue;
+        }
+        l.lastSeen = 0;
+        long start = System.nanoTime();
+        run(l.keys, rate.args(back, 0))
+            .whenComplete(
+                (r, e) -> {
+                  record(LedgerMeters.Kind.RETURN, e == null, start);
+                  if (e != null) {
+                    reachable = false;
+                    LOG.log(
+                        System.Logger.Level.WARNING,
+                        "could not return the idle lease of " + back + " units for tenant '" + l.tenantId
+                            + "' to the Redis fuel ledger at " + address + "; the tenant stays charged for it",
+                        e);
+                  }
+                });
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "could not return an idle lease to " + address, e);
+      } finally {
+        l.lock.unlock();
+      }
+    }
   }
 
   private static void restore(Lease l, long debt, long owed) {
@@ -628,6 +688,8 @@ public final class RedisFuelLedger implements FuelLedger, MeterBinder, AutoClose
     final AtomicBoolean prefetching = new AtomicBoolean();
     volatile Rate rate;
     volatile long target;
+    /** The lease as the idle sweeper last saw it (only the sweeper's thread uses it). */
+    long lastSeen;
     private long windowStart;
     private long windowGranted;
 
@@ -711,6 +773,7 @@ public final class RedisFuelLedger implements FuelLedger, MeterBinder, AutoClose
     private long maxLease = 100_000_000L;
     private Duration leaseInterval = Duration.ofMillis(100);
     private FailurePolicy failurePolicy = FailurePolicy.failClosed();
+    private Duration idleReturn = Duration.ofSeconds(10);
 
     private Builder(String uri) {
       Objects.requireNonNull(uri, "redisUri");
@@ -760,6 +823,15 @@ public final class RedisFuelLedger implements FuelLedger, MeterBinder, AutoClose
       this.maxLease = max;
       this.leaseInterval = interval;
       this.adaptive = true;
+      return this;
+    }
+
+    /**
+     * Returns a tenant's lease to Redis once no call on this host has touched it for between {@code idle} and twice
+     * that (default 10 s), so that fuel does not sit with a host whose calls have stopped.
+     */
+    public Builder returnIdleLeasesAfter(Duration idle) {
+      this.idleReturn = positive(idle, "idle");
       return this;
     }
 

@@ -217,6 +217,25 @@ class RedisFuelLedgerTest {
   }
 
   @Test
+  void anIdleLease_goesBackToRedis_andTheNextCallTakesANewOne() throws Exception {
+    String t = tenant();
+    FuelPolicy policy = new FuelPolicy(1_000_000, 0, Duration.ofSeconds(1), null, null);
+    try (RedisFuelLedger ledger =
+        RedisFuelLedger.builder(redis.uri()).leaseSize(10_000).returnIdleLeasesAfter(Duration.ofMillis(100)).build()) {
+      assertThat(ledger.withdraw(t, policy, 10)).isEqualTo(10);
+      assertThat(ledger.leaseHeld(t)).isEqualTo(10_000);
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+      while (ledger.balance(t, policy) != 1_000_000 - 10) {
+        assertThat(System.nanoTime()).as("the idle lease goes back").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      assertThat(ledger.leaseHeld(t)).isZero();
+      assertThat(ledger.withdraw(t, policy, 10)).isEqualTo(10);
+      assertThat(ledger.leaseHeld(t)).isEqualTo(10_000);
+    }
+  }
+
+  @Test
   void theUnlimitedPolicy_isServedWithoutRedis_andPoliciesBeyondItsArithmeticAreRefusedClearly() throws Exception {
     try (RedisFuelLedger ledger = RedisFuelLedger.builder(redis.uri()).build()) {
       assertThat(ledger.withdraw("u", FuelPolicy.unlimited(), Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
