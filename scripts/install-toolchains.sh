@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the guest toolchains that sample-plugins builds with (Debian packages only).
+# Installs the guest toolchains that sample-plugins builds with, and redis-server, which the tests of
+# ledger-redis start (Debian packages only).
 # Idempotent: does nothing when every tool is already present.
 set -euo pipefail
 
-PACKAGES=(wabt binaryen clang lld wasi-libc libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32)
+PACKAGES=(wabt binaryen clang lld wasi-libc libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32 redis-server)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "install-toolchains: this script needs a Debian-based system (dpkg-query and apt-get);" >&2
