@@ -26,4 +26,5 @@ module dev.terrarium.host {
   exports dev.terrarium.host.metering;
   exports dev.terrarium.host.quota;
   exports dev.terrarium.host.pool;
+  exports dev.terrarium.host.metrics;
 }

@@ -29,13 +29,15 @@ final class InstanceExports implements GuestExports {
 
   @Override
   public AbiViolationException violated(AbiViolationException violation) {
-    instance.broken(violation.code());
+    instance.broken(violation);
     return violation;
   }
 
   @Override
   public ExportHandle export(String name, List<WasmType> params, List<WasmType> results) {
-    GuestFunction f = instance.function(name);
+    // The ABI's allocator is the binding's own business: its calls are not the application's (metrics, fuel).
+    GuestFunction f =
+        name.equals("alloc") || name.equals("dealloc") ? instance.marshallingFunction(name) : instance.function(name);
     if (!f.params().equals(params) || !f.results().equals(results)) {
       throw new BadExportException(
           pluginId(),
