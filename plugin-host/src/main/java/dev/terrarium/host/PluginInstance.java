@@ -14,7 +14,7 @@ import java.util.Objects;
 public final class PluginInstance implements AutoCloseable {
   private final Plugin plugin;
   private final EngineInstance engine;
-  private final java.util.Map<String, GuestFunction> functions = new java.util.HashMap<>();
+  private final java.util.Map<String, GuestFunction> functions = new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.Map<String, GuestFunction> marshalling = new java.util.HashMap<>(4);
   /** The pumps behind the guest's standard streams, or {@code null} when it imports no WASI. */
   private final dev.terrarium.host.internal.StreamPumps pumps;
@@ -265,6 +265,8 @@ public final class PluginInstance implements AutoCloseable {
       }
       if (counted != null && closed.compareAndSet(false, true)) {
         counted.closed();
+        // The functions' call counts move to their plugin's meters, which stop reading this instance's.
+        functions.values().forEach(GuestFunction::retire);
       }
     }
   }

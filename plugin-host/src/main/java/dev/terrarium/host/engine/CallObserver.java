@@ -2,9 +2,10 @@ package dev.terrarium.host.engine;
 
 /**
  * Hears how the calls of one exported function end, for metrics: the small interface the hot path records
- * through. An {@link ExportCall} without an observer records nothing. Calls are timed one in {@link
- * #timingInterval()}, because reading the clock twice costs more than the rest of the recording; every call is
- * counted.
+ * through. An {@link ExportCall} without an observer records nothing. Each export call counts its own calls in
+ * fields of its own (it is used by one thread at a time), which the observer sums when metrics are read: it {@link
+ * #register}s every export call when it is made and {@link #retire}s it when its instance closes. Calls are timed
+ * one in {@link #timingInterval()}, because reading the clock twice costs more than the rest of the recording.
  */
 public interface CallObserver {
   /**
@@ -13,10 +14,13 @@ public interface CallObserver {
    */
   int timingInterval();
 
-  /** A call returned, not timed. */
-  void succeeded();
+  /** Starts summing {@code call}'s counts. */
+  void register(ExportCall call);
 
-  /** A call returned after {@code nanos}. */
+  /** Keeps {@code call}'s counts and stops reading them: its instance closed. Idempotent. */
+  void retire(ExportCall call);
+
+  /** A call returned after {@code nanos} (a timed one). */
   void succeeded(long nanos);
 
   /** A call failed with {@code failure}, not timed. */

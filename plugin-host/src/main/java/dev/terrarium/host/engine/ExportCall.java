@@ -29,8 +29,26 @@ public class ExportCall {
   private final CallObserver observer;
   /** {@code observer.timingInterval() - 1}: a call is timed when {@code (calls & timingMask) == 0}. */
   private final int timingMask;
-  /** The calls made through this object (it is used by one thread at a time, like its instance). */
-  private int calls;
+  /**
+   * The calls made through this object, and those that failed, when it has an observer: written by the one thread
+   * that calls at a time (opaque, so never elided), read by the observer when metrics are published.
+   */
+  private long calls;
+
+  private long failures;
+
+  private static final java.lang.invoke.VarHandle CALLS;
+  private static final java.lang.invoke.VarHandle FAILURES;
+
+  static {
+    try {
+      var lookup = java.lang.invoke.MethodHandles.lookup();
+      CALLS = lookup.findVarHandle(ExportCall.class, "calls", long.class);
+      FAILURES = lookup.findVarHandle(ExportCall.class, "failures", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /**
    * Resolves export {@code name} of {@code owner}.
@@ -60,6 +78,26 @@ public class ExportCall {
     this.marshalling = marshalling;
     this.observer = marshalling ? null : owner.callObserver(name);
     this.timingMask = observer == null ? 0 : observer.timingInterval() - 1;
+    if (observer != null) {
+      observer.register(this);
+    }
+  }
+
+  /** The calls made through this object (0 without an observer: then nothing is counted). */
+  public final long calls() {
+    return (long) CALLS.getOpaque(this);
+  }
+
+  /** The calls made through this object that failed (0 without an observer). */
+  public final long failures() {
+    return (long) FAILURES.getOpaque(this);
+  }
+
+  /** Hands this object's counts to its observer for good: its instance closed. */
+  public final void retire() {
+    if (observer != null) {
+      observer.retire(this);
+    }
   }
 
   public final String name() {
@@ -85,22 +123,23 @@ public class ExportCall {
   }
 
   private long[] observed(CallObserver o, long[] args) {
-    if ((calls++ & timingMask) != 0) {
-      long[] results;
+    long n = calls;
+    CALLS.setOpaque(this, n + 1);
+    if ((n & timingMask) != 0) {
       try {
-        results = dispatch(args);
+        return dispatch(args);
       } catch (RuntimeException e) {
+        FAILURES.setOpaque(this, failures + 1);
         o.failed(e);
         throw e;
       }
-      o.succeeded();
-      return results;
     }
     long start = System.nanoTime();
     long[] results;
     try {
       results = dispatch(args);
     } catch (RuntimeException e) {
+      FAILURES.setOpaque(this, failures + 1);
       o.failed(e, System.nanoTime() - start);
       throw e;
     }

@@ -7,6 +7,7 @@ import dev.terrarium.host.CompileEvent;
 import dev.terrarium.host.CompileListener;
 import dev.terrarium.host.Tenant;
 import dev.terrarium.host.engine.CallObserver;
+import dev.terrarium.host.engine.ExportCall;
 import dev.terrarium.host.engine.FuelListener;
 import dev.terrarium.host.internal.HostMetrics;
 import io.micrometer.core.instrument.Counter;
@@ -248,12 +249,24 @@ final class HostMeters implements HostMetrics {
     /** The calls of one function, by outcome. */
     private final class FunctionCalls implements CallObserver {
       final String function;
+      /** The export calls of open instances, whose own counts are summed when metrics are read. */
+      final java.util.Set<ExportCall> live = ConcurrentHashMap.newKeySet();
+      /** The successful calls of closed instances. */
+      final LongAdder retiredSuccesses = new LongAdder();
       final Outcome success;
       final ConcurrentMap<String, Outcome> failures = new ConcurrentHashMap<>();
 
       FunctionCalls(String function) {
         this.function = function;
-        this.success = new Outcome(tag, function, "success");
+        this.success = new Outcome(tag, function, "success", this::successes);
+      }
+
+      long successes() {
+        long n = retiredSuccesses.sum();
+        for (ExportCall c : live) {
+          n += c.calls() - c.failures();
+        }
+        return n;
       }
 
       @Override
@@ -262,8 +275,15 @@ final class HostMeters implements HostMetrics {
       }
 
       @Override
-      public void succeeded() {
-        success.count.increment();
+      public void register(ExportCall call) {
+        live.add(call);
+      }
+
+      @Override
+      public void retire(ExportCall call) {
+        if (live.remove(call)) {
+          retiredSuccesses.add(call.calls() - call.failures());
+        }
       }
 
       @Override
@@ -278,42 +298,50 @@ final class HostMeters implements HostMetrics {
 
       @Override
       public void failed(RuntimeException failure, long nanos) {
-        failure(failure).timed(nanos);
+        Outcome o = failure(failure);
+        o.count.increment();
+        o.timed(nanos);
       }
 
       private Outcome failure(RuntimeException failure) {
         String outcome = failure instanceof PluginException p ? p.code().name() : "UNEXPECTED";
-        return failures.computeIfAbsent(outcome, o -> new Outcome(tag, function, o));
+        return failures.computeIfAbsent(outcome, o -> new Outcome(tag, function, o, null));
       }
     }
   }
 
   /**
-   * The calls of one function with one outcome: all counted, some timed. Micrometer reads the count and a total
-   * time estimated from the timed ones.
+   * The calls of one function with one outcome: all counted (by the export calls themselves for successes), some
+   * timed. Micrometer reads the count and a total time estimated from the timed ones.
    */
   private final class Outcome {
+    /** The count of failed calls; unused for successes, which {@link #counted} reads from the export calls. */
     final LongAdder count = new LongAdder();
+    final java.util.function.LongSupplier counted;
     final LongAdder timed = new LongAdder();
     final LongAdder nanos = new LongAdder();
 
-    Outcome(String plugin, String function, String outcome) {
+    Outcome(String plugin, String function, String outcome, java.util.function.LongSupplier counted) {
+      this.counted = counted != null ? counted : count::sum;
       FunctionTimer.builder(
-              "terrarium.calls", this, o -> o.count.sum(), Outcome::estimatedNanos, TimeUnit.NANOSECONDS)
+              "terrarium.calls", this, Outcome::count, Outcome::estimatedNanos, TimeUnit.NANOSECONDS)
           .description("calls of exported functions (every call counted, one in " + timeEvery + " timed)")
           .tags("plugin", plugin, "function", function, "outcome", outcome)
           .register(registry);
     }
 
+    long count() {
+      return counted.getAsLong();
+    }
+
     void timed(long elapsed) {
-      count.increment();
       timed.increment();
       nanos.add(elapsed);
     }
 
     double estimatedNanos() {
       long t = timed.sum();
-      return t == 0 ? 0 : (double) nanos.sum() * count.sum() / t;
+      return t == 0 ? 0 : (double) nanos.sum() * count() / t;
     }
   }
 }
