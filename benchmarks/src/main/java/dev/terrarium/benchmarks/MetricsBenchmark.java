@@ -36,11 +36,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code noop}: {@code GuestFunction.call()} of {@code fixtures/add.wasm}'s {@code noop}; {@code echo1k}: a
  * typed call of greeter-c's {@code echo} with 1 KiB (its {@code alloc} and {@code dealloc} are not counted).
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar MetricsBenchmark -f 3 -wi 8 -i 5 -w 1 -r 1}
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar MetricsBenchmark -f 3 -wi 10 -i 5 -w 1 -r 1} (the
+ * recording path takes several seconds of warm-up to settle: fewer warm-up iterations show its slower first phase)
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 @State(Scope.Thread)
