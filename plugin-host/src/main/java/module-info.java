@@ -28,4 +28,5 @@ module dev.terrarium.host {
   exports dev.terrarium.host.quota;
   exports dev.terrarium.host.pool;
   exports dev.terrarium.host.reload;
+  exports dev.terrarium.host.metrics;
 }

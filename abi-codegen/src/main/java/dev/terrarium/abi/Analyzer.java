@@ -278,8 +278,38 @@ final class Analyzer {
             deprecated,
             deprecatedMethods,
             originating,
-            elements.getTypeElement("javax.annotation.processing.Generated") != null);
+            generatedVisible(iface));
     return Optional.of(new Result(model, java));
+  }
+
+  /**
+   * Whether generated code next to {@code iface} can use {@code javax.annotation.processing.Generated}: it exists,
+   * and the interface's module (when it has one) reads {@code java.compiler}, directly or through a chain of
+   * {@code requires transitive}. A modular application need not require {@code java.compiler} for Terrarium.
+   */
+  private boolean generatedVisible(Element iface) {
+    if (elements.getTypeElement("javax.annotation.processing.Generated") == null) {
+      return false;
+    }
+    javax.lang.model.element.ModuleElement module = elements.getModuleOf(iface);
+    return module == null || module.isUnnamed() || reads(module, "java.compiler", new java.util.HashSet<>(), true);
+  }
+
+  private static boolean reads(
+      javax.lang.model.element.ModuleElement module, String target, java.util.Set<String> seen, boolean direct) {
+    if (!seen.add(module.getQualifiedName().toString() + direct)) {
+      return false;
+    }
+    for (var d : javax.lang.model.util.ElementFilter.requiresIn(module.getDirectives())) {
+      if (!direct && !d.isTransitive()) {
+        continue;
+      }
+      javax.lang.model.element.ModuleElement dependency = d.getDependency();
+      if (dependency.getQualifiedName().contentEquals(target) || reads(dependency, target, seen, false)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private String annotationSimpleName() {

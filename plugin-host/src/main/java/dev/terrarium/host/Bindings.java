@@ -3,60 +3,80 @@ package dev.terrarium.host;
 import dev.terrarium.api.HostFunctionDefinition;
 import dev.terrarium.api.HostImports;
 import dev.terrarium.api.PluginExports;
+import dev.terrarium.api.abi.GeneratedBindings;
 import dev.terrarium.api.abi.GuestExports;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.List;
 
 /**
- * Finds the classes that {@code abi-codegen} generated for an annotated interface. Reflection happens once per
- * interface (cached); calls through the bindings use none.
+ * Finds the classes that {@code abi-codegen} generated for an annotated interface, through the lookups they
+ * register ({@link GeneratedBindings}). Lookups happen once per interface (cached); calls through the bindings use
+ * none.
  */
 final class Bindings {
   private Bindings() {}
 
-  private static final ClassValue<Constructor<?>> PROXIES =
+  private static final ClassValue<MethodHandle> PROXIES =
       new ClassValue<>() {
         @Override
-        protected Constructor<?> computeValue(Class<?> type) {
+        protected MethodHandle computeValue(Class<?> type) {
           Class<?> generated = generated(type, "TerrariumExports_", PluginExports.class);
-          try {
-            return generated.getConstructor(GuestExports.class);
-          } catch (NoSuchMethodException e) {
-            throw new IllegalArgumentException(generated + " has no constructor taking GuestExports", e);
-          }
+          return handle(generated, null, MethodType.methodType(void.class, GuestExports.class),
+              "no constructor taking GuestExports");
         }
       };
 
-  private static final ClassValue<Method> IMPORTS =
+  private static final ClassValue<MethodHandle> IMPORTS =
       new ClassValue<>() {
         @Override
-        protected Method computeValue(Class<?> type) {
+        protected MethodHandle computeValue(Class<?> type) {
           Class<?> generated = generated(type, "TerrariumImports_", HostImports.class);
-          try {
-            return generated.getMethod("definitions", type);
-          } catch (NoSuchMethodException e) {
-            throw new IllegalArgumentException(generated + " has no definitions(" + type.getSimpleName() + ")", e);
-          }
+          return handle(generated, "definitions", MethodType.methodType(List.class, type),
+              "no definitions(" + type.getSimpleName() + ")");
         }
       };
 
-  private static final ClassValue<Method> IMPORTS_PER_INSTANCE =
+  private static final ClassValue<MethodHandle> IMPORTS_PER_INSTANCE =
       new ClassValue<>() {
         @Override
-        protected Method computeValue(Class<?> type) {
+        protected MethodHandle computeValue(Class<?> type) {
           Class<?> generated = generated(type, "TerrariumImports_", HostImports.class);
-          try {
-            return generated.getMethod("definitionsPerInstance", java.util.function.Function.class);
-          } catch (NoSuchMethodException e) {
-            throw new IllegalArgumentException(
-                generated + " has no definitionsPerInstance(Function): rebuild it with this version of the Terrarium annotation"
-                    + " processor",
-                e);
-          }
+          return handle(generated, "definitionsPerInstance",
+              MethodType.methodType(List.class, java.util.function.Function.class),
+              "no definitionsPerInstance(Function): rebuild it with this version of the Terrarium annotation"
+                  + " processor");
         }
       };
+
+  /**
+   * A handle to the generated class's public constructor ({@code name} null) or static method: through the lookup
+   * the class registered ({@link GeneratedBindings}), so that a modular application need not export its package to
+   * this module; by reflection for a class generated before bindings registered one.
+   */
+  private static MethodHandle handle(Class<?> generated, String name, MethodType type, String missing) {
+    try {
+      MethodHandle h =
+          name == null
+              ? GeneratedBindings.constructor(generated, type)
+              : GeneratedBindings.staticMethod(generated, name, type);
+      if (h != null) {
+        return h;
+      }
+      MethodHandles.Lookup here = MethodHandles.publicLookup();
+      return name == null
+          ? here.unreflectConstructor(generated.getConstructor(type.parameterArray()))
+          : here.unreflect(generated.getMethod(name, type.parameterArray()));
+    } catch (NoSuchMethodException e) {
+      throw new IllegalArgumentException(generated + " has " + missing, e);
+    } catch (IllegalAccessException e) {
+      throw new IllegalArgumentException(
+          "cannot reach " + generated + " (" + e.getMessage() + "): rebuild it with this version of the Terrarium"
+              + " annotation processor, or export its package to dev.terrarium.host",
+          e);
+    }
+  }
 
   private static Class<?> generated(Class<?> type, String prefix, Class<? extends java.lang.annotation.Annotation> annotation) {
     if (!type.isInterface() || !type.isAnnotationPresent(annotation)) {
@@ -82,17 +102,14 @@ final class Bindings {
    */
   static <T> T proxy(Class<T> type, GuestExports exports) {
     try {
-      T proxy = type.cast(PROXIES.get(type).newInstance(exports));
+      T proxy = type.cast(PROXIES.get(type).invoke(exports));
       if (exports instanceof InstanceExports checked) {
         checked.checkComplete(type);
       }
       return proxy;
-    } catch (InvocationTargetException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (ReflectiveOperationException e) {
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
       throw new IllegalStateException("cannot instantiate the binding of " + type.getName(), e);
     }
   }
@@ -107,15 +124,12 @@ final class Bindings {
   }
 
   @SuppressWarnings("unchecked")
-  private static List<HostFunctionDefinition> invoke(Method method, Class<?> type, Object argument) {
+  private static List<HostFunctionDefinition> invoke(MethodHandle method, Class<?> type, Object argument) {
     try {
-      return (List<HostFunctionDefinition>) method.invoke(null, argument);
-    } catch (InvocationTargetException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (IllegalAccessException e) {
+      return (List<HostFunctionDefinition>) method.invoke(argument);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
       throw new IllegalStateException("cannot call the binding of " + type.getName(), e);
     }
   }

@@ -92,10 +92,17 @@ final class Compiles implements AutoCloseable {
 
   /** Runs {@code compile}, telling the listener when it starts, while it runs, and how it ends. */
   private <T> T observed(Subject subject, boolean background, Supplier<T> compile) {
-    if (listener == null) {
-      return compile.get();
-    }
     long start = System.nanoTime();
+    if (listener == null) {
+      try {
+        T compiled = compile.get();
+        log(subject, background, start, null);
+        return compiled;
+      } catch (RuntimeException | Error e) {
+        log(subject, background, start, loadFailure(subject, e));
+        throw e;
+      }
+    }
     Object order = new Object();
     boolean[] ended = new boolean[1];
     emit(subject, CompileEvent.Kind.STARTED, background, start, null);
@@ -127,7 +134,27 @@ final class Compiles implements AutoCloseable {
     }
   }
 
+  private static final System.Logger LOG = System.getLogger("dev.terrarium.host");
+
+  /** Logs how a compile ended: at INFO with its time, or at WARNING with why it failed. */
+  private static void log(Subject s, boolean background, long start, PluginLoadException failure) {
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    String what =
+        "plugin '" + s.pluginId() + "' (" + s.moduleBytes() + " bytes, sha256 " + s.sha256().substring(0, 12)
+            + "...)" + (background ? " in the background" : "");
+    if (failure == null) {
+      LOG.log(System.Logger.Level.INFO, "compiled " + what + " to JVM bytecode in " + millis + " ms");
+    } else {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "compiling " + what + " failed after " + millis + " ms: " + failure.getMessage());
+    }
+  }
+
   private void emit(Subject s, CompileEvent.Kind kind, boolean background, long start, PluginLoadException failure) {
+    if (kind == CompileEvent.Kind.FINISHED || kind == CompileEvent.Kind.FAILED) {
+      log(s, background, start, failure);
+    }
     Duration elapsed = kind == CompileEvent.Kind.STARTED ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - start);
     try {
       listener.onCompile(

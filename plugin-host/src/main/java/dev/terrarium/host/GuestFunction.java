@@ -15,4 +15,9 @@ public final class GuestFunction extends ExportCall implements ExportHandle {
   GuestFunction(EngineInstance engine, String name) {
     super(engine, name);
   }
+
+  /** An export that a typed binding calls to pass values ({@code alloc}, {@code dealloc}) when {@code marshalling}. */
+  GuestFunction(EngineInstance engine, String name, boolean marshalling) {
+    super(engine, name, marshalling);
+  }
 }

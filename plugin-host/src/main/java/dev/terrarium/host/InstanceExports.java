@@ -38,14 +38,14 @@ final class InstanceExports implements GuestExports {
 
   @Override
   public AbiViolationException violated(AbiViolationException violation) {
-    instance.broken(violation.code());
+    instance.broken(violation);
     return violation;
   }
 
   @Override
   public <E extends PluginCallException> E failed(E failure) {
     if (!failure.instanceUsable()) {
-      instance.broken(failure.code());
+      instance.broken(failure);
     }
     return failure;
   }
@@ -63,7 +63,9 @@ final class InstanceExports implements GuestExports {
         throw new BadExportException(pluginId(), name, "the module does not export it");
       };
     }
-    GuestFunction f = instance.function(name);
+    // The ABI's allocator is the binding's own business: its calls are not the application's (metrics, fuel).
+    GuestFunction f =
+        name.equals("alloc") || name.equals("dealloc") ? instance.marshallingFunction(name) : instance.function(name);
     if (!f.params().equals(params) || !f.results().equals(results)) {
       mismatched.add(
           "'" + name + "': the generated binding expects "

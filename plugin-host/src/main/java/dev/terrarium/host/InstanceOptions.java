@@ -25,9 +25,11 @@ public final class InstanceOptions {
 
   /** The default standard output and error: they discard, and so never block. */
   private static final OutputStream DISCARD = OutputStream.nullOutputStream();
+  /** The default standard error: each instance's goes, line by line, to its plugin's logger. */
+  static final OutputStream TO_LOG = OutputStream.nullOutputStream();
 
   /** The default streams, which need no pump. */
-  static final java.util.Set<Object> NEVER_BLOCK = java.util.Set.of(NO_INPUT, DISCARD);
+  static final java.util.Set<Object> NEVER_BLOCK = java.util.Set.of(NO_INPUT, DISCARD, TO_LOG);
 
   private static final InstanceOptions DEFAULTS = builder().build();
 
@@ -133,7 +135,7 @@ public final class InstanceOptions {
     private final Map<String, String> env = new LinkedHashMap<>();
     private InputStream stdin = NO_INPUT;
     private OutputStream stdout = DISCARD;
-    private OutputStream stderr = DISCARD;
+    private OutputStream stderr = TO_LOG;
     private final Map<String, VirtualMount> mounts = new LinkedHashMap<>();
     private Long randomSeed;
     private Consumer<WasiCall> wasiTrace;
@@ -196,9 +198,19 @@ public final class InstanceOptions {
       return this;
     }
 
-    /** Sets the guest's standard error (default: discarded), written as {@link #stdout} is. */
+    /**
+     * Sets the guest's standard error, written as {@link #stdout} is. Default: line by line to the logger {@code
+     * dev.terrarium.plugin.ID} at INFO ({@link System.Logger}; route it with a bridge to SLF4J or Log4j), bounded
+     * per instance so that a flooding guest cannot exhaust the host (see docs/logging.md).
+     */
     public Builder stderr(OutputStream err) {
       this.stderr = Objects.requireNonNull(err, "stderr");
+      return this;
+    }
+
+    /** Discards the guest's standard error instead of logging it. */
+    public Builder discardStderr() {
+      this.stderr = DISCARD;
       return this;
     }
 

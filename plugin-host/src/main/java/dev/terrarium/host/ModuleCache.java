@@ -41,6 +41,9 @@ public final class ModuleCache {
 
   private static final System.Logger LOG = System.getLogger("dev.terrarium.host.cache");
 
+  /** Counts the caches made in the process (initialized before {@link #SHARED}, the first of them). */
+  private static final java.util.concurrent.atomic.AtomicInteger CACHES = new java.util.concurrent.atomic.AtomicInteger();
+
   private static final ModuleCache SHARED = sharedCache();
 
   /**
@@ -114,7 +117,11 @@ public final class ModuleCache {
   private final java.util.concurrent.ConcurrentHashMap<Key, java.util.concurrent.CompletableFuture<EngineArtifact>>
       compiling = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** Numbers this cache among those made in the process (for its meters' tag). */
+  private final int number;
+
   private ModuleCache(long maximumWeight, DiskStore disk) {
+    this.number = CACHES.incrementAndGet();
     this.maximumWeight = maximumWeight;
     this.disk = disk;
     this.cache =
@@ -411,6 +418,16 @@ public final class ModuleCache {
   }
 
   /** Returns a snapshot of this cache's counters and contents, over every host that uses it. */
+  /** The value of the {@code cache} tag of this cache's meters. */
+  String metricsName() {
+    return this == SHARED ? "terrarium.modules" : "terrarium.modules." + number;
+  }
+
+  /** The Caffeine cache behind this one, for Micrometer's binder. */
+  Cache<Key, EngineArtifact> caffeine() {
+    return cache;
+  }
+
   public CacheStats stats() {
     cache.cleanUp();
     long weight = cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);

@@ -7,6 +7,7 @@ import dev.terrarium.api.PluginManifest;
 import dev.terrarium.api.WasiCapability;
 import dev.terrarium.host.engine.EngineArtifact;
 import dev.terrarium.host.engine.EngineInstance;
+import dev.terrarium.host.internal.HostMetrics;
 import dev.terrarium.host.engine.InstanceSpec;
 import dev.terrarium.host.internal.StreamPumps;
 import dev.terrarium.host.fs.HostDirectory;
@@ -198,10 +199,17 @@ public final class Plugin {
 
     // Streams that can block are read and written by pumps, so that a deadline, a cancel or an idle timeout ends
     // a guest waiting on them whatever the stream is, and never interrupts the application's stream.
+    HostMetrics metrics = host.metrics();
+    long instanceId = host.nextInstanceId();
+    java.io.OutputStream stderr = options.stderr();
+    if (importsWasi && stderr == InstanceOptions.TO_LOG) {
+      stderr =
+          new dev.terrarium.host.internal.GuestLog(
+              id(), "instance " + instanceId + (tenant == null ? "" : " (tenant '" + tenant.id() + "')"));
+    }
     StreamPumps pumps =
         importsWasi
-            ? new StreamPumps(
-                options.stdin(), options.stdout(), options.stderr(), "terrarium-" + id(), InstanceOptions.NEVER_BLOCK)
+            ? new StreamPumps(options.stdin(), options.stdout(), stderr, "terrarium-" + id(), InstanceOptions.NEVER_BLOCK)
             : null;
     WasiSetup wasi = importsWasi ? wasiSetup(options, pumps) : null;
     int memoryLimit = limits.maxMemoryPages() == null ? PluginLimits.MAX_PAGES : limits.maxMemoryPages();
@@ -221,16 +229,18 @@ public final class Plugin {
                 ? null
                 : tenant.account().newInstance(limits.maxFuelPerCall(), limits.maxFuelPerInstance(), host.fuelSlice()),
             host.fastFuel(),
-            tenant == null || !host.metersFuel() || host.fuelMetrics() == null
-                ? null
-                : host.fuelMetrics().listener(tenant, id()),
+            tenant == null || !host.metersFuel() || metrics == null ? null : metrics.fuel(tenant, id()),
             limits.maxTableElements() == null
                 ? PluginLimits.DEFAULT_MAX_TABLE_ELEMENTS
                 : limits.maxTableElements(),
-            new InstanceSpec.Caller(tenant == null ? null : tenant.id(), host.nextInstanceId(), options.attachment()),
-            pumps != null && pumps.pumpsOutput() ? pumps::drain : null);
+            new InstanceSpec.Caller(tenant == null ? null : tenant.id(), instanceId, options.attachment()),
+            pumps != null && pumps.pumpsOutput() ? pumps::drain : null,
+            metrics == null ? null : metrics.calls(id()));
     try {
-      return new PluginInstance(this, EngineInstance.create(this.artifact, spec), pumps);
+      PluginInstance instance =
+          new PluginInstance(
+              this, EngineInstance.create(this.artifact, spec), pumps, metrics == null ? null : metrics.instances(id()));
+      return instance;
     } catch (RuntimeException e) {
       if (pumps != null) {
         pumps.close();

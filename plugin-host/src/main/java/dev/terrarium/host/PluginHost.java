@@ -35,6 +35,8 @@ import dev.terrarium.host.engine.EngineArtifact;
 import dev.terrarium.host.engine.InstanceContext;
 import dev.terrarium.host.engine.ParsedModule;
 import dev.terrarium.host.internal.GuestThreads;
+import dev.terrarium.host.internal.HostMetrics;
+import dev.terrarium.host.metrics.TerrariumMetrics;
 import dev.terrarium.host.internal.Watchdog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -106,7 +108,8 @@ public final class PluginHost implements AutoCloseable {
   private final long tenantMaxBytes;
   private final long tenantMaxEntries;
   private final FuelLedger ledger;
-  private final FuelMetrics fuelMetrics;
+  /** What this host records its metrics through, or {@code null} when it records none. */
+  private final HostMetrics metrics;
   private final java.util.concurrent.ConcurrentMap<String, Tenant> tenants =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final GuestThreads guestThreads;
@@ -135,13 +138,24 @@ public final class PluginHost implements AutoCloseable {
     this.costModel = b.costModel;
     this.canonicalNaNs = b.canonicalNaNs;
     this.ledger = b.ledger != null ? b.ledger : new InMemoryFuelLedger();
-    this.fuelMetrics = b.meterRegistry == null ? null : new FuelMetrics(b.meterRegistry);
+    TerrariumMetrics given = b.metrics;
+    if (given == null && !b.meterRegistries.isEmpty()) {
+      given = TerrariumMetrics.create();
+    }
+    if (given != null) {
+      b.meterRegistries.forEach(given::bindTo);
+    }
+    this.metrics = given == null ? null : HostMetrics.of(given);
+    if (metrics != null) {
+      metrics.cache(this.cache.metricsName(), this.cache.caffeine(), this.cache::stats);
+    }
     this.tenantMaxBytes = b.tenantMaxBytes;
     this.tenantMaxEntries = b.tenantMaxEntries;
     this.guestThreads = new GuestThreads("terrarium-guest");
     this.fuelSlice = b.fuelSlice;
     this.tiering = b.tiering;
-    this.compiles = new Compiles(this.cache, b.compileListener, b.progressInterval, "terrarium");
+    this.compiles =
+        new Compiles(this.cache, compileListener(b.compileListener, metrics), b.progressInterval, "terrarium");
     this.trustedPrecompiled = List.copyOf(b.trustedPrecompiled);
   }
 
@@ -202,9 +216,24 @@ public final class PluginHost implements AutoCloseable {
     return costModel != null;
   }
 
-  /** The fuel metrics, or {@code null} when no registry was given. */
-  FuelMetrics fuelMetrics() {
-    return fuelMetrics;
+  /** What this host records its metrics through, or {@code null} when it records none. */
+  HostMetrics metrics() {
+    return metrics;
+  }
+
+  /** The application's compile listener and the metrics' (either may be missing), as one. */
+  private static CompileListener compileListener(CompileListener application, HostMetrics metrics) {
+    CompileListener timing = metrics == null ? null : metrics.compiles();
+    if (application == null || timing == null) {
+      return application != null ? application : timing;
+    }
+    return event -> {
+      try {
+        timing.onCompile(event);
+      } finally {
+        application.onCompile(event);
+      }
+    };
   }
 
   private final java.util.concurrent.atomic.AtomicLong instanceIds = new java.util.concurrent.atomic.AtomicLong();
@@ -244,8 +273,8 @@ public final class PluginHost implements AutoCloseable {
             id,
             k -> {
               Tenant created = new Tenant(new FuelAccount(k, policy, ledger), tenantMaxBytes, tenantMaxEntries);
-              if (fuelMetrics != null) {
-                fuelMetrics.tenant(created);
+              if (metrics != null) {
+                metrics.tenant(created);
               }
               return created;
             });
@@ -386,8 +415,30 @@ public final class PluginHost implements AutoCloseable {
     }
   }
 
+  private static final System.Logger LOG = System.getLogger("dev.terrarium.host");
+
   private Plugin load(byte[] file, PluginManifest given, String fileName, PluginManifest fallback) {
     Objects.requireNonNull(file, "module");
+    long start = System.nanoTime();
+    try {
+      Plugin plugin = loadChecked(file, given, fileName, fallback);
+      if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "loaded " + plugin + (plugin.compiled() ? ", compiled" : ", interpreted") + ", in "
+                + (System.nanoTime() - start) / 1_000_000 + " ms");
+      }
+      return plugin;
+    } catch (dev.terrarium.api.CapabilityDeniedException e) {
+      LOG.log(System.Logger.Level.WARNING, "denied: " + e.getMessage());
+      throw e;
+    } catch (dev.terrarium.api.PluginException e) {
+      LOG.log(System.Logger.Level.INFO, "load refused: " + e.getMessage());
+      throw e;
+    }
+  }
+
+  private Plugin loadChecked(byte[] file, PluginManifest given, String fileName, PluginManifest fallback) {
     byte[] bytes = file;
     StoredModule precompiled = null;
     if (Precompiled.isPrecompiled(file)) {
@@ -743,7 +794,8 @@ public final class PluginHost implements AutoCloseable {
     private long tenantMaxBytes = MemoryFileSystem.DEFAULT_MAX_BYTES;
     private long tenantMaxEntries = MemoryFileSystem.DEFAULT_MAX_ENTRIES;
     private FuelLedger ledger;
-    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private TerrariumMetrics metrics;
+    private final List<io.micrometer.core.instrument.MeterRegistry> meterRegistries = new ArrayList<>();
     private long fuelSlice = FuelAccount.DEFAULT_SLICE;
     private Tiering tiering = Tiering.auto();
     private CompileListener compileListener;
@@ -822,11 +874,22 @@ public final class PluginHost implements AutoCloseable {
     }
 
     /**
-     * Publishes fuel metrics to {@code registry}: the fuel of every metered call per tenant and plugin, calls
-     * stopped by exhausted fuel, and each tenant's balance and total (see docs/quotas.md, "Metrics").
+     * Publishes this host's meters to {@code registry}: calls, instances, compiles, the module cache and fuel (see
+     * {@link TerrariumMetrics} and docs/metrics.md). With {@link #metrics}, binds those metrics to it; otherwise
+     * the host gets metrics with the defaults. May be given several registries.
      */
     public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
-      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      meterRegistries.add(Objects.requireNonNull(registry, "registry"));
+      return this;
+    }
+
+    /**
+     * Records this host's meters in {@code metrics}, a Micrometer {@code MeterBinder} to bind to registries
+     * whenever the application (or its framework) likes; several hosts may share one. A host given neither this
+     * nor a {@link #meterRegistry} records nothing, not even on the path of a call.
+     */
+    public Builder metrics(TerrariumMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
       return this;
     }
 

@@ -14,14 +14,28 @@ import java.util.Objects;
 public final class PluginInstance implements AutoCloseable {
   private final Plugin plugin;
   private final EngineInstance engine;
-  private final java.util.Map<String, GuestFunction> functions = new java.util.HashMap<>();
+  private final java.util.Map<String, GuestFunction> functions = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, GuestFunction> marshalling = new java.util.HashMap<>(4);
   /** The pumps behind the guest's standard streams, or {@code null} when it imports no WASI. */
   private final dev.terrarium.host.internal.StreamPumps pumps;
 
-  PluginInstance(Plugin plugin, EngineInstance engine, dev.terrarium.host.internal.StreamPumps pumps) {
+  /** Counts the plugin's instances, or {@code null} when the host records no metrics. */
+  private final dev.terrarium.host.internal.HostMetrics.Instances counted;
+  /** Whether {@link #close()} has run (the instance is counted closed once). */
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+  PluginInstance(
+      Plugin plugin,
+      EngineInstance engine,
+      dev.terrarium.host.internal.StreamPumps pumps,
+      dev.terrarium.host.internal.HostMetrics.Instances counted) {
     this.plugin = plugin;
     this.engine = engine;
     this.pumps = pumps;
+    this.counted = counted;
+    if (counted != null) {
+      counted.created();
+    }
   }
 
   public Plugin plugin() {
@@ -49,6 +63,19 @@ public final class PluginInstance implements AutoCloseable {
     if (f == null) {
       f = new GuestFunction(engine, name);
       functions.put(name, f);
+    }
+    return f;
+  }
+
+  /**
+   * Returns the export {@code alloc} or {@code dealloc} as a typed binding calls it to pass values: its calls are
+   * neither counted nor timed as the application's, and their fuel is told apart (see docs/metrics.md).
+   */
+  GuestFunction marshallingFunction(String name) {
+    GuestFunction f = marshalling.get(name);
+    if (f == null) {
+      f = new GuestFunction(engine, name, true);
+      marshalling.put(name, f);
     }
     return f;
   }
@@ -219,8 +246,8 @@ public final class PluginInstance implements AutoCloseable {
   }
 
   /** Marks the instance broken by a failure found outside the engine (an ABI violation in a binding). */
-  void broken(dev.terrarium.api.ErrorCode code) {
-    engine.markBroken(code);
+  void broken(dev.terrarium.api.PluginCallException failure) {
+    engine.markBroken(failure);
   }
 
   /**
@@ -235,6 +262,11 @@ public final class PluginInstance implements AutoCloseable {
     } finally {
       if (pumps != null) {
         pumps.close();
+      }
+      if (counted != null && closed.compareAndSet(false, true)) {
+        counted.closed();
+        // The functions' call counts move to their plugin's meters, which stop reading this instance's.
+        functions.values().forEach(GuestFunction::retire);
       }
     }
   }

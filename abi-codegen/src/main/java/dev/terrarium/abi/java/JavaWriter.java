@@ -1257,6 +1257,13 @@ public final class JavaWriter {
       type.addAnnotation(
           AnnotationSpec.builder(SuppressWarnings.class).addMember("value", "$S", "deprecation").build());
     }
+    // The host reaches this class through the lookup it registers, so that a modular application needs no
+    // "exports PKG to dev.terrarium.host" for it.
+    type.addStaticBlock(
+        CodeBlock.of(
+            "$T.register($T.lookup());\n",
+            dev.terrarium.api.abi.GeneratedBindings.class,
+            java.lang.invoke.MethodHandles.class));
     for (Element e : java.originating()) {
       type.addOriginatingElement(e);
     }

@@ -303,7 +303,7 @@ public final class EngineInstance implements AutoCloseable {
               ? m.getPlain()
               : last[0] == null ? 0 : last[0].getValue();
       // The counter as last stored never exceeds what the meter handed out.
-      settle(spec, meter, Math.min(counter, meter.counter()), failure);
+      settle(spec, meter, Math.min(counter, meter.counter()), failure, false);
     }
   }
 
@@ -763,18 +763,25 @@ public final class EngineInstance implements AutoCloseable {
     throw new IllegalStateException("export " + name + " was resolved but is not in the export section");
   }
 
+  /** Returns the observer of the calls of export {@code name}, or {@code null} when no metrics are recorded. */
+  CallObserver callObserver(String name) {
+    var observers = spec.callObservers();
+    return observers == null ? null : observers.apply(name);
+  }
+
   /** Calls an export (see {@link ExportCall#call}), translating every failure, and charging fuel if metered. */
   long[] invoke(Machine machine, int index, String name, long[] args) {
-    return invoke(machine, index, name, args, null);
+    return invoke(machine, index, name, args, null, false);
   }
 
   /**
    * As {@link #invoke(Machine, int, String, long[])}, for a function with references in its signature ({@code
-   * resolved}; {@code null} when it has none).
+   * resolved}; {@code null} when it has none). {@code marshalling} says that a typed binding makes the call to pass
+   * values ({@code alloc}, {@code dealloc}): its fuel is told to the listener as such, not as a call of the user's.
    */
-  long[] invoke(Machine machine, int index, String name, long[] args, Resolved resolved) {
+  long[] invoke(Machine machine, int index, String name, long[] args, Resolved resolved, boolean marshalling) {
     if (resolved == null) {
-      return invokeMetered(machine, index, name, args, null, null);
+      return invokeMetered(machine, index, name, args, null, null, marshalling);
     }
     long[] engineArgs = args.clone();
     Object[] objects;
@@ -783,7 +790,7 @@ public final class EngineInstance implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new BadExportException(pluginId, name, e.getMessage() + ".");
     }
-    return invokeMetered(machine, index, name, engineArgs, resolved, objects);
+    return invokeMetered(machine, index, name, engineArgs, resolved, objects, marshalling);
   }
 
   /** Runs the call on the machine: with numbers only, or converting references ({@code resolved} not null). */
@@ -795,7 +802,13 @@ public final class EngineInstance implements AutoCloseable {
   }
 
   private long[] invokeMetered(
-      Machine machine, int index, String name, long[] args, Resolved resolved, Object[] objects) {
+      Machine machine,
+      int index,
+      String name,
+      long[] args,
+      Resolved resolved,
+      Object[] objects,
+      boolean marshalling) {
     FuelState f = fuel;
     if (f == null || f.current != null) {
       // Unmetered, or re-entered from a host function: the outer call's meter keeps counting.
@@ -812,7 +825,7 @@ public final class EngineInstance implements AutoCloseable {
       throw e;
     } finally {
       f.current = null;
-      lastCallFuel = settle(spec, meter, f.counterValue(), failure);
+      lastCallFuel = settle(spec, meter, f.counterValue(), failure, marshalling);
     }
   }
 
@@ -826,7 +839,8 @@ public final class EngineInstance implements AutoCloseable {
    * such a store, so the counter is exact; one that trapped, overflowed its stack or was stopped did not, and what
    * it spent since its last store is unknown: it is charged all the fuel it drew, never less than it used.
    */
-  private static long settle(InstanceSpec spec, FuelMeter meter, long counter, RuntimeException failure) {
+  private static long settle(
+      InstanceSpec spec, FuelMeter meter, long counter, RuntimeException failure, boolean marshalling) {
     long unused = spec.fastFuel() && failure != null && !endedAtAHostCall(pluginFailure(failure)) ? 0 : counter;
     try {
       meter.settle(unused);
@@ -841,7 +855,7 @@ public final class EngineInstance implements AutoCloseable {
     FuelListener listener = spec.fuelListener();
     if (listener != null && meter.settled()) {
       try {
-        listener.settled(used, failure);
+        listener.settled(used, failure, marshalling);
       } catch (RuntimeException metricsFailure) {
         // Metrics must never change a call's outcome.
       }
@@ -926,8 +940,29 @@ public final class EngineInstance implements AutoCloseable {
         translate(pluginId, function, t, stop, slot, memory, spec.stackDescription());
     if (!e.instanceUsable()) {
       markBroken(e.code());
+      logBroken(e);
     }
     return e;
+  }
+
+  private static final System.Logger LOG = System.getLogger("dev.terrarium.host");
+
+  /**
+   * Logs that {@code e} broke this instance: at INFO, or at DEBUG when the application asked for it (a cancel) or
+   * the guest ended as a command does ({@code proc_exit}).
+   */
+  private void logBroken(PluginCallException e) {
+    System.Logger.Level level =
+        e instanceof GuestExitException || e.code() == ErrorCode.CALL_CANCELLED
+            ? System.Logger.Level.DEBUG
+            : System.Logger.Level.INFO;
+    if (LOG.isLoggable(level)) {
+      InstanceSpec.Caller c = spec.caller();
+      LOG.log(
+          level,
+          "instance " + c.instanceId() + " of plugin '" + pluginId + "'"
+              + (c.tenant() == null ? "" : " (tenant '" + c.tenant() + "')") + " is broken: " + e.getMessage());
+    }
   }
 
   private static PluginCallException translate(
@@ -1187,6 +1222,15 @@ public final class EngineInstance implements AutoCloseable {
   public void markBroken(ErrorCode code) {
     if (unusable == null) {
       markUnusable("was broken by an earlier failure (" + code + ")");
+    }
+  }
+
+  /** Marks the instance broken by {@code failure}, found outside the engine (an ABI violation), and logs it. */
+  public void markBroken(PluginCallException failure) {
+    boolean wasUsable = unusable == null;
+    markBroken(failure.code());
+    if (wasUsable) {
+      logBroken(failure);
     }
   }
 

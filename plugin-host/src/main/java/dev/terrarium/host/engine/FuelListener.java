@@ -8,6 +8,8 @@ public interface FuelListener {
    *
    * @param fuel the fuel the tenant was charged
    * @param failure how the call failed, or {@code null}
+   * @param marshalling whether a typed binding made the call to pass values ({@code alloc}, {@code dealloc}),
+   *     rather than the application
    */
-  void settled(long fuel, RuntimeException failure);
+  void settled(long fuel, RuntimeException failure, boolean marshalling);
 }

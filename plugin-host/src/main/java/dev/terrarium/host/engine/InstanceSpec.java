@@ -23,6 +23,8 @@ import java.util.concurrent.ExecutorService;
  * @param caller who the instance is, as its host functions see it
  * @param outputDrain waits until the guest's pumped output is written (run at the end of every call, inside its
  *     deadline), or {@code null} when its output is not pumped
+ * @param callObservers the observer of each exported function's calls (by name; it may return {@code null}), or
+ *     {@code null} when no metrics are recorded
  */
 public record InstanceSpec(
     String pluginId,
@@ -38,7 +40,8 @@ public record InstanceSpec(
     FuelListener fuelListener,
     int tableElementLimit,
     Caller caller,
-    Runnable outputDrain) {
+    Runnable outputDrain,
+    java.util.function.Function<String, CallObserver> callObservers) {
 
   /**
    * Who an instance is, for its host functions ({@link dev.terrarium.api.HostCallContext}).

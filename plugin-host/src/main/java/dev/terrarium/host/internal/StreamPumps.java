@@ -27,7 +27,9 @@ public final class StreamPumps implements AutoCloseable {
     this.stdout =
         out instanceof ByteArrayOutputStream || neverBlocks.contains(out) ? null : new OutputPump(out, name + "-stdout");
     this.stderr =
-        err instanceof ByteArrayOutputStream || neverBlocks.contains(err) ? null : new OutputPump(err, name + "-stderr");
+        err instanceof ByteArrayOutputStream || err instanceof GuestLog || neverBlocks.contains(err)
+            ? null
+            : new OutputPump(err, name + "-stderr");
     this.in = stdin == null ? in : stdin;
     this.out = stdout == null ? out : stdout;
     this.err = stderr == null ? err : stderr;
@@ -80,6 +82,9 @@ public final class StreamPumps implements AutoCloseable {
     }
     if (stderr != null) {
       stderr.close();
+    }
+    if (err instanceof GuestLog log) {
+      log.finish();
     }
   }
 }
