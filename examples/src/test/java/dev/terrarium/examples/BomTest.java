@@ -26,9 +26,14 @@ class BomTest {
     return f.newDocumentBuilder().parse(pom.toFile());
   }
 
+  /** The text of {@code e}'s direct child {@code name} (not of a deeper one, such as the parent's artifactId). */
   private static String child(Element e, String name) {
-    NodeList nodes = e.getElementsByTagName(name);
-    return nodes.getLength() == 0 ? null : nodes.item(0).getTextContent().trim();
+    for (var n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+      if (n instanceof Element c && c.getTagName().equals(name)) {
+        return c.getTextContent().trim();
+      }
+    }
+    return null;
   }
 
   @Test
@@ -37,7 +42,7 @@ class BomTest {
     Document parent = read(root.resolve("pom.xml"));
     String version = child(parent.getDocumentElement(), "version");
     List<String> published = new ArrayList<>();
-    NodeList modules = parent.getElementsByTagName("module");
+    NodeList modules = ((Element) parent.getElementsByTagName("modules").item(0)).getElementsByTagName("module");
     for (int i = 0; i < modules.getLength(); i++) {
       String module = modules.item(i).getTextContent().trim();
       if (!UNPUBLISHED.contains(module)) {
