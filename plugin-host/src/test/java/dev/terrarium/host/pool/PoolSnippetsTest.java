@@ -54,7 +54,8 @@ class PoolSnippetsTest {
         } catch (PluginError refused) {
           // the store refused the value (store declares PluginError)
         }
-        System.out.println(pool.stats()); // created, destroyed, broken, borrows, waits, timeouts, idle, in use
+        // its counts: created, destroyed, broken, failed, evicted, borrows, waits, timeouts, idle, in use
+        System.out.println(pool.stats());
       }
 
       // Callers that may see one another's leftovers: keep instances across borrows.
