@@ -34,6 +34,8 @@ final class DocSnippets {
   private static final Pattern ANY_MARKER = Pattern.compile("^\\s*<!--\\s*(snippet|not compiled)\\b.*$");
   private static final Pattern REGION_START = Pattern.compile("^\\s*// snippet: (\\S+)\\s*$");
   private static final Pattern REGION_END = Pattern.compile("^\\s*// end snippet: (\\S+)\\s*$");
+  private static final Pattern COMPILED_SOURCE =
+      Pattern.compile("([\\w.-]+/)+src/(main|test)/java/([\\w$-]+/)*[\\w$]+\\.java");
   private static final Set<String> SKIPPED_DIRECTORIES = Set.of("target", "node_modules");
 
   private DocSnippets() {}
@@ -179,6 +181,10 @@ final class DocSnippets {
     }
     String path = reference.substring(0, hash);
     String name = reference.substring(hash + 1);
+    if (!COMPILED_SOURCE.matcher(path).matches()) {
+      return Optional.of(where + ": " + reference + ": " + path
+          + " is not a Java source that a module compiles (MODULE/src/main/java/... or MODULE/src/test/java/...)");
+    }
     Optional<Regions> regions = sources.apply(path);
     if (regions.isEmpty()) {
       return Optional.of(where + ": " + reference + ": no file " + path + " in the repository");

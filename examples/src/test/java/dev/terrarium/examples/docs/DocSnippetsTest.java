@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every {@code ```java} block of the repository's Markdown is a region of a compiled, tested source (see {@link
@@ -61,12 +62,12 @@ class DocSnippetsTest {
   }
 
   private static Report check(String markdown) {
-    return DocSnippets.checkMarkdown("doc.md", markdown, sources(Map.of("src/Demo.java", SOURCE)));
+    return DocSnippets.checkMarkdown("doc.md", markdown, sources(Map.of("m/src/test/java/Demo.java", SOURCE)));
   }
 
   @Test
   void regions_areTheLinesBetweenTheMarkersWithTheirCommonIndentationRemoved() {
-    Regions regions = DocSnippets.regions("src/Demo.java", SOURCE);
+    Regions regions = DocSnippets.regions("m/src/test/java/Demo.java", SOURCE);
 
     assertThat(regions.problems()).isEmpty();
     assertThat(regions.byName()).containsOnlyKeys("greet");
@@ -83,7 +84,7 @@ class DocSnippetsTest {
   void check_acceptsABlockEqualToItsRegion_trailingWhitespaceAside() {
     Report report = check(String.join("\n",
         "# Title",
-        "<!-- snippet: src/Demo.java#greet -->",
+        "<!-- snippet: m/src/test/java/Demo.java#greet -->",
         "```java",
         "String hello = greeter.greet(\"Ana\"); // \"Hello, Ana!\"",
         "   ",
@@ -101,7 +102,7 @@ class DocSnippetsTest {
   void check_acceptsAnIndentedBlockInAListItem() {
     Report report = check(String.join("\n",
         "- a step:",
-        "  <!-- snippet: src/Demo.java#greet -->",
+        "  <!-- snippet: m/src/test/java/Demo.java#greet -->",
         "  ```java",
         "  String hello = greeter.greet(\"Ana\"); // \"Hello, Ana!\"",
         "",
@@ -116,7 +117,7 @@ class DocSnippetsTest {
   @Test
   void check_reportsADriftedBlockWithTheFirstDifferingLineOfEach() {
     Report report = check(String.join("\n",
-        "<!-- snippet: src/Demo.java#greet -->",
+        "<!-- snippet: m/src/test/java/Demo.java#greet -->",
         "```java",
         "String hello = greeter.greet(\"Ana\"); // \"Hello, Ana!\"",
         "",
@@ -126,15 +127,15 @@ class DocSnippetsTest {
         "```"));
 
     assertThat(report.problems()).singleElement().asString()
-        .startsWith("doc.md:2: block differs from src/Demo.java#greet at its line 3")
+        .startsWith("doc.md:2: block differs from m/src/test/java/Demo.java#greet at its line 3")
         .contains("doc    |if (hello.isBlank()) {")
-        .contains("source |if (hello.isEmpty()) {   (src/Demo.java:6)");
+        .contains("source |if (hello.isEmpty()) {   (m/src/test/java/Demo.java:6)");
   }
 
   @Test
   void check_reportsChangedIndentationAndMissingOrExtraLines() {
     Report indented = check(String.join("\n",
-        "<!-- snippet: src/Demo.java#greet -->",
+        "<!-- snippet: m/src/test/java/Demo.java#greet -->",
         "```java",
         "String hello = greeter.greet(\"Ana\"); // \"Hello, Ana!\"",
         "",
@@ -143,7 +144,7 @@ class DocSnippetsTest {
         "}",
         "```"));
     Report shorter = check(String.join("\n",
-        "<!-- snippet: src/Demo.java#greet -->",
+        "<!-- snippet: m/src/test/java/Demo.java#greet -->",
         "```java",
         "String hello = greeter.greet(\"Ana\"); // \"Hello, Ana!\"",
         "```"));
@@ -161,15 +162,15 @@ class DocSnippetsTest {
         "int x = 1;",
         "```",
         "",
-        "<!-- snippet: src/Gone.java#greet -->",
+        "<!-- snippet: m/src/test/java/Gone.java#greet -->",
         "```java",
         "int y = 2;",
         "```",
-        "<!-- snippet: src/Demo.java#farewell -->",
+        "<!-- snippet: m/src/test/java/Demo.java#farewell -->",
         "```java",
         "int z = 3;",
         "```",
-        "<!-- snippet: src/Demo.java -->",
+        "<!-- snippet: m/src/test/java/Demo.java -->",
         "```java",
         "int w = 4;",
         "```",
@@ -177,7 +178,7 @@ class DocSnippetsTest {
         "```java",
         "int v = 5;",
         "```",
-        "<!-- snippet: src/Demo.java#greet -->",
+        "<!-- snippet: m/src/test/java/Demo.java#greet -->",
         "",
         "```java",
         "int u = 6;",
@@ -186,9 +187,12 @@ class DocSnippetsTest {
     assertThat(report.javaBlocks()).isEqualTo(6);
     assertThat(report.problems()).hasSize(7);
     assertThat(report.problems().get(0)).startsWith("doc.md:2: ```java block without a marker");
-    assertThat(report.problems().get(1)).startsWith("doc.md:7: src/Gone.java#greet: no file src/Gone.java");
-    assertThat(report.problems().get(2)).startsWith("doc.md:11: src/Demo.java#farewell: src/Demo.java has no region");
-    assertThat(report.problems().get(3)).startsWith("doc.md:15: snippet marker 'src/Demo.java' is not PATH#NAME");
+    assertThat(report.problems().get(1))
+        .startsWith("doc.md:7: m/src/test/java/Gone.java#greet: no file m/src/test/java/Gone.java");
+    assertThat(report.problems().get(2))
+        .startsWith("doc.md:11: m/src/test/java/Demo.java#farewell: m/src/test/java/Demo.java has no region");
+    assertThat(report.problems().get(3))
+        .startsWith("doc.md:15: snippet marker 'm/src/test/java/Demo.java' is not PATH#NAME");
     assertThat(report.problems().get(4)).startsWith("doc.md:19: <!-- not compiled: --> gives no reason");
     assertThat(report.problems().get(5)).startsWith("doc.md:22: snippet marker not followed by a ```java block");
     assertThat(report.problems().get(6)).startsWith("doc.md:24: ```java block without a marker");
@@ -221,7 +225,7 @@ class DocSnippetsTest {
   @Test
   void check_reportsABlockWithoutClosingFence() {
     Report report = check(String.join("\n",
-        "<!-- snippet: src/Demo.java#greet -->",
+        "<!-- snippet: m/src/test/java/Demo.java#greet -->",
         "```java",
         "String hello = greeter.greet(\"Ana\"); // \"Hello, Ana!\""));
 
@@ -230,7 +234,7 @@ class DocSnippetsTest {
 
   @Test
   void regions_reportsARegionDefinedTwiceUnclosedOrUnopened() {
-    Regions regions = DocSnippets.regions("src/Bad.java", String.join("\n",
+    Regions regions = DocSnippets.regions("m/src/test/java/Bad.java", String.join("\n",
         "// snippet: a",
         "x();",
         "// end snippet: a",
@@ -242,20 +246,24 @@ class DocSnippetsTest {
         "z();"));
 
     assertThat(regions.problems()).containsExactly(
-        "src/Bad.java:4: region 'a' is defined twice",
-        "src/Bad.java:7: '// end snippet: b' without its start",
-        "src/Bad.java:8: region 'c' has no '// end snippet: c'");
+        "m/src/test/java/Bad.java:4: region 'a' is defined twice",
+        "m/src/test/java/Bad.java:7: '// end snippet: b' without its start",
+        "m/src/test/java/Bad.java:8: region 'c' has no '// end snippet: c'");
     assertThat(regions.byName().get("a").lines()).containsExactly("x();");
   }
 
   @Test
-  void checkRepository_reportsProblemsOfTheSourcesThatDocsName(@org.junit.jupiter.api.io.TempDir Path root)
+  void checkRepository_reportsSourcesOutsideTheRepositoryOrAModuleAndProblemsOfTheSourcesThatDocsName(
+      @TempDir Path root)
       throws Exception {
     Files.createDirectories(root.resolve("docs"));
     Files.createDirectories(root.resolve("target"));
-    Files.writeString(root.resolve("Demo.java"), SOURCE + "\n// snippet: greet\n// end snippet: greet\n");
+    Files.createDirectories(root.resolve("m/src/test/java"));
+    Files.writeString(
+        root.resolve("m/src/test/java/Demo.java"), SOURCE + "\n// snippet: greet\n// end snippet: greet\n");
+    Files.writeString(root.resolve("Loose.java"), SOURCE);
     Files.writeString(root.resolve("docs/page.md"), String.join("\n",
-        "<!-- snippet: Demo.java#greet -->",
+        "<!-- snippet: m/src/test/java/Demo.java#greet -->",
         "```java",
         "String hello = greeter.greet(\"Ana\"); // \"Hello, Ana!\"",
         "",
@@ -263,7 +271,10 @@ class DocSnippetsTest {
         "  throw new AssertionError();",
         "}",
         "```",
-        "<!-- snippet: ../outside.java#greet -->",
+        "<!-- snippet: ../m/src/test/java/Demo.java#greet -->",
+        "```java",
+        "```",
+        "<!-- snippet: Loose.java#greet -->",
         "```java",
         "```"));
     Files.writeString(root.resolve("target/ignored.md"), "```java\nint x;\n```\n");
@@ -271,8 +282,10 @@ class DocSnippetsTest {
     Report report = DocSnippets.checkRepository(root);
 
     assertThat(report.problems()).containsExactly(
-        "docs/page.md:10: ../outside.java#greet: no file ../outside.java in the repository",
-        "Demo.java:12: region 'greet' is defined twice");
-    assertThat(report.javaBlocks()).isEqualTo(2);
+        "docs/page.md:10: ../m/src/test/java/Demo.java#greet: no file ../m/src/test/java/Demo.java in the repository",
+        "docs/page.md:13: Loose.java#greet: Loose.java is not a Java source that a module compiles"
+            + " (MODULE/src/main/java/... or MODULE/src/test/java/...)",
+        "m/src/test/java/Demo.java:12: region 'greet' is defined twice");
+    assertThat(report.javaBlocks()).isEqualTo(3);
   }
 }
