@@ -1,6 +1,7 @@
 package dev.terrarium.examples.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import dev.terrarium.examples.docs.DocSnippets.Regions;
 import dev.terrarium.examples.docs.DocSnippets.Report;
@@ -30,9 +31,11 @@ class DocSnippetsTest {
     Path root = repositoryRoot();
     Report report = DocSnippets.checkRepository(root);
 
-    assertThat(report.problems())
-        .as("problems of the ```java blocks in the docs (fix the doc or its region, whichever is wrong)")
-        .isEmpty();
+    if (!report.problems().isEmpty()) {
+      fail(report.problems().size() + " problem(s) with the ```java blocks of the docs; fix the doc or its region,"
+          + " whichever is wrong (the convention: " + DocSnippets.class.getName() + ")\n"
+          + String.join("\n", report.problems()));
+    }
     // The scan saw the docs at all: README.md, docs/*.md and sample-plugins/README.md have java blocks.
     assertThat(DocSnippets.markdownFiles(root))
         .contains(root.resolve("README.md"), root.resolve("docs/getting-started.md"),

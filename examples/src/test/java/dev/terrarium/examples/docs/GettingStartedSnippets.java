@@ -253,7 +253,7 @@ class GettingStartedSnippets {
         int exit = instance.runSession(SessionLimits.none()
             .withIdleTimeout(Duration.ofMinutes(5))   // no input for 5 min: CallCancelledException (SESSION_IDLE)
             .withDeadline(Duration.ofHours(1))        // the whole session: CallTimeoutException (CALL_TIMEOUT)
-            .withMaxFuel(5_000_000_000L));            // the whole session: FuelExhaustedException (SESSION_CAP)
+            .withMaxFuel(5_000_000_000L));            // the whole session: FuelExhaustedException, reason SESSION_CAP
         // end snippet: session
         assertThat(exit).isZero();
       }
