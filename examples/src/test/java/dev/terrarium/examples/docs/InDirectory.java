@@ -27,8 +27,13 @@ final class InDirectory {
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"),
-        mainClass.getName()));
+        "-cp", System.getProperty("java.class.path")));
+    // The test run's logging configuration (the console shows SEVERE only): the child's output is the snippet's.
+    String logging = System.getProperty("java.util.logging.config.file");
+    if (logging != null) {
+      command.add("-Djava.util.logging.config.file=" + logging);
+    }
+    command.add(mainClass.getName());
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     builder.environment().putAll(environment);
