@@ -58,6 +58,8 @@ public final class TerrariumCli implements Callable<Integer> {
   }
 
   private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
+  /** Held so that its level stays set (java.util.logging keeps loggers weakly). */
+  private static final java.util.logging.Logger TERRARIUM_LOGGER = java.util.logging.Logger.getLogger("dev.terrarium");
 
   /** Runs the CLI on the process's streams and exits with its status. */
   public static void main(String[] args) {
@@ -65,6 +67,10 @@ public final class TerrariumCli implements Callable<Integer> {
     if (System.getProperty(LOG_FORMAT) == null) {
       System.setProperty(LOG_FORMAT, "terrarium: %4$s: %5$s%6$s%n");
     }
+    // The host logs each compile and refusal at INFO, for a service's log; the CLI reports what matters itself, so
+    // it shows those lines with -v only (warnings always).
+    boolean verbose = java.util.Arrays.asList(args).contains("-v") || java.util.Arrays.asList(args).contains("--verbose");
+    TERRARIUM_LOGGER.setLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
     int status = execute(args, interruptibleStdin(), System.out, System.err);
     System.exit(status);
   }
