@@ -23,18 +23,6 @@ record PluginSource(String id, Path file, byte[] bytes) {
   }
 
   @Override
-  public boolean equals(Object o) {
-    // Two declarations of one id are one plugin (the module refuses a second with another source, see Plugins).
-    return o instanceof PluginSource other && id.equals(other.id) && Objects.equals(file, other.file)
-        && java.util.Arrays.equals(bytes, other.bytes);
-  }
-
-  @Override
-  public int hashCode() {
-    return id.hashCode();
-  }
-
-  @Override
   public String toString() {
     return "plugin '" + id + "' from " + (file != null ? file.toString() : bytes.length + " bytes");
   }

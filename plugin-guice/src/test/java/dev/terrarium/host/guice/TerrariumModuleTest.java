@@ -264,6 +264,41 @@ class TerrariumModuleTest {
   }
 
   @Test
+  void aPluginDeclaredTwice_orWithABlankId_failsWithAClearError_andAGoodInjectorStillServes() {
+    assertThatThrownBy(
+            () ->
+                Guice.createInjector(
+                    new TerrariumModule(),
+                    new GreeterModule(),
+                    new AbstractModule() {
+                      @Override
+                      protected void configure() {
+                        TerrariumBinder.of(binder()).plugin("greeter-c", SamplePlugins.bytes("greeter-rust.wasm"));
+                      }
+                    }))
+        .isInstanceOf(CreationException.class)
+        .hasMessageContaining("Plugin annotated with @PluginId(\"greeter-c\") was bound multiple times")
+        .hasMessageContaining("TerrariumModuleTest$GreeterModule.configure");
+    assertThatThrownBy(
+            () ->
+                Guice.createInjector(
+                    new TerrariumModule(),
+                    new AbstractModule() {
+                      @Override
+                      protected void configure() {
+                        TerrariumBinder.of(binder()).plugin(" ", SamplePlugins.bytes("hello.wasm"));
+                      }
+                    }))
+        .isInstanceOf(CreationException.class)
+        .hasMessageContaining("plugin id must not be blank");
+    Injector good = Guice.createInjector(new TerrariumModule(), new GreeterModule());
+    try (PluginHost host = good.getInstance(PluginHost.class);
+        PluginInstance i = good.getInstance(Plugins.class).get("greeter-c").instantiate()) {
+      assertThat(i.exports(Greeter.class).greet("Cy")).isEqualTo("Hello, Cy!");
+    }
+  }
+
+  @Test
   void configFromProperties_badValuesAndUnknownKeysAreNamed() {
     assertThat(TerrariumConfig.from(Map.of()).equals(TerrariumConfig.defaults())).isTrue();
     assertThat(TerrariumConfig.from(Map.of("terrarium.fuel-slice", "5_000", "other.key", "x")).fuelSlice())
