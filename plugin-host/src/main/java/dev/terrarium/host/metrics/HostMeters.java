@@ -40,9 +40,7 @@ final class HostMeters implements HostMetrics {
   private final int timeEvery;
   private final int maxPlugins;
   private final int maxFunctions;
-  private final ConcurrentMap<String, PluginMeters> plugins = new ConcurrentHashMap<>();
-  /** Plugin ids with a tag value of their own (guarded by {@code this}). */
-  private int pluginTags;
+  private final Bounded<PluginMeters> plugins;
   private final ConcurrentMap<String, FuelMeters> fuel = new ConcurrentHashMap<>();
   /** The caches published, with what their function counters read (Micrometer holds it weakly). */
   private final ConcurrentMap<String, Supplier<CacheStats>> caches = new ConcurrentHashMap<>();
@@ -52,6 +50,44 @@ final class HostMeters implements HostMetrics {
     this.timeEvery = timeEvery;
     this.maxPlugins = maxPlugins;
     this.maxFunctions = maxFunctions;
+    this.plugins = new Bounded<>(maxPlugins, PluginMeters::new);
+  }
+
+  /**
+   * Values by name, at most {@code max} of them with a value (and tag) of their own; the names past that share the
+   * value of {@link #OTHER}. A name past the bound is remembered as one of the others (the map grows, the tag values
+   * do not).
+   */
+  private static final class Bounded<T> {
+    private final ConcurrentMap<String, T> byName = new ConcurrentHashMap<>();
+    private final int max;
+    private final java.util.function.Function<String, T> make;
+    /** Names with a value of their own (guarded by this object). */
+    private int own;
+
+    Bounded(int max, java.util.function.Function<String, T> make) {
+      this.max = max;
+      this.make = make;
+    }
+
+    T get(String name) {
+      T t = byName.get(name);
+      return t != null ? t : add(name);
+    }
+
+    private synchronized T add(String name) {
+      T t = byName.get(name);
+      if (t == null) {
+        if (own < max) {
+          own++;
+          t = make.apply(name);
+        } else {
+          t = byName.computeIfAbsent(OTHER, make);
+        }
+        byName.put(name, t);
+      }
+      return t;
+    }
   }
 
   synchronized void bindTo(MeterRegistry child) {
@@ -62,25 +98,7 @@ final class HostMeters implements HostMetrics {
 
   /** The meters of plugin {@code pluginId}, or of {@link #OTHER} once {@link #maxPlugins} ids have their own. */
   private PluginMeters plugin(String pluginId) {
-    PluginMeters p = plugins.get(pluginId);
-    return p != null ? p : newPlugin(pluginId);
-  }
-
-  private synchronized PluginMeters newPlugin(String pluginId) {
-    PluginMeters p = plugins.get(pluginId);
-    if (p == null) {
-      // Past the bound, the id is remembered as one of the others (the map grows, the tag values do not).
-      p = pluginTags < maxPlugins ? new PluginMeters(pluginId) : plugins.get(OTHER);
-      if (p == null) {
-        p = new PluginMeters(OTHER);
-        plugins.put(OTHER, p);
-      }
-      if (p.tag.equals(pluginId)) {
-        pluginTags++;
-      }
-      plugins.put(pluginId, p);
-    }
-    return p;
+    return plugins.get(pluginId);
   }
 
   /** The tag value of a plugin id. */
@@ -198,9 +216,7 @@ final class HostMeters implements HostMetrics {
     final String tag;
     final AtomicLong live = new AtomicLong();
     final LongAdder created = new LongAdder();
-    final ConcurrentMap<String, FunctionCalls> functions = new ConcurrentHashMap<>();
-    /** Function names with a tag value of their own (guarded by this object). */
-    int functionTags;
+    final Bounded<FunctionCalls> functions = new Bounded<>(maxFunctions, FunctionCalls::new);
 
     PluginMeters(String tag) {
       this.tag = tag;
@@ -226,24 +242,7 @@ final class HostMeters implements HostMetrics {
     }
 
     FunctionCalls function(String name) {
-      FunctionCalls f = functions.get(name);
-      return f != null ? f : newFunction(name);
-    }
-
-    private synchronized FunctionCalls newFunction(String name) {
-      FunctionCalls f = functions.get(name);
-      if (f == null) {
-        f = functionTags < maxFunctions ? new FunctionCalls(name) : functions.get(OTHER);
-        if (f == null) {
-          f = new FunctionCalls(OTHER);
-          functions.put(OTHER, f);
-        }
-        if (f.function.equals(name)) {
-          functionTags++;
-        }
-        functions.put(name, f);
-      }
-      return f;
+      return functions.get(name);
     }
 
     /** The calls of one function, by outcome. */
