@@ -39,10 +39,20 @@ public final class FuelRewriter {
    *     construct the rewriter cannot meter (exceptions, GC, threads, multi-memory, memory64, ...)
    */
   public static byte[] rewrite(byte[] module, CostModel model) {
+    return rewrite(module, model, true);
+  }
+
+  /**
+   * Like {@link #rewrite(byte[], CostModel)}; without {@code plan}, each segment pays at its own start (as before
+   * {@link ChargePlan}), for tests that compare the two.
+   */
+  static byte[] rewrite(byte[] module, CostModel model, boolean plan) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(model, "model");
     try {
-      return new Rewriter(module, model).run();
+      Rewriter r = new Rewriter(module, model);
+      r.planned = plan;
+      return r.run();
     } catch (IndexOutOfBoundsException e) {
       throw new MeteringException(ErrorCode.LOAD_MALFORMED, "the module is truncated or malformed: " + e.getMessage());
     }
@@ -99,6 +109,14 @@ public final class FuelRewriter {
     int counterIndex;
     int refuelType;
     int helperType;
+    /** Per defined function: whether it is reached other than by a direct call (export, table, ref.func, ...). */
+    boolean[] escapes = new boolean[0];
+    /** Set during the first pass over the code, which only records segments. */
+    ChargePlan recording;
+    /** Where charges go, computed from that pass. */
+    ChargePlan plan;
+    /** Whether to plan the charges at all. */
+    boolean planned = true;
 
     Rewriter(byte[] b, CostModel model) {
       this.b = b;
@@ -191,6 +209,7 @@ public final class FuelRewriter {
             ErrorCode.LOAD_UNSUPPORTED, "the module has " + memories + " memories; multi-memory is not supported");
       }
       oldFunctionCount = funcImports + definedFuncTypes.length;
+      escapes = new boolean[definedFuncTypes.length];
       refuelIndex = funcImports;
       helperIndex = oldFunctionCount + 1;
       localHelperIndex = oldFunctionCount + 2;
@@ -592,7 +611,17 @@ public final class FuelRewriter {
       return o.toByteArray();
     }
 
+    /** Remaps a function index used other than by a direct call, which marks the function as escaping. */
     int func(long index, int at) {
+      int f = callee(index, at);
+      if (index >= funcImports) {
+        escapes[(int) index - funcImports] = true;
+      }
+      return f;
+    }
+
+    /** Remaps the function index of a direct {@code call}. */
+    int callee(long index, int at) {
       if (index < 0 || index >= oldFunctionCount) {
         throw new MeteringException(
             ErrorCode.LOAD_INVALID, "function index " + index + " is out of range, at byte offset " + at);
@@ -630,6 +659,14 @@ public final class FuelRewriter {
 
     byte[] rewriteCode(Reader r) {
       int start = r.pos;
+      if (planned) {
+        recording = new ChargePlan(definedFuncTypes.length);
+        rewriteCodeOnce(r); // records the segments only
+        plan = recording;
+        recording = null;
+        plan.compute(escapes);
+        r.pos = start;
+      }
       byte[] out = rewriteCodeOnce(r);
       if (sawTailCall && useTemp) {
         useTemp = false;
@@ -736,6 +773,8 @@ public final class FuelRewriter {
       }
       Body body = new Body(functionIndex, true, r);
       body.scratch = (int) total;
+      body.defined = functionIndex - funcImports;
+      body.rec = recording == null ? null : recording.function(body.defined);
       Out code = new Out();
       body.meter(code);
       if (r.pos != r.end) {
@@ -775,6 +814,16 @@ public final class FuelRewriter {
       /** Whether the i64 local {@code scratch + 1} (the charge's copy of the new counter) is used. */
       boolean usedTemp;
       long segmentCost;
+      /** The defined-function index of a function body. */
+      int defined;
+      /** What the recording pass records of this body, or {@code null}. */
+      ChargePlan.Fn rec;
+      /** The segment being built, counted from 0. */
+      int segIndex;
+      int brIfOrdinal;
+      int lastBrIfOrdinal;
+      long lastCallee;
+      int lastBlockParams;
 
       Body(int functionIndex, boolean metered, Reader r) {
         this.functionIndex = functionIndex;
@@ -810,6 +859,7 @@ public final class FuelRewriter {
         int depth = 1;
         int[] kinds = new int[16];
         boolean[] targeted = new boolean[16];
+        Object[] blocks = new Object[16]; // the recorded loop or if of each open block, or null
         kinds[0] = K_FUNCTION;
         boolean dead = false;
         int deadDepth = 0;
@@ -826,6 +876,7 @@ public final class FuelRewriter {
             throw malformed(r.pos, "function " + functionIndex + " ends without its final end");
           }
           long before = segmentCost;
+          boolean wasDead = dead;
           labelCount = 0;
           int next = b[r.pos] & 0xFF;
           boolean call = false;
@@ -852,7 +903,13 @@ public final class FuelRewriter {
             int l = depth - 1 - labels[i];
             if (l >= 0 && l < depth) {
               targeted[l] = true;
+              if (rec != null && !wasDead && blocks[l] instanceof ChargePlan.Loop) {
+                branchToLoop((ChargePlan.Loop) blocks[l]);
+              }
             }
+          }
+          if (rec != null && !wasDead && lastOp == 0x10 && lastCallee >= funcImports) {
+            rec.calls.add(new long[] {segIndex, lastCallee - funcImports});
           }
           if (kind == NORMAL) {
             continue;
@@ -862,16 +919,21 @@ public final class FuelRewriter {
             if (depth == kinds.length) {
               kinds = Arrays.copyOf(kinds, depth * 2);
               targeted = Arrays.copyOf(targeted, depth * 2);
+              blocks = Arrays.copyOf(blocks, depth * 2);
             }
             int k = lastOp == 0x02 ? K_BLOCK : lastOp == 0x03 ? K_LOOP : K_IF;
             kinds[depth] = k;
             targeted[depth] = false;
+            blocks[depth] = rec == null || dead ? null : open(k);
             depth++;
             split = !dead && k != K_BLOCK;
           } else if (kind == END) {
             depth--;
             if (depth == 0) {
               flush(code, seg);
+              if (rec != null) {
+                rec.brIfs = brIfOrdinal;
+              }
               return;
             }
             int k = kinds[depth];
@@ -883,6 +945,12 @@ public final class FuelRewriter {
             } else {
               split = k == K_IF || (k == K_BLOCK && targeted[depth]);
             }
+            if (blocks[depth] instanceof ChargePlan.If) {
+              ChargePlan.If i = (ChargePlan.If) blocks[depth];
+              if (!i.hasElse && wasDead && split && !targeted[depth]) {
+                i.other = segIndex + 1; // only the condition reaches the code after this if
+              }
+            }
           } else if (lastOp == 0x05) { // else
             if (dead) {
               split = depth == deadDepth;
@@ -891,6 +959,11 @@ public final class FuelRewriter {
               }
             } else {
               split = true;
+            }
+            if (blocks[depth - 1] instanceof ChargePlan.If) {
+              ChargePlan.If i = (ChargePlan.If) blocks[depth - 1];
+              i.other = split ? segIndex + 1 : -1;
+              i.hasElse = true;
             }
           } else if (lastOp == 0x10 || lastOp == 0x11) { // call, call_indirect: the continuation is paid with it
             split = false;
@@ -949,9 +1022,54 @@ public final class FuelRewriter {
         return false;
       }
 
+      /** Records the loop or if that {@code lastOp} opens, at the segment being built. */
+      Object open(int kind) {
+        if (kind == K_LOOP) {
+          ChargePlan.Loop l = new ChargePlan.Loop();
+          l.p = segIndex;
+          l.h = segIndex + 1;
+          l.eligible = lastBlockParams == 0;
+          rec.loops.add(l);
+          return l;
+        }
+        if (kind == K_IF) {
+          ChargePlan.If i = new ChargePlan.If();
+          i.s = segIndex;
+          i.t = segIndex + 1;
+          rec.ifs.add(i);
+          return i;
+        }
+        return null;
+      }
+
+      /** Records a live {@code br}, {@code br_if} or {@code br_table} (in {@code lastOp}) to a loop's header. */
+      void branchToLoop(ChargePlan.Loop l) {
+        if (lastOp == 0x0C) {
+          if (segIndex == l.h) {
+            l.eligible = false; // the header's own br: it would pay for itself
+          } else {
+            l.brSources.add(segIndex);
+          }
+        } else if (lastOp == 0x0D) {
+          ChargePlan.Edge e = new ChargePlan.Edge();
+          e.b = segIndex;
+          e.ordinal = lastBrIfOrdinal;
+          e.loop = l;
+          l.edges.add(e);
+        } else {
+          l.eligible = false; // br_table: no place for a charge on one of its edges
+        }
+      }
+
       void flush(Out code, Out seg) {
         synced = false; // the next segment starts with its charge (and may be entered from elsewhere)
-        charge(code, segmentCost);
+        if (rec != null) {
+          rec.segment(segmentCost);
+          charge(code, segmentCost);
+        } else {
+          charge(code, plan == null ? segmentCost : plan.charge(defined, segIndex, segmentCost));
+        }
+        segIndex++;
         byte[] s = seg.toByteArray();
         code.write(s, 0, s.length);
         seg.reset();
@@ -1097,6 +1215,7 @@ public final class FuelRewriter {
         if (t == 0x40 || t == 0x7F || t == 0x7E || t == 0x7D || t == 0x7C || t == 0x7B || t == 0x70 || t == 0x6F) {
           r.pos++;
           o.write(t);
+          lastBlockParams = 0;
           return;
         }
         long idx = r.s33();
@@ -1108,6 +1227,7 @@ public final class FuelRewriter {
               ErrorCode.LOAD_INVALID, "block type index " + idx + " is out of range, at byte offset " + at);
         }
         o.s64(idx);
+        lastBlockParams = typeParams[(int) idx];
       }
 
       void memarg(Out o, int at) {
@@ -1226,11 +1346,30 @@ public final class FuelRewriter {
             o.write(op);
             cost(InstructionClass.CONTROL);
             return END;
-          case 0x0C:
-          case 0x0D: {
+          case 0x0C: {
             o.write(op);
             int l = r.u32();
             o.u32(l);
+            label(l);
+            cost(InstructionClass.CONTROL);
+            return BOUNDARY;
+          }
+          case 0x0D: {
+            int l = r.u32();
+            lastBrIfOrdinal = brIfOrdinal++;
+            long edge = rec == null && plan != null ? plan.edge(defined, lastBrIfOrdinal) : 0;
+            if (edge > 0) {
+              // a back edge that pays for the loop's header: if (cond) { charge; br l } (one label deeper)
+              o.write(0x04);
+              o.write(0x40);
+              charge(o, edge);
+              o.write(0x0C);
+              o.u32(l + 1L);
+              o.write(0x0B);
+            } else {
+              o.write(op);
+              o.u32(l);
+            }
             label(l);
             cost(InstructionClass.CONTROL);
             return BOUNDARY;
@@ -1247,9 +1386,16 @@ public final class FuelRewriter {
             cost(InstructionClass.CONTROL);
             return BOUNDARY;
           }
-          case 0x10:
+          case 0x10: {
+            o.write(op);
+            long f = r.u32() & 0xFFFFFFFFL;
+            lastCallee = f;
+            o.u32(callee(f, at));
+            cost(InstructionClass.CALL);
+            return BOUNDARY;
+          }
           case 0x12:
-            sawTailCall |= op == 0x12;
+            sawTailCall = true;
             o.write(op);
             o.u32(func(r.u32(), at));
             cost(InstructionClass.CALL);

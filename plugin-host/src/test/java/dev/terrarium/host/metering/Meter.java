@@ -126,6 +126,8 @@ public final class Meter {
 
   /** The cost model {@code instantiate} meters with; a test that changes it restores it. */
   static CostModel model = CostModel.defaults();
+  /** Whether the rewriter plans its charges ({@link ChargePlan}); off to compare with charges at every segment. */
+  static boolean planned = true;
 
   static Run instantiate(byte[] bytes, boolean metered, boolean compiled, long slice, long budget) {
     return instantiate(bytes, metered, compiled, slice, budget, false, new byte[0]);
@@ -146,7 +148,7 @@ public final class Meter {
       byte[] stdin,
       int maxPages) {
     Run run = new Run(metered, slice, budget);
-    byte[] code = metered ? FuelRewriter.rewrite(bytes, model) : bytes;
+    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned) : bytes;
     WasmModule m = Parser.parse(code);
     List<ImportFunction> fns = new ArrayList<>();
     List<String> wasiNames = new ArrayList<>();

@@ -63,6 +63,81 @@ class MeteringDifferentialTest {
     }
   }
 
+  /**
+   * The charge plan moves charges, never their sum: every export of every random module gives the same outcome with
+   * and without it, the same fuel when it returns, and at least as much when it traps (a trap forfeits what was
+   * prepaid). Under the interpreter and the compiler, which charge the same.
+   */
+  @Test
+  void chargePlanMovesChargesWithoutChangingWhatCallsPay() throws Exception {
+    long seed = Long.getLong("metering.fuzz.seed", 20261121L);
+    int count = Integer.getInteger("metering.fuzz.count", 25);
+    int compared = 0;
+    int returned = 0;
+    int trapped = 0;
+    int prepaid = 0;
+    for (int i = 0; i < count; i++) {
+      byte[] bytes = randomModule(dir, seed, i);
+      try {
+        script(instantiate(bytes, false, false, SLICE, AMPLE));
+        FuelRewriter.rewrite(bytes, CostModel.defaults());
+      } catch (RuntimeException | StackOverflowError e) {
+        continue; // the engine cannot run it, or the meter does not support it: the other tests cover both
+      }
+      for (boolean compiled : new boolean[] {false, true}) {
+        List<Object[]> planned;
+        List<Object[]> unplanned;
+        try {
+          planned = callsWithFuel(instantiate(bytes, true, compiled, SLICE, AMPLE));
+          Meter.planned = false;
+          unplanned = callsWithFuel(instantiate(bytes, true, compiled, SLICE, AMPLE));
+        } catch (RuntimeException e) {
+          continue; // Endive's compiler lacks a feature (e.g. SIMD)
+        } finally {
+          Meter.planned = true;
+        }
+        assertThat(planned).hasSameSizeAs(unplanned);
+        for (int c = 0; c < planned.size(); c++) {
+          Object[] p = planned.get(c);
+          Object[] u = unplanned.get(c);
+          String what = "module " + i + (compiled ? " compiled, " : " interpreted, ") + p[0];
+          assertThat(p[1]).as(what).isEqualTo(u[1]);
+          if (p[1] instanceof List) {
+            assertThat((long) p[2]).as(what + " fuel").isEqualTo((long) u[2]);
+            returned++;
+          } else {
+            assertThat((long) p[2]).as(what + " fuel after a trap").isGreaterThanOrEqualTo((long) u[2]);
+            trapped++;
+            prepaid += (long) p[2] > (long) u[2] ? 1 : 0;
+          }
+        }
+        compared++;
+      }
+    }
+    System.out.printf(
+        "charge plan: %d runs compared, %d calls returned with equal fuel, %d trapped (%d with prepaid fuel)%n",
+        compared, returned, trapped, prepaid);
+    assertThat(compared).as("runs compared").isGreaterThanOrEqualTo(count);
+    assertThat(returned).as("calls that returned").isGreaterThan(count);
+    assertThat(prepaid).as("trapping calls that had prepaid (the plan moved charges)").isPositive();
+  }
+
+  /** Calls every parameterless function export in order: its name, its outcome and the fuel it consumed. */
+  private static List<Object[]> callsWithFuel(Run run) {
+    WasmModule m = run.instance.module();
+    List<Object[]> out = new ArrayList<>();
+    for (int e = 0; e < m.exportSection().exportCount(); e++) {
+      Export export = m.exportSection().getExport(e);
+      if (export.exportType() != ExternalType.FUNCTION || !run.instance.exportType(export.name()).params().isEmpty()) {
+        continue;
+      }
+      long before = run.consumed();
+      Object outcome = run.call(export.name());
+      out.add(new Object[] {export.name(), outcome, run.consumed() - before});
+    }
+    return out;
+  }
+
   private void differential(CostModel model, int count, boolean compareFuel) throws Exception {
     long seed = Long.getLong("metering.fuzz.seed", 20261121L);
     int compared = 0;

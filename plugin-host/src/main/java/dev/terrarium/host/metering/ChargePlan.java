@@ -1,0 +1,363 @@
+package dev.terrarium.host.metering;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Where the rewriter puts each segment's charge (see docs/metering.md, "Fewer charges"). A first pass over the code
+ * records every function's segments, their static costs and the control flow between them that the rules below use;
+ * {@link #compute} then moves charges so that a path pays exactly what it paid before, at fewer points:
+ *
+ * <ol>
+ *   <li><b>Arms.</b> The cheaper of an {@code if}'s two successors (its arms, or its arm and the code after it when
+ *       only the condition reaches that code) is paid with the condition, and each successor pays the rest.
+ *   <li><b>Loops.</b> A loop's first segment (its header) is paid on the way in, not at the header: by the code
+ *       before the loop for the first iteration, by the segment that ends in {@code br} for a back edge, and on the
+ *       taken side of a back-edge {@code br_if}. Such a {@code br_if} also prepays the cheaper of its two successors
+ *       (bounded by the header's own cost), so a loop that runs {@code k} times and leaves pays {@code k} charges.
+ *   <li><b>Entries.</b> A function that is only ever called directly (never exported, in a table, named by
+ *       {@code ref.func}, the start function or a tail-call target) has its entry segment paid by each call site's
+ *       segment, with the call itself.
+ * </ol>
+ *
+ * <p>Moves that would form a cycle (a loop whose header pays for another loop that pays for it, a function whose
+ * entry calls itself) are dropped, and so is the whole plan when a charge would exceed {@link #CAP} or dependencies
+ * nest deeper than the plan follows: the module is then metered segment by segment as before. A call that ends
+ * normally pays the same fuel either way; a call that traps may have prepaid code that did not run.
+ */
+final class ChargePlan {
+  /** No planned charge may exceed this; a plan that would is dropped. */
+  static final long CAP = 1L << 40;
+
+  private static final int MAX_DEPTH = 1_000;
+
+  static final class Loop {
+    /** The segment that ends with the {@code loop} instruction, and the loop's first segment. */
+    int p;
+    int h;
+    boolean eligible;
+    final List<Integer> brSources = new ArrayList<>();
+    final List<Edge> edges = new ArrayList<>();
+    byte color;
+  }
+
+  static final class If {
+    int s;
+    int t;
+    /** The other successor (after {@code else}, or after the {@code end}), or -1 when it may be reached otherwise. */
+    int other = -1;
+    boolean hasElse;
+  }
+
+  static final class Edge {
+    int b;
+    int ordinal;
+    Loop loop;
+    long m;
+  }
+
+  static final class Fn {
+    long[] costs = new long[8];
+    int segs;
+    int brIfs;
+    final List<long[]> calls = new ArrayList<>(); // {segment, callee (defined index)}
+    final List<Loop> loops = new ArrayList<>();
+    final List<If> ifs = new ArrayList<>();
+    boolean entryCandidate;
+    byte entryColor;
+
+    // computed
+    long[] in;
+    long[] out;
+    long[] charge;
+    byte[] state;
+    boolean[] header;
+    long[] edgeCharge;
+    /** Per segment: loops paid by it (it ends with their {@code loop}, or with a {@code br} to them). */
+    List<List<Loop>> paysFor;
+    /** Per segment: callees whose entries it may pay. */
+    List<List<Integer>> callees;
+
+    void segment(long cost) {
+      if (segs == costs.length) {
+        costs = Arrays.copyOf(costs, segs * 2);
+      }
+      costs[segs++] = cost;
+    }
+  }
+
+  private final Fn[] fns;
+  private boolean dropped;
+
+  ChargePlan(int definedFunctions) {
+    fns = new Fn[definedFunctions];
+  }
+
+  Fn function(int defined) {
+    Fn f = new Fn();
+    fns[defined] = f;
+    return f;
+  }
+
+  /** The charge to put at the start of {@code segment} of defined function {@code fn}. */
+  long charge(int fn, int segment, long staticCost) {
+    Fn f = fns[fn];
+    if (f.costs[segment] != staticCost) {
+      throw new IllegalStateException("the charge plan does not match function " + fn + ", segment " + segment);
+    }
+    if (dropped) {
+      return staticCost;
+    }
+    if ((segment == 0 && f.entryCandidate) || f.header[segment]) {
+      return 0;
+    }
+    return f.charge[segment];
+  }
+
+  /** The charge on the taken side of the {@code ordinal}-th {@code br_if} of {@code fn}, 0 for a plain one. */
+  long edge(int fn, int ordinal) {
+    return dropped ? 0 : fns[fn].edgeCharge[ordinal];
+  }
+
+  /** Computes the plan; {@code escapes[i]} says whether defined function {@code i} is reached other than by call. */
+  void compute(boolean[] escapes) {
+    for (int i = 0; i < fns.length; i++) {
+      Fn f = fns[i];
+      f.entryCandidate = !escapes[i];
+      f.paysFor = new ArrayList<>(f.segs);
+      f.callees = new ArrayList<>(f.segs);
+      for (int s = 0; s < f.segs; s++) {
+        f.paysFor.add(null);
+        f.callees.add(null);
+      }
+      for (long[] c : f.calls) {
+        int s = (int) c[0];
+        if (f.callees.get(s) == null) {
+          f.callees.set(s, new ArrayList<>(2));
+        }
+        f.callees.get(s).add((int) c[1]);
+      }
+      for (Loop l : f.loops) {
+        if (!l.eligible) {
+          continue;
+        }
+        addPays(f, l.p, l);
+        for (int b : l.brSources) {
+          addPays(f, b, l);
+        }
+      }
+    }
+    try {
+      // Phase 0: drop the moves that would form cycles.
+      for (int i = 0; i < fns.length; i++) {
+        if (fns[i].entryCandidate) {
+          visitEntry(i, 0);
+        }
+        for (Loop l : fns[i].loops) {
+          if (l.eligible) {
+            visitLoop(fns[i], l, 0);
+          }
+        }
+      }
+      // Phase 1: static moves, from the last segment back.
+      for (Fn f : fns) {
+        hoist(f, floors(f));
+      }
+      // Phase 2: the charges.
+      for (int i = 0; i < fns.length; i++) {
+        Fn f = fns[i];
+        f.charge = new long[f.segs];
+        f.state = new byte[f.segs];
+      }
+      for (int i = 0; i < fns.length; i++) {
+        Fn f = fns[i];
+        f.header = new boolean[f.segs];
+        f.edgeCharge = new long[f.brIfs];
+        for (int s = 0; s < f.segs; s++) {
+          chargeOf(f, s, 0);
+        }
+        for (Loop l : f.loops) {
+          if (l.eligible) {
+            f.header[l.h] = true;
+            long total = f.charge[l.h];
+            for (Edge e : l.edges) {
+              f.edgeCharge[e.ordinal] = total - e.m;
+            }
+          }
+        }
+      }
+    } catch (TooMuch e) {
+      dropped = true;
+    }
+  }
+
+  private static void addPays(Fn f, int s, Loop l) {
+    if (f.paysFor.get(s) == null) {
+      f.paysFor.set(s, new ArrayList<>(1));
+    }
+    f.paysFor.get(s).add(l);
+  }
+
+  /** Thrown when a plan would nest too deeply or charge too much: the module is metered without a plan. */
+  private static final class TooMuch extends RuntimeException {
+    TooMuch() {
+      super(null, null, false, false);
+    }
+  }
+
+  private void visitEntry(int fn, int depth) {
+    Fn f = fns[fn];
+    if (depth > MAX_DEPTH) {
+      f.entryCandidate = false;
+      return;
+    }
+    f.entryColor = 1;
+    visitSegment(f, 0, depth);
+    f.entryColor = 2;
+  }
+
+  private void visitLoop(Fn f, Loop l, int depth) {
+    if (depth > MAX_DEPTH) {
+      l.eligible = false;
+      return;
+    }
+    l.color = 1;
+    visitSegment(f, l.h, depth);
+    l.color = 2;
+  }
+
+  private void visitSegment(Fn f, int s, int depth) {
+    List<Loop> loops = f.paysFor.get(s);
+    if (loops != null) {
+      for (Loop l : loops) {
+        if (!l.eligible || l.color == 2) {
+          continue;
+        }
+        if (l.color == 1) {
+          l.eligible = false; // a cycle: this loop's header pays for itself
+          continue;
+        }
+        visitLoop(f, l, depth + 1);
+      }
+    }
+    List<Integer> callees = f.callees.get(s);
+    if (callees != null) {
+      for (int c : callees) {
+        Fn g = fns[c];
+        if (!g.entryCandidate || g.entryColor == 2) {
+          continue;
+        }
+        if (g.entryColor == 1) {
+          g.entryCandidate = false; // a cycle: this function pays for its own entry
+          continue;
+        }
+        visitEntry(c, depth + 1);
+      }
+    }
+  }
+
+  /**
+   * Per segment, a static lower bound of what it pays besides its own cost: the cost of each loop header it pays
+   * for and of each entry segment it pays for. Fixed once phase 0 is done, and independent of any move.
+   */
+  private long[] floors(Fn f) {
+    long[] floor = new long[f.segs];
+    for (int s = 0; s < f.segs; s++) {
+      List<Loop> loops = f.paysFor.get(s);
+      if (loops != null) {
+        for (Loop l : loops) {
+          if (l.eligible) {
+            floor[s] = Math.min(CAP, floor[s] + f.costs[l.h]);
+          }
+        }
+      }
+      List<Integer> callees = f.callees.get(s);
+      if (callees != null) {
+        for (int c : callees) {
+          if (fns[c].entryCandidate) {
+            floor[s] = Math.min(CAP, floor[s] + fns[c].costs[0]);
+          }
+        }
+      }
+    }
+    return floor;
+  }
+
+  private static void hoist(Fn f, long[] floor) {
+    f.in = new long[f.segs];
+    f.out = new long[f.segs];
+    // One rule per predecessor segment (it ends with an if or with a br_if); apply them from the last back.
+    Object[] rule = new Object[f.segs];
+    for (If i : f.ifs) {
+      if (i.other >= 0) {
+        rule[i.s] = i;
+      }
+    }
+    for (Loop l : f.loops) {
+      if (l.eligible) {
+        for (Edge e : l.edges) {
+          rule[e.b] = e;
+        }
+      }
+    }
+    for (int s = f.segs - 1; s >= 0; s--) {
+      if (rule[s] instanceof If) {
+        If i = (If) rule[s];
+        long m =
+            Math.min(
+                f.costs[i.t] + f.in[i.t] + floor[i.t], f.costs[i.other] + f.in[i.other] + floor[i.other]);
+        f.in[s] += m;
+        f.out[i.t] = m;
+        f.out[i.other] = m;
+      } else if (rule[s] instanceof Edge) {
+        Edge e = (Edge) rule[s];
+        int next = e.b + 1;
+        long m = Math.min(f.costs[e.loop.h] + floor[e.loop.h], f.costs[next] + f.in[next] + floor[next]);
+        e.m = m;
+        f.in[s] += m;
+        f.out[next] = m;
+      }
+    }
+  }
+
+  private long chargeOf(Fn f, int s, int depth) {
+    if (f.state[s] == 2) {
+      return f.charge[s];
+    }
+    if (depth > 4 * MAX_DEPTH || f.state[s] == 1) {
+      throw new TooMuch();
+    }
+    f.state[s] = 1;
+    long paid = 0; // for loop headers and entries
+    List<Loop> loops = f.paysFor.get(s);
+    if (loops != null) {
+      for (Loop l : loops) {
+        if (l.eligible) {
+          paid = add(paid, chargeOf(f, l.h, depth + 1));
+        }
+      }
+    }
+    List<Integer> callees = f.callees.get(s);
+    if (callees != null) {
+      for (int callee : callees) {
+        Fn g = fns[callee];
+        if (g.entryCandidate) {
+          paid = add(paid, chargeOf(g, 0, depth + 1));
+        }
+      }
+    }
+    long c = add(paid, f.costs[s] + f.in[s] - f.out[s]);
+    f.charge[s] = c;
+    f.state[s] = 2;
+    return c;
+  }
+
+  private static long add(long a, long b) {
+    long c = a + b;
+    if (c > CAP || c < 0) {
+      throw new TooMuch();
+    }
+    return c;
+  }
+}

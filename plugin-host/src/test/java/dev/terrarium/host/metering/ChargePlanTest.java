@@ -1,0 +1,155 @@
+package dev.terrarium.host.metering;
+
+import static dev.terrarium.host.metering.Meter.instantiate;
+import static dev.terrarium.host.metering.Meter.wat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.terrarium.host.metering.Meter.Run;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import run.endive.wasm.Parser;
+import run.endive.wasm.WasmModule;
+import run.endive.wasm.types.OpCode;
+
+/**
+ * Where {@link ChargePlan} puts charges (docs/metering.md, "Fewer charges"): how many charge sites a function keeps,
+ * that calls that return pay exactly what they paid with a charge at every segment, and that the plan gives way
+ * (cycles, huge sums) without ever failing a module. MeteringDifferentialTest compares the two on random modules.
+ */
+class ChargePlanTest {
+  @TempDir Path dir;
+
+  /** The number of charges ({@code i64.sub} on the counter) in defined function {@code index} of a metered module. */
+  private static long charges(byte[] metered, int index) {
+    WasmModule m = Parser.parse(metered);
+    return m.codeSection().getFunctionBody(index).instructions().stream()
+        .filter(i -> i.opcode() == OpCode.I64_SUB)
+        .count();
+  }
+
+  private static long fuel(byte[] module, boolean planned, boolean compiled, String export, long... args) {
+    Meter.planned = planned;
+    try {
+      Run run = instantiate(module, true, compiled, 1_000, Long.MAX_VALUE / 2);
+      long before = run.consumed();
+      Object outcome = run.call(export, args);
+      assertThat(outcome).isInstanceOf(List.class);
+      return run.consumed() - before;
+    } finally {
+      Meter.planned = true;
+    }
+  }
+
+  /** The shape clang gives a naive recursive Fibonacci (the fib kernel): one loop around one recursive call. */
+  private static final String FIB =
+      "(module (func $fib (param i32) (result i32) (local i32 i32)"
+          + " local.get 0 i32.const 2 i32.lt_s if local.get 0 return end"
+          + " loop"
+          + "  local.get 0 i32.const 1 i32.sub call $fib local.get 1 i32.add local.set 1"
+          + "  local.get 0 i32.const 3 i32.gt_u local.set 2"
+          + "  local.get 0 i32.const 2 i32.sub local.set 0"
+          + "  local.get 2 br_if 0"
+          + " end"
+          + " local.get 0 local.get 1 i32.add)"
+          + " (func (export \"fib\") (param i32) (result i32) (call $fib (local.get 0))))";
+
+  @Test
+  void recursiveFibonacciKeepsTwoChargesInsteadOfFive() {
+    byte[] module = wat(dir, FIB);
+    // Without the plan: the entry, the return arm, the code before the loop, the loop's header and its exit.
+    assertThat(charges(FuelRewriter.rewrite(module, CostModel.defaults(), false), 0)).isEqualTo(5);
+    // With it: the entry and the arm are paid by the caller, the header on the way in (before the loop, and on
+    // the taken back edge), and the exit with the last iteration. A leaf call pays nothing itself.
+    assertThat(charges(FuelRewriter.rewrite(module, CostModel.defaults()), 0)).isEqualTo(2);
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void callsThatReturnPayExactlyWhatTheyPaidBefore(boolean compiled) {
+    byte[] module = wat(dir, FIB);
+    for (int n : new int[] {0, 1, 2, 3, 10, 20}) {
+      assertThat(fuel(module, true, compiled, "fib", n))
+          .as("fib(%d)", n)
+          .isEqualTo(fuel(module, false, compiled, "fib", n));
+    }
+  }
+
+  @Test
+  void exportedFunctionsPayTheirOwnEntry() {
+    byte[] module =
+        wat(
+            dir,
+            "(module (func $inner (result i32) (i32.const 1))"
+                + " (func $outer (export \"outer\") (result i32) (i32.add (call $inner) (i32.const 2)))"
+                + " (func (export \"run\") (result i32) (call $outer)))");
+    byte[] metered = FuelRewriter.rewrite(module, CostModel.defaults());
+    assertThat(charges(metered, 0)).as("$inner, only ever called").isZero();
+    assertThat(charges(metered, 1)).as("$outer, also exported").isEqualTo(1);
+    assertThat(fuel(module, true, true, "run")).isEqualTo(fuel(module, false, true, "run"));
+  }
+
+  @Test
+  void functionsInTablesOrNamedByRefFuncPayTheirOwnEntry() {
+    byte[] module =
+        wat(
+            dir,
+            "(module (type $t (func (result i32))) (table 1 funcref) (elem (i32.const 0) $inTable)"
+                + " (func $inTable (result i32) (i32.const 1))"
+                + " (func $named (result i32) (i32.const 2))"
+                + " (func (export \"run\") (result i32)"
+                + "  (i32.add (call $inTable) (call_indirect (type $t) (i32.const 0)))"
+                + "  (drop (ref.func $named)) (call $named) i32.add)"
+                + " (elem declare func $named))");
+    byte[] metered = FuelRewriter.rewrite(module, CostModel.defaults());
+    assertThat(charges(metered, 0)).as("in a table").isEqualTo(1);
+    assertThat(charges(metered, 1)).as("named by ref.func").isEqualTo(1);
+    assertThat(fuel(module, true, false, "run")).isEqualTo(fuel(module, false, false, "run"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aFunctionWhoseEntryCallsItselfPaysForItselfAndIsStopped(boolean compiled) {
+    // $spin's entry segment calls $spin: its entry cannot be paid by its callers (that sum has no end).
+    byte[] module =
+        wat(dir, "(module (func $spin (call $spin)) (func (export \"run\") (call $spin)))");
+    byte[] metered = FuelRewriter.rewrite(module, CostModel.defaults());
+    assertThat(charges(metered, 0)).isEqualTo(1);
+    Run run = instantiate(module, true, compiled, 1_000, 50_000);
+    assertThat(run.call("run")).asString().containsAnyOf("out of fuel", "stack");
+  }
+
+  @Test
+  void aPlanThatWouldChargeTooMuchAtOnceIsDropped() {
+    // Each function calls the one before it twice in its entry: paying entries at call sites would double the
+    // charge at every level, past the plan's cap at level 40.
+    StringBuilder wat = new StringBuilder("(module (func $f0 (result i32) (i32.const 1))");
+    for (int i = 1; i <= 50; i++) {
+      wat.append(String.format(" (func $f%d (result i32) (i32.add (call $f%d) (call $f%d)))", i, i - 1, i - 1));
+    }
+    wat.append(" (func (export \"run\") (result i32) (call $f3)))");
+    byte[] module = wat(dir, wat.toString());
+    assertThat(FuelRewriter.rewrite(module, CostModel.defaults()))
+        .as("the module is metered segment by segment")
+        .isEqualTo(FuelRewriter.rewrite(module, CostModel.defaults(), false));
+    assertThat(fuel(module, true, true, "run")).isEqualTo(fuel(module, false, true, "run"));
+  }
+
+  @Test
+  void loopsEnteredByBrTableKeepTheirHeaderCharge() {
+    byte[] module =
+        wat(
+            dir,
+            "(module (func (export \"count\") (param i32) (result i32) (local i32)"
+                + " (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+                + "  (local.set 0 (i32.sub (local.get 0) (i32.const 1)))"
+                + "  (block $out (br_table $l $out (i32.eqz (local.get 0)))))"
+                + " (local.get 1)))");
+    byte[] metered = FuelRewriter.rewrite(module, CostModel.defaults());
+    assertThat(charges(metered, 0)).isEqualTo(charges(FuelRewriter.rewrite(module, CostModel.defaults(), false), 0));
+    assertThat(fuel(module, true, true, "count", 5)).isEqualTo(fuel(module, false, true, "count", 5));
+  }
+}
