@@ -36,6 +36,7 @@ final class ChargePlan {
     /** The segment that ends with the {@code loop} instruction, and the loop's first segment. */
     int p;
     int h;
+    int ordinal;
     boolean eligible;
     final List<Integer> brSources = new ArrayList<>();
     final List<Edge> edges = new ArrayList<>();
@@ -61,6 +62,8 @@ final class ChargePlan {
     long[] costs = new long[8];
     int segs;
     int brIfs;
+    int loopCount;
+    boolean[] wrapped;
     final List<long[]> calls = new ArrayList<>(); // {segment, callee (defined index)}
     final List<Loop> loops = new ArrayList<>();
     final List<If> ifs = new ArrayList<>();
@@ -113,6 +116,14 @@ final class ChargePlan {
       return 0;
     }
     return f.charge[segment];
+  }
+
+  /**
+   * Whether the {@code ordinal}-th loop of {@code fn} is wrapped: its back edges charge and, when the counter runs
+   * out, leave it to refuel outside it.
+   */
+  boolean wrapped(int fn, int ordinal) {
+    return !dropped && fns[fn].wrapped[ordinal];
   }
 
   /** The charge on the taken side of the {@code ordinal}-th {@code br_if} of {@code fn}, 0 for a plain one. */
@@ -174,6 +185,7 @@ final class ChargePlan {
         Fn f = fns[i];
         f.header = new boolean[f.segs];
         f.edgeCharge = new long[f.brIfs];
+        f.wrapped = new boolean[f.loopCount];
         for (int s = 0; s < f.segs; s++) {
           chargeOf(f, s, 0);
         }
@@ -183,6 +195,7 @@ final class ChargePlan {
             long total = f.charge[l.h];
             for (Edge e : l.edges) {
               f.edgeCharge[e.ordinal] = total - e.m;
+              f.wrapped[l.ordinal] |= total - e.m > 0;
             }
           }
         }

@@ -824,6 +824,13 @@ public final class FuelRewriter {
       int lastBrIfOrdinal;
       long lastCallee;
       int lastBlockParams;
+      int loopOrdinal;
+      int lastLoopOrdinal;
+      /** Whether the loop just opened is wrapped so that its back edges refill outside it (see {@link #wrapEnd}). */
+      boolean pendingWrap;
+      /** The depth of open blocks (meter()'s), and per open block the blocks the rewriter put around it. */
+      int curDepth;
+      int[] wraps = new int[16];
 
       Body(int functionIndex, boolean metered, Reader r) {
         this.functionIndex = functionIndex;
@@ -888,6 +895,7 @@ public final class FuelRewriter {
               synced = true;
             }
           }
+          curDepth = depth;
           int kind = instruction(seg);
           if (call) {
             seg.write(0x23);
@@ -920,7 +928,10 @@ public final class FuelRewriter {
               kinds = Arrays.copyOf(kinds, depth * 2);
               targeted = Arrays.copyOf(targeted, depth * 2);
               blocks = Arrays.copyOf(blocks, depth * 2);
+              wraps = Arrays.copyOf(wraps, depth * 2);
             }
+            wraps[depth] = pendingWrap ? 3 : 0;
+            pendingWrap = false;
             int k = lastOp == 0x02 ? K_BLOCK : lastOp == 0x03 ? K_LOOP : K_IF;
             kinds[depth] = k;
             targeted[depth] = false;
@@ -929,10 +940,15 @@ public final class FuelRewriter {
             split = !dead && k != K_BLOCK;
           } else if (kind == END) {
             depth--;
+            if (wraps[depth] != 0) {
+              wrapEnd(seg);
+              wraps[depth] = 0;
+            }
             if (depth == 0) {
               flush(code, seg);
               if (rec != null) {
                 rec.brIfs = brIfOrdinal;
+                rec.loopCount = loopOrdinal;
               }
               return;
             }
@@ -1029,6 +1045,7 @@ public final class FuelRewriter {
           l.p = segIndex;
           l.h = segIndex + 1;
           l.eligible = lastBlockParams == 0;
+          l.ordinal = lastLoopOrdinal;
           rec.loops.add(l);
           return l;
         }
@@ -1077,6 +1094,14 @@ public final class FuelRewriter {
       }
 
       void charge(Out o, long cost) {
+        charge(o, cost, -1);
+      }
+
+      /**
+       * Charges {@code cost}; when the counter goes below zero, refuels in place, or, with {@code out >= 0}, leaves
+       * through {@code br_if out} to a refill block (a back edge of a wrapped loop, see {@link #wrapEnd}).
+       */
+      void charge(Out o, long cost, int out) {
         if (cost == 0) {
           return;
         }
@@ -1086,7 +1111,36 @@ public final class FuelRewriter {
           o.write(0x42);
           o.s64(cost);
           o.write(0x7D); // i64.sub
+          if (out >= 0) {
+            o.write(0x22);
+            o.u32(scratch + 1L); // local.tee $c
+            negativeOut(o, out);
+            return;
+          }
           localCheck(o);
+          return;
+        }
+        if (out >= 0) {
+          o.write(0x23);
+          o.u32(counterIndex);
+          o.write(0x42);
+          o.s64(cost);
+          o.write(0x7D); // i64.sub
+          if (useTemp) {
+            usedTemp = true;
+            o.write(0x22);
+            o.u32(scratch + 1L);
+            o.write(0x24);
+            o.u32(counterIndex);
+            o.write(0x20);
+            o.u32(scratch + 1L);
+          } else {
+            o.write(0x24);
+            o.u32(counterIndex);
+            o.write(0x23);
+            o.u32(counterIndex);
+          }
+          negativeOut(o, out);
           return;
         }
         o.write(0x23);
@@ -1115,6 +1169,56 @@ public final class FuelRewriter {
         o.write(0x10);
         o.u32(helperIndex);
         o.write(0x0B);
+      }
+
+      /** With the new counter on the stack: {@code i64.const 0; i64.lt_s; br_if out}. */
+      void negativeOut(Out o, int out) {
+        o.write(0x42);
+        o.s64(0);
+        o.write(0x53); // i64.lt_s
+        o.write(0x0D);
+        o.u32(out);
+      }
+
+      /** The relative label {@code l} at {@link #curDepth}, counting the blocks the rewriter put around loops. */
+      int remap(int l) {
+        int target = curDepth - 1 - l;
+        if (target < 0) {
+          return l; // invalid: left for the engine's validation to refuse
+        }
+        int extra = 0;
+        for (int j = target + 1; j < curDepth; j++) {
+          extra += wraps[j];
+        }
+        return l + extra;
+      }
+
+      /**
+       * Closes a wrapped loop, just after its {@code end}: {@code block $done (type) loop $again block $refill loop
+       * ... end br $done end <refill> br $again end unreachable end}. A back edge whose charge runs out leaves the
+       * loop for {@code $refill}, refuels there and enters the loop again at its header, which it has paid for; so
+       * the loop itself contains no call, which lets the JIT compile it as a tight loop.
+       */
+      void wrapEnd(Out o) {
+        o.write(0x0C);
+        o.u32(2); // br $done, with the loop's results
+        o.write(0x0B); // end $refill
+        if (localCounter()) {
+          o.write(0x20);
+          o.u32(scratch + 1L);
+          o.write(0x10);
+          o.u32(localHelperIndex);
+          o.write(0x21);
+          o.u32(scratch + 1L);
+        } else {
+          o.write(0x10);
+          o.u32(helperIndex);
+        }
+        o.write(0x0C);
+        o.u32(0); // br $again
+        o.write(0x0B); // end $again
+        o.write(0x00); // unreachable
+        o.write(0x0B); // end $done
       }
 
       /** With the new counter on the stack: {@code local.tee $c}, and refuel through the local helper if below 0. */
@@ -1332,12 +1436,31 @@ public final class FuelRewriter {
             cost(InstructionClass.CONTROL);
             return NORMAL;
           case 0x02:
-          case 0x03:
           case 0x04:
             o.write(op);
             blockType(o);
             cost(InstructionClass.CONTROL);
             return OPEN;
+          case 0x03: {
+            lastLoopOrdinal = loopOrdinal++;
+            Out type = new Out();
+            blockType(type);
+            byte[] t = type.toByteArray();
+            pendingWrap = rec == null && plan != null && plan.wrapped(defined, lastLoopOrdinal);
+            if (pendingWrap) {
+              // block (type) loop block ... : see wrapEnd
+              o.write(0x02);
+              o.write(t, 0, t.length);
+              o.write(0x03);
+              o.write(0x40);
+              o.write(0x02);
+              o.write(0x40);
+            }
+            o.write(op);
+            o.write(t, 0, t.length);
+            cost(InstructionClass.CONTROL);
+            return OPEN;
+          }
           case 0x05: // else
             o.write(op);
             cost(InstructionClass.CONTROL);
@@ -1349,7 +1472,7 @@ public final class FuelRewriter {
           case 0x0C: {
             o.write(op);
             int l = r.u32();
-            o.u32(l);
+            o.u32(remap(l));
             label(l);
             cost(InstructionClass.CONTROL);
             return BOUNDARY;
@@ -1358,17 +1481,19 @@ public final class FuelRewriter {
             int l = r.u32();
             lastBrIfOrdinal = brIfOrdinal++;
             long edge = rec == null && plan != null ? plan.edge(defined, lastBrIfOrdinal) : 0;
+            int lr = remap(l);
             if (edge > 0) {
-              // a back edge that pays for the loop's header: if (cond) { charge; br l } (one label deeper)
+              // a back edge that pays for the loop's header: if (cond) { charge; br l } (one label deeper); when
+              // the charge runs out, it leaves the loop for its refill block (wrapEnd) instead of calling there
               o.write(0x04);
               o.write(0x40);
-              charge(o, edge);
+              charge(o, edge, lr + 2);
               o.write(0x0C);
-              o.u32(l + 1L);
+              o.u32(lr + 1L);
               o.write(0x0B);
             } else {
               o.write(op);
-              o.u32(l);
+              o.u32(lr);
             }
             label(l);
             cost(InstructionClass.CONTROL);
@@ -1380,7 +1505,7 @@ public final class FuelRewriter {
             o.u32(n);
             for (int i = 0; i <= n; i++) {
               int l = r.u32();
-              o.u32(l);
+              o.u32(remap(l));
               label(l);
             }
             cost(InstructionClass.CONTROL);

@@ -32,9 +32,14 @@ class ChargePlanTest {
   }
 
   private static long fuel(byte[] module, boolean planned, boolean compiled, String export, long... args) {
+    return fuel(module, planned, compiled, 1_000, export, args);
+  }
+
+  private static long fuel(
+      byte[] module, boolean planned, boolean compiled, long slice, String export, long... args) {
     Meter.planned = planned;
     try {
-      Run run = instantiate(module, true, compiled, 1_000, Long.MAX_VALUE / 2);
+      Run run = instantiate(module, true, compiled, slice, Long.MAX_VALUE / 2);
       long before = run.consumed();
       Object outcome = run.call(export, args);
       assertThat(outcome).isInstanceOf(List.class);
@@ -151,5 +156,57 @@ class ChargePlanTest {
     byte[] metered = FuelRewriter.rewrite(module, CostModel.defaults());
     assertThat(charges(metered, 0)).isEqualTo(charges(FuelRewriter.rewrite(module, CostModel.defaults(), false), 0));
     assertThat(fuel(module, true, true, "count", 5)).isEqualTo(fuel(module, false, true, "count", 5));
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aLoopRefuelsOutsideItselfAndResumesAtItsHeader(boolean compiled) {
+    // Sums 1..n in a loop whose back edge is a br_if: with the plan, the edge charges and, out of fuel, leaves
+    // the loop for a refill block that re-enters it. Slices of 1 to 7 units make it refuel at most iterations.
+    byte[] module =
+        wat(
+            dir,
+            "(module (func (export \"sum\") (param i32) (result i64) (local i64)"
+                + " (block $done (br_if $done (i32.eqz (local.get 0)))"
+                + "  (loop $l (local.set 1 (i64.add (local.get 1) (i64.extend_i32_u (local.get 0))))"
+                + "   (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))"
+                + " (local.get 1)))");
+    byte[] metered = FuelRewriter.rewrite(module, CostModel.defaults());
+    assertThat(Parser.parse(metered).codeSection().getFunctionBody(0).instructions().stream()
+            .filter(i -> i.opcode() == OpCode.UNREACHABLE)
+            .count())
+        .as("the wrapped loop's closing unreachable")
+        .isEqualTo(1);
+    for (long slice = 1; slice <= 7; slice++) {
+      Meter.planned = true;
+      Run run = instantiate(module, true, compiled, slice, Long.MAX_VALUE / 2);
+      assertThat(run.call("sum", 1000)).isEqualTo(List.of(500_500L));
+      assertThat(fuel(module, true, compiled, slice, "sum", 1000))
+          .as("slice %d", slice)
+          .isEqualTo(fuel(module, false, compiled, slice, "sum", 1000));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aWrappedLoopWithResultsAndBranchesAcrossItKeepsItsMeaning(boolean compiled) {
+    // A loop with a result, inside a block that a branch from within the loop leaves: the rewriter's blocks around
+    // the loop shift that branch's label, and the loop's result still reaches its user.
+    byte[] module =
+        wat(
+            dir,
+            "(module (func (export \"find\") (param i32) (result i32) (local i32)"
+                + " (block $found (result i32)"
+                + "  (loop $l (result i32)"
+                + "   (drop (br_if $found (local.get 1) (i32.eq (local.get 1) (local.get 0))))"
+                + "   (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+                + "   (br_if $l (i32.lt_u (local.get 1) (i32.const 100)))"
+                + "   (i32.const -1))))"
+                + " (func (export \"run\") (result i32) (i32.add (call 0 (i32.const 42)) (call 0 (i32.const 500)))))");
+    for (long slice : new long[] {1, 5, 1_000}) {
+      Run run = instantiate(module, true, compiled, slice, Long.MAX_VALUE / 2);
+      assertThat(run.call("run")).isEqualTo(List.of(41L));
+      assertThat(fuel(module, true, compiled, slice, "run")).isEqualTo(fuel(module, false, compiled, slice, "run"));
+    }
   }
 }
