@@ -38,6 +38,8 @@ final class ChargePlan {
     int h;
     int ordinal;
     boolean eligible;
+    /** Whether a call instruction is inside the loop: then it is not wrapped (see {@link #wrapped}). */
+    boolean hasCall;
     final List<Integer> brSources = new ArrayList<>();
     final List<Edge> edges = new ArrayList<>();
     byte color;
@@ -120,7 +122,8 @@ final class ChargePlan {
 
   /**
    * Whether the {@code ordinal}-th loop of {@code fn} is wrapped: its back edges charge and, when the counter runs
-   * out, leave it to refuel outside it.
+   * out, leave it to refuel outside it. Only loops without calls are: in a loop that calls anyway, the blocks around
+   * it measured slower (fib), and the point is a loop the JIT can compile without any call in it.
    */
   boolean wrapped(int fn, int ordinal) {
     return !dropped && fns[fn].wrapped[ordinal];
@@ -195,7 +198,7 @@ final class ChargePlan {
             long total = f.charge[l.h];
             for (Edge e : l.edges) {
               f.edgeCharge[e.ordinal] = total - e.m;
-              f.wrapped[l.ordinal] |= total - e.m > 0;
+              f.wrapped[l.ordinal] |= total - e.m > 0 && !l.hasCall;
             }
           }
         }

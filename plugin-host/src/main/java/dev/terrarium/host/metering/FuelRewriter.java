@@ -919,6 +919,13 @@ public final class FuelRewriter {
           if (rec != null && !wasDead && lastOp == 0x10 && lastCallee >= funcImports) {
             rec.calls.add(new long[] {segIndex, lastCallee - funcImports});
           }
+          if (rec != null && (lastOp == 0x10 || lastOp == 0x11 || lastOp == 0x12 || lastOp == 0x13)) {
+            for (int d = 1; d < depth; d++) {
+              if (blocks[d] instanceof ChargePlan.Loop) {
+                ((ChargePlan.Loop) blocks[d]).hasCall = true; // its refills would not be its only calls
+              }
+            }
+          }
           if (kind == NORMAL) {
             continue;
           }
@@ -1487,7 +1494,8 @@ public final class FuelRewriter {
               // the charge runs out, it leaves the loop for its refill block (wrapEnd) instead of calling there
               o.write(0x04);
               o.write(0x40);
-              charge(o, edge, lr + 2);
+              int target = curDepth - 1 - l;
+              charge(o, edge, target >= 0 && wraps[target] != 0 ? lr + 2 : -1);
               o.write(0x0C);
               o.u32(lr + 1L);
               o.write(0x0B);
