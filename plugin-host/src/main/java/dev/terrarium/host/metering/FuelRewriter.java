@@ -831,6 +831,8 @@ public final class FuelRewriter {
       /** The depth of open blocks (meter()'s), and per open block the blocks the rewriter put around it. */
       int curDepth;
       int[] wraps = new int[16];
+      /** {@code wrapped[d]}: the blocks the rewriter put around the open blocks below depth {@code d}. */
+      int[] wrapped = new int[17];
 
       Body(int functionIndex, boolean metered, Reader r) {
         this.functionIndex = functionIndex;
@@ -867,6 +869,7 @@ public final class FuelRewriter {
         int[] kinds = new int[16];
         boolean[] targeted = new boolean[16];
         Object[] blocks = new Object[16]; // the recorded loop or if of each open block, or null
+        ChargePlan.Loop[] loopAt = new ChargePlan.Loop[16]; // the innermost recorded loop at each depth, or null
         kinds[0] = K_FUNCTION;
         boolean dead = false;
         int deadDepth = 0;
@@ -919,12 +922,10 @@ public final class FuelRewriter {
           if (rec != null && !wasDead && lastOp == 0x10 && lastCallee >= funcImports) {
             rec.calls.add(new long[] {segIndex, lastCallee - funcImports});
           }
-          if (rec != null && (lastOp == 0x10 || lastOp == 0x11 || lastOp == 0x12 || lastOp == 0x13)) {
-            for (int d = 1; d < depth; d++) {
-              if (blocks[d] instanceof ChargePlan.Loop) {
-                ((ChargePlan.Loop) blocks[d]).hasCall = true; // its refills would not be its only calls
-              }
-            }
+          if (rec != null
+              && (lastOp == 0x10 || lastOp == 0x11 || lastOp == 0x12 || lastOp == 0x13)
+              && loopAt[depth - 1] != null) {
+            loopAt[depth - 1].hasCall = true; // and the loops around it, when it ends
           }
           if (kind == NORMAL) {
             continue;
@@ -935,14 +936,19 @@ public final class FuelRewriter {
               kinds = Arrays.copyOf(kinds, depth * 2);
               targeted = Arrays.copyOf(targeted, depth * 2);
               blocks = Arrays.copyOf(blocks, depth * 2);
+              loopAt = Arrays.copyOf(loopAt, depth * 2);
               wraps = Arrays.copyOf(wraps, depth * 2);
+              wrapped = Arrays.copyOf(wrapped, depth * 2 + 1);
             }
             wraps[depth] = pendingWrap ? 3 : 0;
+            wrapped[depth + 1] = wrapped[depth] + wraps[depth];
             pendingWrap = false;
             int k = lastOp == 0x02 ? K_BLOCK : lastOp == 0x03 ? K_LOOP : K_IF;
             kinds[depth] = k;
             targeted[depth] = false;
             blocks[depth] = rec == null || dead ? null : open(k);
+            loopAt[depth] =
+                blocks[depth] instanceof ChargePlan.Loop ? (ChargePlan.Loop) blocks[depth] : loopAt[depth - 1];
             depth++;
             split = !dead && k != K_BLOCK;
           } else if (kind == END) {
@@ -950,6 +956,11 @@ public final class FuelRewriter {
             if (wraps[depth] != 0) {
               wrapEnd(seg);
               wraps[depth] = 0;
+            }
+            if (blocks[depth] instanceof ChargePlan.Loop
+                && ((ChargePlan.Loop) blocks[depth]).hasCall
+                && loopAt[depth - 1] != null) {
+              loopAt[depth - 1].hasCall = true;
             }
             if (depth == 0) {
               flush(code, seg);
@@ -1193,11 +1204,7 @@ public final class FuelRewriter {
         if (target < 0) {
           return l; // invalid: left for the engine's validation to refuse
         }
-        int extra = 0;
-        for (int j = target + 1; j < curDepth; j++) {
-          extra += wraps[j];
-        }
-        return l + extra;
+        return l + wrapped[curDepth] - wrapped[target + 1];
       }
 
       /**
