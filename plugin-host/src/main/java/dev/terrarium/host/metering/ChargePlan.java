@@ -40,6 +40,14 @@ final class ChargePlan {
     boolean eligible;
     /** Whether a call instruction is inside the loop: then it is not wrapped (see {@link #wrapped}). */
     boolean hasCall;
+    /** The loop's block index, and the smallest block index a branch inside it goes to. */
+    int index;
+    int minTarget = Integer.MAX_VALUE;
+    /** The segment that contains the loop's end (run once per entry when the loop has no other exit), or -1. */
+    int x = -1;
+    /** Whether the code before the loop prepays {@code x}. */
+    boolean prepaysExit;
+    byte exitColor;
     final List<Integer> brSources = new ArrayList<>();
     final List<Edge> edges = new ArrayList<>();
     byte color;
@@ -83,6 +91,13 @@ final class ChargePlan {
     List<List<Loop>> paysFor;
     /** Per segment: callees whose entries it may pay. */
     List<List<Integer>> callees;
+    /** Per segment: the loops whose exit segment it prepays (it ends with their loop instruction). */
+    List<List<Loop>> prepays;
+    boolean[] prepaid;
+
+    boolean exitPrepaid(int segment) {
+      return prepaid[segment];
+    }
 
     void segment(long cost) {
       if (segs == costs.length) {
@@ -114,7 +129,7 @@ final class ChargePlan {
     if (dropped) {
       return staticCost;
     }
-    if ((segment == 0 && f.entryCandidate) || f.header[segment]) {
+    if ((segment == 0 && f.entryCandidate) || f.header[segment] || f.exitPrepaid(segment)) {
       return 0;
     }
     return f.charge[segment];
@@ -161,6 +176,7 @@ final class ChargePlan {
           addPays(f, b, l);
         }
       }
+      exits(f);
     }
     try {
       // Phase 0: drop the moves that would form cycles.
@@ -171,6 +187,11 @@ final class ChargePlan {
         for (Loop l : fns[i].loops) {
           if (l.eligible) {
             visitLoop(fns[i], l, 0);
+          }
+          if (l.prepaysExit && l.exitColor == 0) {
+            l.exitColor = 1;
+            visitSegment(fns[i], l.x, 0);
+            l.exitColor = 2;
           }
         }
       }
@@ -183,6 +204,12 @@ final class ChargePlan {
         Fn f = fns[i];
         f.charge = new long[f.segs];
         f.state = new byte[f.segs];
+        Arrays.fill(f.prepaid, false);
+        for (Loop l : f.loops) {
+          if (l.prepaysExit) {
+            f.prepaid[l.x] = true; // only the moves that survived phase 0
+          }
+        }
       }
       for (int i = 0; i < fns.length; i++) {
         Fn f = fns[i];
@@ -205,6 +232,35 @@ final class ChargePlan {
       }
     } catch (TooMuch e) {
       dropped = true;
+    }
+  }
+
+  /**
+   * Chooses the loops whose exit segment the code before them prepays: a loop left only through its end runs the
+   * segment that contains that end once per entry (a trap aside), so that segment's charge can move to the segment
+   * that enters the loop. Not when that segment is a loop's header (paid on the way in already) or already taken.
+   */
+  private static void exits(Fn f) {
+    f.prepays = new ArrayList<>(f.segs);
+    for (int s = 0; s < f.segs; s++) {
+      f.prepays.add(null);
+    }
+    f.prepaid = new boolean[f.segs];
+    boolean[] header = new boolean[f.segs];
+    for (Loop l : f.loops) {
+      if (l.eligible) {
+        header[l.h] = true;
+      }
+    }
+    for (Loop l : f.loops) {
+      if (l.eligible && l.minTarget >= l.index && l.x > l.h && !header[l.x] && !f.prepaid[l.x]) {
+        l.prepaysExit = true;
+        f.prepaid[l.x] = true;
+        if (f.prepays.get(l.p) == null) {
+          f.prepays.set(l.p, new ArrayList<>(1));
+        }
+        f.prepays.get(l.p).add(l);
+      }
     }
   }
 
@@ -244,6 +300,21 @@ final class ChargePlan {
   }
 
   private void visitSegment(Fn f, int s, int depth) {
+    List<Loop> exits = f.prepays.get(s);
+    if (exits != null) {
+      for (Loop l : exits) {
+        if (!l.prepaysExit || l.exitColor == 2) {
+          continue;
+        }
+        if (l.exitColor == 1 || depth > MAX_DEPTH) {
+          l.prepaysExit = false; // a cycle: the exit segment pays for the code before the loop
+          continue;
+        }
+        l.exitColor = 1;
+        visitSegment(f, l.x, depth + 1);
+        l.exitColor = 2;
+      }
+    }
     List<Loop> loops = f.paysFor.get(s);
     if (loops != null) {
       for (Loop l : loops) {
@@ -345,7 +416,15 @@ final class ChargePlan {
       throw new TooMuch();
     }
     f.state[s] = 1;
-    long paid = 0; // for loop headers and entries
+    long paid = 0; // for loop headers, exits and entries
+    List<Loop> exits = f.prepays.get(s);
+    if (exits != null) {
+      for (Loop l : exits) {
+        if (l.prepaysExit) {
+          paid = add(paid, chargeOf(f, l.x, depth + 1));
+        }
+      }
+    }
     List<Loop> loops = f.paysFor.get(s);
     if (loops != null) {
       for (Loop l : loops) {

@@ -917,7 +917,13 @@ public final class FuelRewriter {
               if (rec != null && !wasDead && blocks[l] instanceof ChargePlan.Loop) {
                 branchToLoop((ChargePlan.Loop) blocks[l]);
               }
+              if (rec != null && !wasDead && loopAt[depth - 1] != null) {
+                exitsTo(loopAt[depth - 1], l);
+              }
             }
+          }
+          if (rec != null && !wasDead && (lastOp == 0x0F || lastOp == 0x12 || lastOp == 0x13) && loopAt[depth - 1] != null) {
+            exitsTo(loopAt[depth - 1], 0); // return and tail calls leave every loop
           }
           if (rec != null && !wasDead && lastOp == 0x10 && lastCallee >= funcImports) {
             rec.calls.add(new long[] {segIndex, lastCallee - funcImports});
@@ -946,6 +952,7 @@ public final class FuelRewriter {
             int k = lastOp == 0x02 ? K_BLOCK : lastOp == 0x03 ? K_LOOP : K_IF;
             kinds[depth] = k;
             targeted[depth] = false;
+            curDepthOpen = depth;
             blocks[depth] = rec == null || dead ? null : open(k);
             loopAt[depth] =
                 blocks[depth] instanceof ChargePlan.Loop ? (ChargePlan.Loop) blocks[depth] : loopAt[depth - 1];
@@ -957,10 +964,13 @@ public final class FuelRewriter {
               wrapEnd(seg);
               wraps[depth] = 0;
             }
-            if (blocks[depth] instanceof ChargePlan.Loop
-                && ((ChargePlan.Loop) blocks[depth]).hasCall
-                && loopAt[depth - 1] != null) {
-              loopAt[depth - 1].hasCall = true;
+            if (blocks[depth] instanceof ChargePlan.Loop) {
+              ChargePlan.Loop l = (ChargePlan.Loop) blocks[depth];
+              l.x = wasDead ? -1 : segIndex; // the segment that leaves the loop through its end
+              if (loopAt[depth - 1] != null) {
+                loopAt[depth - 1].hasCall |= l.hasCall;
+                exitsTo(loopAt[depth - 1], l.minTarget);
+              }
             }
             if (depth == 0) {
               flush(code, seg);
@@ -1064,6 +1074,7 @@ public final class FuelRewriter {
           l.h = segIndex + 1;
           l.eligible = lastBlockParams == 0;
           l.ordinal = lastLoopOrdinal;
+          l.index = curDepthOpen;
           rec.loops.add(l);
           return l;
         }
@@ -1075,6 +1086,14 @@ public final class FuelRewriter {
           return i;
         }
         return null;
+      }
+
+      /** The index of the block being opened (for {@link #open}). */
+      int curDepthOpen;
+
+      /** Records that a branch inside loop {@code l} (innermost) goes to the block at index {@code target}. */
+      static void exitsTo(ChargePlan.Loop l, int target) {
+        l.minTarget = Math.min(l.minTarget, target);
       }
 
       /** Records a live {@code br}, {@code br_if} or {@code br_table} (in {@code lastOp}) to a loop's header. */

@@ -209,4 +209,41 @@ class ChargePlanTest {
       assertThat(fuel(module, true, compiled, slice, "run")).isEqualTo(fuel(module, false, compiled, slice, "run"));
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aLoopLeftOnlyThroughItsEndHasItsExitPrepaidByTheCodeBeforeIt(boolean compiled) {
+    // scan: do { i++ } while (v(i) < 50); then an exit segment longer than the loop's body. leave: the same loop
+    // with a second way out (br_if to the enclosing block), so its exit segment must keep its own charge.
+    String scan =
+        "(local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+            + " (br_if $l (i32.lt_u (i32.mul (local.get 1) (local.get 1)) (local.get 0)))";
+    String after =
+        " (local.set 1 (i32.add (local.get 1) (i32.const 100)))"
+            + " (local.set 1 (i32.mul (local.get 1) (i32.const 3)))"
+            + " (local.set 1 (i32.sub (local.get 1) (i32.const 7)))";
+    byte[] module =
+        wat(
+            dir,
+            "(module"
+                + " (func (export \"scan\") (param i32) (result i32) (local i32)"
+                + "  (loop $l " + scan + ")" + after + " (local.get 1))"
+                + " (func (export \"leave\") (param i32) (result i32) (local i32)"
+                + "  (block $out (loop $l (br_if $out (i32.eq (local.get 1) (i32.const 1000))) " + scan + ")"
+                + after + ") (local.get 1)))");
+    byte[] planned = FuelRewriter.rewrite(module, CostModel.defaults());
+    byte[] unplanned = FuelRewriter.rewrite(module, CostModel.defaults(), false);
+    // scan: the entry (with the first iteration and the exit) and the back edge; unplanned also the header and
+    // the exit.
+    assertThat(charges(planned, 0)).isEqualTo(2);
+    assertThat(charges(unplanned, 0)).isEqualTo(3);
+    assertThat(charges(planned, 1)).as("a loop with a second exit keeps its exit charge").isGreaterThan(2);
+    for (String f : new String[] {"scan", "leave"}) {
+      for (long slice : new long[] {1, 3, 1_000}) {
+        assertThat(fuel(module, true, compiled, slice, f, 2_500))
+            .as("%s, slice %d", f, slice)
+            .isEqualTo(fuel(module, false, compiled, slice, f, 2_500));
+      }
+    }
+  }
 }
