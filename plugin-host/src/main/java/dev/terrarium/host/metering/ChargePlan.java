@@ -16,10 +16,15 @@ import java.util.List;
  *       before the loop for the first iteration, by the segment that ends in {@code br} for a back edge, and on the
  *       taken side of a back-edge {@code br_if}. Such a {@code br_if} also prepays the cheaper of its two successors
  *       (bounded by the header's own cost), so a loop that runs {@code k} times and leaves pays {@code k} charges.
+ *   <li><b>Exits.</b> A loop left only through its {@code end} has the segment containing that end (run once per
+ *       entry) prepaid by the segment that enters the loop.
  *   <li><b>Entries.</b> A function that is only ever called directly (never exported, in a table, named by
  *       {@code ref.func}, the start function or a tail-call target) has its entry segment paid by each call site's
  *       segment, with the call itself.
  * </ol>
+ *
+ * <p>The rewriter also wraps a loop without calls whose back edges charge, so that running out of fuel there leaves
+ * the loop to refuel ({@link #wrapped}).
  *
  * <p>Moves that would form a cycle (a loop whose header pays for another loop that pays for it, a function whose
  * entry calls itself) are dropped, and so is the whole plan when a charge would exceed {@link #CAP} or dependencies
