@@ -11,7 +11,6 @@ import dev.terrarium.samples.abi.Greeter;
 import dev.terrarium.samples.abi.KeyValueStore;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -146,20 +145,6 @@ public class MeteredCallBenchmark {
     private Greeter plain;
     private Greeter metered;
 
-    /** Nanoseconds in each side's calls, per iteration (JMH sums them). */
-    @AuxCounters(AuxCounters.Type.EVENTS)
-    @State(Scope.Thread)
-    public static class Times {
-      public long unmeteredNanos;
-      public long meteredNanos;
-
-      @Setup(Level.Iteration)
-      public void clear() {
-        unmeteredNanos = 0;
-        meteredNanos = 0;
-      }
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
       plainHost = Setups.terrariumHost().hostImports(KeyValueStore.class, new Setups.EmptyStore()).build();
@@ -189,7 +174,7 @@ public class MeteredCallBenchmark {
 
     /** One echo on each side; the primary score is the pair's time. */
     @Benchmark
-    public int pair(Times t) {
+    public int pair(PairTimes t) {
       long a = System.nanoTime();
       String u = plain.echo(text);
       long b = System.nanoTime();

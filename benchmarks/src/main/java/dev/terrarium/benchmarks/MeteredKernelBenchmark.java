@@ -8,7 +8,6 @@ import dev.terrarium.host.PluginInstance;
 import dev.terrarium.host.Tenant;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -106,20 +105,6 @@ public class MeteredKernelBenchmark {
     private GuestFunction metered;
     private long[] args;
 
-    /** Nanoseconds in each side's calls, per iteration (JMH sums them). */
-    @AuxCounters(AuxCounters.Type.EVENTS)
-    @State(Scope.Thread)
-    public static class Times {
-      public long unmeteredNanos;
-      public long meteredNanos;
-
-      @Setup(Level.Iteration)
-      public void clear() {
-        unmeteredNanos = 0;
-        meteredNanos = 0;
-      }
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
       plainHost = PluginHost.builder().build();
@@ -150,7 +135,7 @@ public class MeteredKernelBenchmark {
 
     /** One call on each side; the primary score is the pair's time. */
     @Benchmark
-    public long pair(Times t) {
+    public long pair(PairTimes t) {
       long a = System.nanoTime();
       long u = plain.call(args)[0];
       long b = System.nanoTime();

@@ -1157,47 +1157,29 @@ public final class FuelRewriter {
           localCheck(o);
           return;
         }
-        if (out >= 0) {
-          o.write(0x23);
-          o.u32(counterIndex);
-          o.write(0x42);
-          o.s64(cost);
-          o.write(0x7D); // i64.sub
-          if (useTemp) {
-            usedTemp = true;
-            o.write(0x22);
-            o.u32(scratch + 1L);
-            o.write(0x24);
-            o.u32(counterIndex);
-            o.write(0x20);
-            o.u32(scratch + 1L);
-          } else {
-            o.write(0x24);
-            o.u32(counterIndex);
-            o.write(0x23);
-            o.u32(counterIndex);
-          }
-          negativeOut(o, out);
-          return;
-        }
         o.write(0x23);
         o.u32(counterIndex);
         o.write(0x42);
         o.s64(cost);
         o.write(0x7D); // i64.sub
-        if (!useTemp) {
+        if (useTemp) {
+          usedTemp = true;
+          o.write(0x22);
+          o.u32(scratch + 1L); // local.tee $t: the check reads the new counter from a local, not the global
           o.write(0x24);
           o.u32(counterIndex);
-          check(o);
+          o.write(0x20);
+          o.u32(scratch + 1L); // local.get $t
+        } else {
+          o.write(0x24);
+          o.u32(counterIndex);
+          o.write(0x23);
+          o.u32(counterIndex);
+        }
+        if (out >= 0) {
+          negativeOut(o, out);
           return;
         }
-        usedTemp = true;
-        o.write(0x22);
-        o.u32(scratch + 1L); // local.tee $t: the check reads the new counter from a local, not the global
-        o.write(0x24);
-        o.u32(counterIndex);
-        o.write(0x20);
-        o.u32(scratch + 1L); // local.get $t
         o.write(0x42);
         o.s64(0);
         o.write(0x53); // i64.lt_s
