@@ -1219,12 +1219,7 @@ public final class FuelRewriter {
         o.u32(2); // br $done, with the loop's results
         o.write(0x0B); // end $refill
         if (localCounter()) {
-          o.write(0x20);
-          o.u32(scratch + 1L);
-          o.write(0x10);
-          o.u32(localHelperIndex);
-          o.write(0x21);
-          o.u32(scratch + 1L);
+          refillLocal(o);
         } else {
           o.write(0x10);
           o.u32(helperIndex);
@@ -1245,13 +1240,18 @@ public final class FuelRewriter {
         o.write(0x53); // i64.lt_s
         o.write(0x04);
         o.write(0x40);
+        refillLocal(o);
+        o.write(0x0B);
+      }
+
+      /** {@code local.get $c; call $store_and_refuel; local.set $c}. */
+      void refillLocal(Out o) {
         o.write(0x20);
         o.u32(scratch + 1L);
         o.write(0x10);
         o.u32(localHelperIndex);
         o.write(0x21);
         o.u32(scratch + 1L);
-        o.write(0x0B);
       }
 
       void check(Out o) {
