@@ -265,17 +265,6 @@ public final class AssemblyScriptWriter {
       return "void";
     }
 
-    private static boolean isOptRecord(AbiType t) {
-      return t instanceof AbiType.OptionalType o && o.inner() instanceof AbiType.RecordType;
-    }
-
-    private static boolean isPair(AbiType t) {
-      return t instanceof AbiType.Str
-          || t instanceof AbiType.Bytes
-          || t instanceof AbiType.ListType
-          || (t instanceof AbiType.OptionalType && !isOptRecord(t));
-    }
-
     private static String loadOf(AbiType.Primitive p) {
       return switch (p.kind()) {
         case INT, BOOLEAN -> "i32";
@@ -296,7 +285,7 @@ public final class AssemblyScriptWriter {
         return "tr_enum_" + enumName(e.model()) + "(load<i32>(" + at + "))";
       } else if (t instanceof AbiType.RecordType r) {
         return readRecord(r.model()) + "(" + at + ")";
-      } else if (isOptRecord(t)) {
+      } else if (GuestTypes.isOptRecord(t)) {
         return takeOptRecord(((AbiType.RecordType) ((AbiType.OptionalType) t).inner()).model()) + "(load<u32>(" + at
             + "))";
       }
@@ -402,7 +391,7 @@ public final class AssemblyScriptWriter {
         return "store<i32>(" + at + ", <i32>" + v + ");";
       } else if (t instanceof AbiType.RecordType r) {
         return writeRecord(r.model()) + "(" + v + ", " + at + ");";
-      } else if (isOptRecord(t)) {
+      } else if (GuestTypes.isOptRecord(t)) {
         return "store<u32>(" + at + ", <u32>" + giveOptRecord(((AbiType.RecordType) ((AbiType.OptionalType) t).inner())
             .model()) + "(" + v + "));";
       }
@@ -515,7 +504,7 @@ public final class AssemblyScriptWriter {
         return List.of(loadOf(p));
       } else if (t instanceof AbiType.EnumType) {
         return List.of("i32");
-      } else if (t instanceof AbiType.RecordType || isOptRecord(t)) {
+      } else if (t instanceof AbiType.RecordType || GuestTypes.isOptRecord(t)) {
         return List.of("usize");
       }
       return List.of("usize", "u32");
@@ -606,11 +595,11 @@ public final class AssemblyScriptWriter {
           raw.add("a" + a + ": usize");
           value = takeRecord(r.model()) + "(a" + a + ")";
           a++;
-        } else if (isOptRecord(t)) {
+        } else if (GuestTypes.isOptRecord(t)) {
           raw.add("a" + a + ": usize");
           value = takeOptRecord(((AbiType.RecordType) ((AbiType.OptionalType) t).inner()).model()) + "(a" + a + ")";
           a++;
-        } else if (isPair(t)) {
+        } else if (GuestTypes.isPair(t)) {
           raw.add("a" + a + ": usize");
           raw.add("a" + (a + 1) + ": u32");
           value = take(t) + "(a" + a + ", a" + (a + 1) + ")";
@@ -670,7 +659,7 @@ public final class AssemblyScriptWriter {
       if (t instanceof AbiType.RecordType r) {
         return nonNull + "return tr_pack(" + giveRecord(r.model()) + "(changetype<" + recordName(r.model()) + ">(r)), "
             + r.model().size() + ");";
-      } else if (isOptRecord(t)) {
+      } else if (GuestTypes.isOptRecord(t)) {
         RecordModel r = ((AbiType.RecordType) ((AbiType.OptionalType) t).inner()).model();
         return "return r == null ? tr_pack(0, TR_ABSENT) : tr_pack(" + giveRecord(r) + "(changetype<"
             + recordName(r) + ">(r)), " + r.size() + ");";
@@ -710,7 +699,7 @@ public final class AssemblyScriptWriter {
       List<String> args = new ArrayList<>();
       int pairs = 0;
       for (ParamModel p : f.params()) {
-        if (isPair(p.type())) {
+        if (GuestTypes.isPair(p.type())) {
           pairs++;
         }
       }
@@ -721,9 +710,9 @@ public final class AssemblyScriptWriter {
         ps.add(n + ": " + type(t));
         if (t instanceof AbiType.RecordType r) {
           args.add(giveRecord(r.model()) + "(" + n + ")");
-        } else if (isOptRecord(t)) {
+        } else if (GuestTypes.isOptRecord(t)) {
           args.add(giveOptRecord(((AbiType.RecordType) ((AbiType.OptionalType) t).inner()).model()) + "(" + n + ")");
-        } else if (isPair(t)) {
+        } else if (GuestTypes.isPair(t)) {
           prep.add("  " + give(t) + "(" + n + ", tr_args + " + (8 * slot) + ");");
           args.add("load<u32>(tr_args + " + (8 * slot) + ")");
           args.add("load<u32>(tr_args + " + (8 * slot + 4) + ")");
@@ -781,7 +770,7 @@ public final class AssemblyScriptWriter {
         return "tr_enum_" + enumName(e.model()) + "(raw)";
       } else if (t instanceof AbiType.RecordType r) {
         return takeRecord(r.model()) + "(<usize>(raw >>> 32))";
-      } else if (isOptRecord(t)) {
+      } else if (GuestTypes.isOptRecord(t)) {
         return takeOptRecord(((AbiType.RecordType) ((AbiType.OptionalType) t).inner()).model()) + "(<usize>(raw >>> 32))";
       }
       return take(t) + "(<usize>(raw >>> 32), <u32>raw)";

@@ -414,13 +414,6 @@ public final class CHeaderWriter {
       return "uint64_t";
     }
 
-    private static boolean isPair(AbiType t) {
-      return t instanceof AbiType.Str
-          || t instanceof AbiType.Bytes
-          || t instanceof AbiType.ListType
-          || (t instanceof AbiType.OptionalType o && !(o.inner() instanceof AbiType.RecordType));
-    }
-
     private String functionName(FunctionModel f) {
       return ns + "_" + GuestNames.plain(dev.terrarium.abi.model.Names.snakeCase(f.javaName()));
     }
@@ -476,7 +469,7 @@ public final class CHeaderWriter {
         AbiType t = p.type();
         if (t instanceof AbiType.Primitive pr && pr.kind() == AbiType.PrimitiveKind.BOOLEAN) {
           args.add("(int32_t)(" + n + " ? 1 : 0)");
-        } else if (isPair(t)) {
+        } else if (GuestTypes.isPair(t)) {
           args.add(n + ".ptr");
           args.add(n + ".len");
         } else {

@@ -91,6 +91,19 @@ final class GuestTypes {
     return "void";
   }
 
+  /** Whether this is an optional record, passed as one pointer (0 for none). */
+  static boolean isOptRecord(AbiType t) {
+    return t instanceof AbiType.OptionalType o && o.inner() instanceof AbiType.RecordType;
+  }
+
+  /** Whether a value of this type crosses the ABI as a (pointer, length) pair. */
+  static boolean isPair(AbiType t) {
+    return t instanceof AbiType.Str
+        || t instanceof AbiType.Bytes
+        || t instanceof AbiType.ListType
+        || (t instanceof AbiType.OptionalType && !isOptRecord(t));
+  }
+
   /** Whether a value of this type owns guest memory (something to free). */
   static boolean owns(AbiType t) {
     if (t instanceof AbiType.RecordType r) {

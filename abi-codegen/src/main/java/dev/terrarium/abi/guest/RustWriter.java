@@ -459,17 +459,6 @@ public final class RustWriter {
       return "rt::RawPair";
     }
 
-    private static boolean isOptRecord(AbiType t) {
-      return t instanceof AbiType.OptionalType o && o.inner() instanceof AbiType.RecordType;
-    }
-
-    private static boolean isPair(AbiType t) {
-      return t instanceof AbiType.Str
-          || t instanceof AbiType.Bytes
-          || t instanceof AbiType.ListType
-          || (t instanceof AbiType.OptionalType && !isOptRecord(t));
-    }
-
     /** Whether a list of this element type can be lent as the Rust slice itself. */
     private static boolean directElement(AbiType t) {
       return t instanceof AbiType.EnumType
@@ -620,7 +609,7 @@ public final class RustWriter {
         });
       } else if (t instanceof AbiType.EnumType) {
         return List.of("i32");
-      } else if (t instanceof AbiType.RecordType || isOptRecord(t)) {
+      } else if (t instanceof AbiType.RecordType || GuestTypes.isOptRecord(t)) {
         return List.of("u32");
       }
       return List.of("u32", "u32");
@@ -680,7 +669,7 @@ public final class RustWriter {
         ps.add(n + ": " + borrowedType(t));
         scratch |= needsScratch(t);
         String raw = lend(t, n, 0, "tr_s");
-        if (isPair(t)) {
+        if (GuestTypes.isPair(t)) {
           String local = "tr_p" + i;
           prep.add("let " + local + " = " + raw + ";");
           args.add(local + ".ptr");
@@ -737,7 +726,7 @@ public final class RustWriter {
         return "rt::take_boxed(rt::unpack(" + raw + ").ptr, |x0: " + rawName(r.model()) + "| x0.take())";
       } else if (t instanceof AbiType.OptionalType o && o.inner() instanceof AbiType.RecordType r) {
         return "rt::take_opt_boxed(rt::unpack(" + raw + ").ptr, |x0: " + rawName(r.model()) + "| x0.take())";
-      } else if (isPair(t)) {
+      } else if (GuestTypes.isPair(t)) {
         return take(t, "rt::unpack(" + raw + ")", false, 0);
       }
       return take(t, raw, false, 0);
@@ -813,7 +802,7 @@ public final class RustWriter {
           } else if (t instanceof AbiType.OptionalType o && o.inner() instanceof AbiType.RecordType r) {
             value = "rt::take_opt_boxed(a" + a + ", |x0: " + rawName(r.model()) + "| x0.take())";
             a++;
-          } else if (isPair(t)) {
+          } else if (GuestTypes.isPair(t)) {
             value = take(t, "rt::RawPair { ptr: a" + a + ", len: a" + (a + 1) + " }", false, 0);
             a += 2;
           } else {
@@ -865,7 +854,7 @@ public final class RustWriter {
         String raw = rawName(r.model());
         return "match " + v + " { " + sSome + "(x0) => rt::pack(rt::give_boxed(" + raw + "::give(x0)), "
             + "::std::mem::size_of::<" + raw + ">() as u32), " + sNone + " => rt::pack(0, rt::ABSENT) }";
-      } else if (isPair(t)) {
+      } else if (GuestTypes.isPair(t)) {
         return "{ let x = " + give(t, v, false, 0) + "; rt::pack(x.ptr, x.len) }";
       }
       return give(t, v, false, 0);

@@ -8,6 +8,7 @@ import dev.terrarium.host.InstanceOptions;
 import dev.terrarium.host.Plugin;
 import dev.terrarium.host.PluginInstance;
 import dev.terrarium.host.Tenant;
+import dev.terrarium.host.internal.ObjectMethods;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -631,15 +632,8 @@ public final class InstancePool implements AutoCloseable {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-      if (method.getDeclaringClass() == Object.class) {
-        switch (method.getName()) {
-          case "equals":
-            return proxy == args[0];
-          case "hashCode":
-            return System.identityHashCode(proxy);
-          default:
-            return "pooled " + type.getSimpleName() + " of " + InstancePool.this;
-        }
+      if (ObjectMethods.handles(method)) {
+        return ObjectMethods.invoke(proxy, method, args, "pooled " + type.getSimpleName() + " of " + InstancePool.this);
       }
       Entry e = acquire();
       try {

@@ -13,6 +13,7 @@ import dev.terrarium.host.Plugin;
 import dev.terrarium.host.PluginHost;
 import dev.terrarium.host.PluginInstance;
 import dev.terrarium.host.Tenant;
+import dev.terrarium.host.internal.ObjectMethods;
 import dev.terrarium.host.pool.InstancePool;
 import java.io.IOException;
 import java.io.InputStream;
@@ -473,15 +474,8 @@ public final class PluginDirectory implements AutoCloseable {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-      if (method.getDeclaringClass() == Object.class) {
-        switch (method.getName()) {
-          case "equals":
-            return proxy == args[0];
-          case "hashCode":
-            return System.identityHashCode(proxy);
-          default:
-            return type.getSimpleName() + " of plugin '" + id + "' in " + directory;
-        }
+      if (ObjectMethods.handles(method)) {
+        return ObjectMethods.invoke(proxy, method, args, type.getSimpleName() + " of plugin '" + id + "' in " + directory);
       }
       for (; ; ) {
         Serving s = serving(id);
