@@ -246,4 +246,24 @@ class ChargePlanTest {
       }
     }
   }
+
+  @Test
+  void entryChainsDeeperThanThePlanFollowsAreCutAndStillPayTheSame() {
+    // 1 200 functions, each calling the one before it in its entry segment: the plan follows a thousand of those
+    // dependencies, cuts the rest (those functions pay their own entry), and the rewriter neither fails nor
+    // overflows its stack.
+    // Each calls the next one (defined after it), so the plan's search from $f0 goes 1 200 deep.
+    StringBuilder wat = new StringBuilder("(module");
+    for (int i = 0; i < 1_199; i++) {
+      wat.append(String.format(" (func $f%d (result i32) (i32.add (call $f%d) (i32.const 1)))", i, i + 1));
+    }
+    wat.append(" (func $f1199 (result i32) (i32.const 1)) (func (export \"run\") (result i32) (call $f0)))");
+    byte[] module = wat(dir, wat.toString());
+    byte[] planned = FuelRewriter.rewrite(module, CostModel.defaults());
+    assertThat(charges(planned, 500)).as("within the depth followed: paid by its caller").isZero();
+    assertThat(charges(planned, 1_001)).as("past it: pays its own entry").isEqualTo(1);
+    Run run = instantiate(module, true, true, 1_000, Long.MAX_VALUE / 2);
+    assertThat(run.call("run")).isEqualTo(List.of(1_200L));
+    assertThat(fuel(module, true, true, "run")).isEqualTo(fuel(module, false, true, "run"));
+  }
 }
