@@ -1,6 +1,6 @@
 package dev.terrarium.host.engine;
 
-import run.endive.runtime.ByteBufferMemory;
+import run.endive.runtime.ByteArrayMemory;
 import run.endive.runtime.Instance;
 import run.endive.runtime.Memory;
 import run.endive.wasm.types.DataSegment;
@@ -11,7 +11,7 @@ import run.endive.wasm.types.MemoryLimits;
  * that a guest failing right after it ran out of memory is reported as {@code MemoryLimitException} rather than
  * as a bare trap. Everything else delegates.
  *
- * <p>Endive's {@code ByteBufferMemory} sizes its page table for its maximum when it is made: 16 KiB per instance
+ * <p>Endive's {@code ByteArrayMemory} sizes its page table for its maximum when it is made: 16 KiB per instance
  * for the default limit of 4096 pages, more than a tenth of a small plugin's idle footprint. So the delegate is
  * made for a smaller capacity ({@link #INITIAL_CAPACITY} pages, or the initial size) and replaced by one of at
  * least twice the capacity when the guest grows past it, its pages copied; the bound the guest sees is always
@@ -23,7 +23,7 @@ final class GuardedMemory implements Memory {
   /** The pages the first delegate has room for (unless the memory starts bigger, or may not grow as far). */
   static final int INITIAL_CAPACITY = 16;
 
-  private ByteBufferMemory delegate;
+  private ByteArrayMemory delegate;
   /** The real bounds: the delegate's own may be lower (its capacity). */
   private final int initialPages;
   private final int maximumPages;
@@ -37,15 +37,15 @@ final class GuardedMemory implements Memory {
     this.initialPages = limits.initialPages();
     this.maximumPages = limits.maximumPages();
     int capacity = Math.min(maximumPages, Math.max(initialPages, INITIAL_CAPACITY));
-    this.delegate = new ByteBufferMemory(new MemoryLimits(initialPages, capacity));
+    this.delegate = new ByteArrayMemory(new MemoryLimits(initialPages, capacity));
     this.limitPages = limitPages;
   }
 
   /** Moves the memory to a delegate with room for {@code capacity} pages. */
   private void migrate(int capacity) {
-    ByteBufferMemory old = delegate;
+    ByteArrayMemory old = delegate;
     int pages = old.pages();
-    ByteBufferMemory fresh = new ByteBufferMemory(new MemoryLimits(pages, capacity));
+    ByteArrayMemory fresh = new ByteArrayMemory(new MemoryLimits(pages, capacity));
     for (int p = 0; p < pages; p++) {
       int address = p * PAGE_SIZE;
       fresh.write(address, old.readBytes(address, PAGE_SIZE));
