@@ -2,7 +2,6 @@ package dev.terrarium.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -131,7 +130,6 @@ final class CallCommand implements Callable<Integer> {
         }
       };
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Streams io;
   private final Map<String, String> env;
@@ -307,7 +305,7 @@ final class CallCommand implements Callable<Integer> {
       String what = "argument " + p.name() + " of " + f.wasmName();
       JsonNode json;
       try {
-        json = MAPPER.readTree(jsonArgs.get(i));
+        json = Json.MAPPER.readTree(jsonArgs.get(i));
       } catch (JsonProcessingException e) {
         throw new UsageException(
             what + " is not JSON (" + e.getOriginalMessage().lines().findFirst().orElse("") + "): "
@@ -492,8 +490,8 @@ final class CallCommand implements Callable<Integer> {
     try {
       String text =
           pretty
-              ? MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json)
-              : MAPPER.writeValueAsString(json);
+              ? Json.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json)
+              : Json.MAPPER.writeValueAsString(json);
       io.out().println(text);
       io.out().flush();
     } catch (JsonProcessingException e) {

@@ -2,7 +2,6 @@ package dev.terrarium.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.terrarium.api.HostCallContext;
 import dev.terrarium.api.HostFunctionDefinition;
 import dev.terrarium.api.PluginError;
@@ -31,7 +30,6 @@ final class CannedHostModule {
   /** The key of an error answer. */
   static final String ERROR = "$error";
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Descriptor descriptor;
   private final Path file;
@@ -59,7 +57,7 @@ final class CannedHostModule {
   static CannedHostModule read(Descriptor descriptor, Path file) {
     JsonNode root;
     try {
-      root = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
+      root = Json.MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
     } catch (NoSuchFileException e) {
       throw new UsageException("--host-module " + descriptor.module() + ": the file " + file + " does not exist");
     } catch (JsonProcessingException e) {

@@ -2,7 +2,6 @@ package dev.terrarium.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.terrarium.api.WasmType;
 import dev.terrarium.cli.AbiJson.Field;
 import dev.terrarium.cli.AbiJson.NumKind;
@@ -42,7 +41,6 @@ record Descriptor(
   /** The ABI version this CLI reads. */
   static final int ABI_VERSION = 1;
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   Descriptor {
     functions = List.copyOf(functions);
@@ -124,7 +122,7 @@ record Descriptor(
   static Descriptor parse(String text, String source) {
     JsonNode root;
     try {
-      root = MAPPER.readTree(text);
+      root = Json.MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
       throw new UsageException("the descriptor " + source + " is not JSON: " + e.getOriginalMessage());
     }
