@@ -137,6 +137,13 @@ public class MeteredCallBenchmark {
     @Param({"exact", "fast"})
     public String metering;
 
+    /**
+     * The guest: the same {@code Greeter} interface in C (wasi-libc's dlmalloc), Rust and AssemblyScript, whose
+     * allocators differ most in how much branching code each echo runs.
+     */
+    @Param({"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm"})
+    public String plugin;
+
     private final String text = "x".repeat(1024);
     private PluginHost plainHost;
     private PluginHost meteredHost;
@@ -151,7 +158,7 @@ public class MeteredCallBenchmark {
       meteredHost =
           meteredHost(Setups.terrariumHost().hostImports(KeyValueStore.class, new Setups.EmptyStore()), metering)
               .build();
-      byte[] greeter = Setups.bytes("greeter-c.wasm");
+      byte[] greeter = Setups.bytes(plugin);
       plainInstance =
           plainHost.load(greeter).instantiate(plainHost.tenant("bench", FuelPolicy.unlimited()), InstanceOptions.defaults());
       meteredInstance =
