@@ -145,38 +145,26 @@ public class MeteredCallBenchmark {
     public String plugin;
 
     private final String text = "x".repeat(1024);
-    private PluginHost plainHost;
-    private PluginHost meteredHost;
-    private PluginInstance plainInstance;
-    private PluginInstance meteredInstance;
+    private HostPair hosts;
     private Greeter plain;
     private Greeter metered;
 
     @Setup(Level.Trial)
     public void setUp() {
-      plainHost = Setups.terrariumHost().hostImports(KeyValueStore.class, new Setups.EmptyStore()).build();
-      meteredHost =
-          meteredHost(Setups.terrariumHost().hostImports(KeyValueStore.class, new Setups.EmptyStore()), metering)
-              .build();
-      byte[] greeter = Setups.bytes(plugin);
-      plainInstance =
-          plainHost.load(greeter).instantiate(plainHost.tenant("bench", FuelPolicy.unlimited()), InstanceOptions.defaults());
-      meteredInstance =
-          meteredHost
-              .load(greeter)
-              .instantiate(meteredHost.tenant("bench", FuelPolicy.unlimited()), InstanceOptions.defaults());
-      plain = plainInstance.exports(Greeter.class);
-      metered = meteredInstance.exports(Greeter.class);
+      hosts =
+          new HostPair(
+              Setups.terrariumHost().hostImports(KeyValueStore.class, new Setups.EmptyStore()),
+              meteredHost(Setups.terrariumHost().hostImports(KeyValueStore.class, new Setups.EmptyStore()), metering),
+              Setups.bytes(plugin));
+      plain = hosts.plain.exports(Greeter.class);
+      metered = hosts.metered.exports(Greeter.class);
       Setups.expect(plain.echo(text).equals(text) && metered.echo(text).equals(text), "echo does not echo");
-      Setups.expect(meteredInstance.lastCallFuel() > 0, "the echo was not charged");
+      Setups.expect(hosts.metered.lastCallFuel() > 0, "the echo was not charged");
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      plainInstance.close();
-      meteredInstance.close();
-      plainHost.close();
-      meteredHost.close();
+      hosts.close();
     }
 
     /** One echo on each side; the primary score is the pair's time. */
@@ -186,9 +174,7 @@ public class MeteredCallBenchmark {
       String u = plain.echo(text);
       long b = System.nanoTime();
       String m = metered.echo(text);
-      long c = System.nanoTime();
-      t.unmeteredNanos += b - a;
-      t.meteredNanos += c - b;
+      t.add(a, b, System.nanoTime());
       return u.length() + m.length();
     }
   }

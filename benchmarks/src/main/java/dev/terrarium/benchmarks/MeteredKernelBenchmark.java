@@ -97,40 +97,30 @@ public class MeteredKernelBenchmark {
     @Param({"exact", "fast"})
     public String metering;
 
-    private PluginHost plainHost;
-    private PluginHost meteredHost;
-    private PluginInstance plainInstance;
-    private PluginInstance meteredInstance;
+    private HostPair hosts;
     private GuestFunction plain;
     private GuestFunction metered;
     private long[] args;
 
     @Setup(Level.Trial)
     public void setUp() {
-      plainHost = PluginHost.builder().build();
-      meteredHost = MeteredCallBenchmark.meteredHost(PluginHost.builder(), metering).build();
-      byte[] kernels = Setups.bytes(MeteringBenchmark.KERNELS);
-      plainInstance =
-          plainHost.load(kernels).instantiate(plainHost.tenant("bench", FuelPolicy.unlimited()), InstanceOptions.defaults());
-      meteredInstance =
-          meteredHost
-              .load(kernels)
-              .instantiate(meteredHost.tenant("bench", FuelPolicy.unlimited()), InstanceOptions.defaults());
-      plain = plainInstance.function(kernel);
-      metered = meteredInstance.function(kernel);
+      hosts =
+          new HostPair(
+              PluginHost.builder(),
+              MeteredCallBenchmark.meteredHost(PluginHost.builder(), metering),
+              Setups.bytes(MeteringBenchmark.KERNELS));
+      plain = hosts.plain.function(kernel);
+      metered = hosts.metered.function(kernel);
       long[] call = MeteringBenchmark.CALLS.get(kernel);
       args = Arrays.copyOf(call, call.length - 1);
       Setups.expect(plain.call(args), call[call.length - 1]);
       Setups.expect(metered.call(args), call[call.length - 1]);
-      Setups.expect(meteredInstance.lastCallFuel() > 0, kernel + " was not charged");
+      Setups.expect(hosts.metered.lastCallFuel() > 0, kernel + " was not charged");
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      plainInstance.close();
-      meteredInstance.close();
-      plainHost.close();
-      meteredHost.close();
+      hosts.close();
     }
 
     /** One call on each side; the primary score is the pair's time. */
@@ -140,9 +130,7 @@ public class MeteredKernelBenchmark {
       long u = plain.call(args)[0];
       long b = System.nanoTime();
       long m = metered.call(args)[0];
-      long c = System.nanoTime();
-      t.unmeteredNanos += b - a;
-      t.meteredNanos += c - b;
+      t.add(a, b, System.nanoTime());
       return u + m;
     }
   }

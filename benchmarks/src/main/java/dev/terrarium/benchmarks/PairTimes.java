@@ -21,4 +21,10 @@ public class PairTimes {
     unmeteredNanos = 0;
     meteredNanos = 0;
   }
+
+  /** Adds one invocation: the unmetered call ran from {@code start} to {@code between}, the metered one to {@code end}. */
+  void add(long start, long between, long end) {
+    unmeteredNanos += between - start;
+    meteredNanos += end - between;
+  }
 }
