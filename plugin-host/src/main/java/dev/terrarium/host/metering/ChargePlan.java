@@ -159,26 +159,18 @@ final class ChargePlan {
     for (int i = 0; i < fns.length; i++) {
       Fn f = fns[i];
       f.entryCandidate = !escapes[i];
-      f.paysFor = new ArrayList<>(f.segs);
-      f.callees = new ArrayList<>(f.segs);
-      for (int s = 0; s < f.segs; s++) {
-        f.paysFor.add(null);
-        f.callees.add(null);
-      }
+      f.paysFor = perSegment(f.segs);
+      f.callees = perSegment(f.segs);
       for (long[] c : f.calls) {
-        int s = (int) c[0];
-        if (f.callees.get(s) == null) {
-          f.callees.set(s, new ArrayList<>(2));
-        }
-        f.callees.get(s).add((int) c[1]);
+        addAt(f.callees, (int) c[0], (int) c[1]);
       }
       for (Loop l : f.loops) {
         if (!l.eligible) {
           continue;
         }
-        addPays(f, l.p, l);
+        addAt(f.paysFor, l.p, l);
         for (int b : l.brSources) {
-          addPays(f, b, l);
+          addAt(f.paysFor, b, l);
         }
       }
       exits(f);
@@ -246,10 +238,7 @@ final class ChargePlan {
    * that enters the loop. Not when that segment is a loop's header (paid on the way in already) or already taken.
    */
   private static void exits(Fn f) {
-    f.prepays = new ArrayList<>(f.segs);
-    for (int s = 0; s < f.segs; s++) {
-      f.prepays.add(null);
-    }
+    f.prepays = perSegment(f.segs);
     f.prepaid = new boolean[f.segs];
     boolean[] header = new boolean[f.segs];
     for (Loop l : f.loops) {
@@ -261,19 +250,21 @@ final class ChargePlan {
       if (l.eligible && l.minTarget >= l.index && l.x > l.h && !header[l.x] && !f.prepaid[l.x]) {
         l.prepaysExit = true;
         f.prepaid[l.x] = true;
-        if (f.prepays.get(l.p) == null) {
-          f.prepays.set(l.p, new ArrayList<>(1));
-        }
-        f.prepays.get(l.p).add(l);
+        addAt(f.prepays, l.p, l);
       }
     }
   }
 
-  private static void addPays(Fn f, int s, Loop l) {
-    if (f.paysFor.get(s) == null) {
-      f.paysFor.set(s, new ArrayList<>(1));
+  /** A list per segment, each {@code null} until something is added at it (most segments pay for nothing). */
+  private static <T> List<List<T>> perSegment(int segments) {
+    return new ArrayList<>(java.util.Collections.nCopies(segments, null));
+  }
+
+  private static <T> void addAt(List<List<T>> perSegment, int segment, T value) {
+    if (perSegment.get(segment) == null) {
+      perSegment.set(segment, new ArrayList<>(1));
     }
-    f.paysFor.get(s).add(l);
+    perSegment.get(segment).add(value);
   }
 
   /** Thrown when a plan would nest too deeply or charge too much: the module is metered without a plan. */
@@ -394,16 +385,14 @@ final class ChargePlan {
       }
     }
     for (int s = f.segs - 1; s >= 0; s--) {
-      if (rule[s] instanceof If) {
-        If i = (If) rule[s];
+      if (rule[s] instanceof If i) {
         long m =
             Math.min(
                 f.costs[i.t] + f.in[i.t] + floor[i.t], f.costs[i.other] + f.in[i.other] + floor[i.other]);
         f.in[s] += m;
         f.out[i.t] = m;
         f.out[i.other] = m;
-      } else if (rule[s] instanceof Edge) {
-        Edge e = (Edge) rule[s];
+      } else if (rule[s] instanceof Edge e) {
         int next = e.b + 1;
         long m = Math.min(f.costs[e.loop.h] + floor[e.loop.h], f.costs[next] + f.in[next] + floor[next]);
         e.m = m;

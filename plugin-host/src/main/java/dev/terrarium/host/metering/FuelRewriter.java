@@ -910,28 +910,28 @@ public final class FuelRewriter {
           if (dead) {
             segmentCost = before; // unreachable code is not charged
           }
+          boolean recordLive = rec != null && !wasDead; // the recording pass, on code that can run
+          ChargePlan.Loop inLoop = loopAt[depth - 1];
           for (int i = 0; i < labelCount; i++) {
             int l = depth - 1 - labels[i];
             if (l >= 0 && l < depth) {
               targeted[l] = true;
-              if (rec != null && !wasDead && blocks[l] instanceof ChargePlan.Loop) {
-                branchToLoop((ChargePlan.Loop) blocks[l]);
+              if (recordLive && blocks[l] instanceof ChargePlan.Loop target) {
+                branchToLoop(target);
               }
-              if (rec != null && !wasDead && loopAt[depth - 1] != null) {
-                exitsTo(loopAt[depth - 1], l);
+              if (recordLive && inLoop != null) {
+                exitsTo(inLoop, l);
               }
             }
           }
-          if (rec != null && !wasDead && (lastOp == 0x0F || lastOp == 0x12 || lastOp == 0x13) && loopAt[depth - 1] != null) {
-            exitsTo(loopAt[depth - 1], 0); // return and tail calls leave every loop
+          if (recordLive && (lastOp == 0x0F || lastOp == 0x12 || lastOp == 0x13) && inLoop != null) {
+            exitsTo(inLoop, 0); // return and tail calls leave every loop
           }
-          if (rec != null && !wasDead && lastOp == 0x10 && lastCallee >= funcImports) {
+          if (recordLive && lastOp == 0x10 && lastCallee >= funcImports) {
             rec.calls.add(new long[] {segIndex, lastCallee - funcImports});
           }
-          if (rec != null
-              && (lastOp == 0x10 || lastOp == 0x11 || lastOp == 0x12 || lastOp == 0x13)
-              && loopAt[depth - 1] != null) {
-            loopAt[depth - 1].hasCall = true; // and the loops around it, when it ends
+          if (rec != null && (lastOp == 0x10 || lastOp == 0x11 || lastOp == 0x12 || lastOp == 0x13) && inLoop != null) {
+            inLoop.hasCall = true; // and the loops around it, when it ends
           }
           if (kind == NORMAL) {
             continue;
@@ -964,8 +964,7 @@ public final class FuelRewriter {
               wrapEnd(seg);
               wraps[depth] = 0;
             }
-            if (blocks[depth] instanceof ChargePlan.Loop) {
-              ChargePlan.Loop l = (ChargePlan.Loop) blocks[depth];
+            if (blocks[depth] instanceof ChargePlan.Loop l) {
               l.x = wasDead ? -1 : segIndex; // the segment that leaves the loop through its end
               if (loopAt[depth - 1] != null) {
                 loopAt[depth - 1].hasCall |= l.hasCall;
@@ -989,8 +988,7 @@ public final class FuelRewriter {
             } else {
               split = k == K_IF || (k == K_BLOCK && targeted[depth]);
             }
-            if (blocks[depth] instanceof ChargePlan.If) {
-              ChargePlan.If i = (ChargePlan.If) blocks[depth];
+            if (blocks[depth] instanceof ChargePlan.If i) {
               if (!i.hasElse && wasDead && split && !targeted[depth]) {
                 i.other = segIndex + 1; // only the condition reaches the code after this if
               }
@@ -1004,8 +1002,7 @@ public final class FuelRewriter {
             } else {
               split = true;
             }
-            if (blocks[depth - 1] instanceof ChargePlan.If) {
-              ChargePlan.If i = (ChargePlan.If) blocks[depth - 1];
+            if (blocks[depth - 1] instanceof ChargePlan.If i) {
               i.other = split ? segIndex + 1 : -1;
               i.hasElse = true;
             }
