@@ -19,6 +19,7 @@ import dev.terrarium.host.fs.MemoryFileSystem;
 import dev.terrarium.host.metering.CostModel;
 import dev.terrarium.host.metering.FloatRewriter;
 import dev.terrarium.host.metering.FuelRewriter;
+import dev.terrarium.host.metering.FunctionSplitter;
 import dev.terrarium.host.metering.MeteringException;
 import dev.terrarium.host.quota.FuelAccount;
 import dev.terrarium.host.quota.FuelLedger;
@@ -102,6 +103,11 @@ public final class PluginHost implements AutoCloseable {
   private final boolean privateCache;
   /** Whether metered modules keep their fuel counter in the compiled machine (read when the host was built). */
   private final boolean fuelField;
+  /**
+   * Whether metered modules have their large functions split ({@link FunctionSplitter}): true unless the system
+   * property {@code terrarium.splitFunctions} is {@code false} when the host is built (for comparisons).
+   */
+  private final boolean splitFunctions;
   private final Watchdog watchdog;
   private final CostModel costModel;
   private final boolean canonicalNaNs;
@@ -134,6 +140,7 @@ public final class PluginHost implements AutoCloseable {
     this.privateCache = b.cache == null && b.cacheBytes >= 0;
     this.cache = b.cache != null ? b.cache : b.cacheBytes >= 0 ? ModuleCache.create(b.cacheBytes) : ModuleCache.shared();
     this.fuelField = ParsedModule.fuelFieldProperty();
+    this.splitFunctions = !"false".equals(System.getProperty("terrarium.splitFunctions"));
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
     this.canonicalNaNs = b.canonicalNaNs;
@@ -670,7 +677,7 @@ public final class PluginHost implements AutoCloseable {
         VERSION,
         Engine.version(),
         runMode,
-        costModel == null ? "unmetered" : costModel.key(),
+        costModel == null ? "unmetered" : costModel.key() + (splitFunctions ? "" : ",unsplit"),
         canonicalNaNs,
         costModel != null && runMode == ExecutionMode.COMPILER && fuelField);
   }
@@ -678,12 +685,17 @@ public final class PluginHost implements AutoCloseable {
   /**
    * Rewrites a module as this host runs it: metered when the host meters fuel, then the float pass (the results
    * Endive gets wrong, and NaN canonicalisation when asked; see docs/floats.md), which runs on the metered bytes so
-   * that the code it inserts is never charged. Returns {@code module} itself when nothing changed.
+   * that the code it inserts is never charged, and last, for a metered module, the split of functions too large
+   * for HotSpot to JIT-compile ({@link FunctionSplitter}; uncharged too). Returns {@code module} itself when
+   * nothing changed.
    */
   private byte[] rewrite(byte[] module, String pluginId) {
     try {
-      byte[] metered = costModel == null ? module : FuelRewriter.rewrite(module, costModel);
-      return FloatRewriter.rewrite(metered, canonicalNaNs);
+      if (costModel == null) {
+        return FloatRewriter.rewrite(module, canonicalNaNs);
+      }
+      byte[] metered = FloatRewriter.rewrite(FuelRewriter.rewrite(module, costModel), canonicalNaNs);
+      return splitFunctions ? FunctionSplitter.split(metered) : metered;
     } catch (MeteringException e) {
       throw e.forPlugin(pluginId);
     }

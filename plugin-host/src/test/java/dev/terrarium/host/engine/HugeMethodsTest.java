@@ -85,23 +85,47 @@ class HugeMethodsTest {
         .containsExactly(new HugeMethods.Method("func_1", 1), new HugeMethods.Method("func_9001", 9001));
   }
 
-  @Test
-  void aMeteredAllocatorTooLargeForTheJit_isNamedInOneWarning_andThePluginStillRuns() {
+  /** Echoes through greeter-c on a compiling host, metered or not, with the split of large functions on or off. */
+  private static void echoOnGreeterC(boolean metered, boolean split) {
     // greeter-c's malloc compiles to about 7 KB of bytecode; with a fuel charge at each branch target, to more
-    // than HotSpot's limit of 8000 bytes.
+    // than HotSpot's limit of 8000 bytes, unless the host splits it.
     byte[] greeter = SamplePlugins.bytes("greeter-c.wasm");
-    try (PluginHost host =
+    PluginHost.Builder builder =
         PluginHost.builder()
             .executionMode(ExecutionMode.COMPILER)
-            .meterFuel()
             .moduleCache(ModuleCache.create(64L << 20))
-            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new EmptyStore())
-            .build()) {
-      try (PluginInstance instance =
-          host.load(greeter).instantiate(host.tenant("t", FuelPolicy.unlimited()), InstanceOptions.defaults())) {
-        assertThat(instance.exports(Greeter.class).echo("still served")).isEqualTo("still served");
+            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new EmptyStore());
+    if (metered) {
+      builder.meterFuel();
+    }
+    String before = System.getProperty("terrarium.splitFunctions");
+    System.setProperty("terrarium.splitFunctions", String.valueOf(split));
+    PluginHost host;
+    try {
+      host = builder.build(); // reads the property
+    } finally {
+      if (before == null) {
+        System.clearProperty("terrarium.splitFunctions");
+      } else {
+        System.setProperty("terrarium.splitFunctions", before);
       }
     }
+    try (host;
+        PluginInstance instance =
+            host.load(greeter).instantiate(host.tenant("t", FuelPolicy.unlimited()), InstanceOptions.defaults())) {
+      assertThat(instance.exports(Greeter.class).echo("still served")).isEqualTo("still served");
+    }
+  }
+
+  @Test
+  void aMeteredAllocatorTooLargeForTheJit_isSplit_andLoadsWithoutAWarning() {
+    echoOnGreeterC(true, true);
+    assertThat(warnings()).isEmpty();
+  }
+
+  @Test
+  void aMeteredAllocatorTooLargeForTheJit_unsplit_isNamedInOneWarning_andThePluginStillRuns() {
+    echoOnGreeterC(true, false);
     assertThat(warnings()).hasSize(1);
     assertThat(warnings().get(0))
         .contains("greeter-c")

@@ -128,6 +128,8 @@ public final class Meter {
   static CostModel model = CostModel.defaults();
   /** Whether the rewriter plans its charges ({@link ChargePlan}); off to compare with charges at every segment. */
   static boolean planned = true;
+  /** When positive, metered modules are also split at this estimated size ({@link FunctionSplitter}). */
+  static int splitLimit = 0;
 
   static Run instantiate(byte[] bytes, boolean metered, boolean compiled, long slice, long budget) {
     return instantiate(bytes, metered, compiled, slice, budget, false, new byte[0]);
@@ -149,6 +151,9 @@ public final class Meter {
       int maxPages) {
     Run run = new Run(metered, slice, budget);
     byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned) : bytes;
+    if (metered && splitLimit > 0) {
+      code = FunctionSplitter.split(code, splitLimit);
+    }
     WasmModule m = Parser.parse(code);
     List<ImportFunction> fns = new ArrayList<>();
     List<String> wasiNames = new ArrayList<>();

@@ -122,6 +122,77 @@ class MeteringDifferentialTest {
     assertThat(prepaid).as("trapping calls that had prepaid (the plan moved charges)").isPositive();
   }
 
+  /**
+   * Moving constructs out of functions ({@link FunctionSplitter}, at a small limit so that it moves every construct
+   * larger than its glue) changes no outcome, memory or host call, nor the fuel of any call, under the interpreter
+   * and the compiler, with EXACT and FAST accounting (whose function-local counter crosses the glue); the split
+   * modules pass wabt's validator. Under FAST, fuel is compared for calls that return (after a trap this harness
+   * reads a counter FAST leaves behind).
+   */
+  @Test
+  void splitModulesBehaveAndPayTheSame() throws Exception {
+    splitModules(CostModel.defaults());
+  }
+
+  @Test
+  void splitModulesBehaveAndPayTheSameUnderFastAccounting() throws Exception {
+    Meter.model = CostModel.builder().accounting(CostModel.Accounting.FAST).build();
+    try {
+      splitModules(Meter.model);
+    } finally {
+      Meter.model = CostModel.defaults();
+    }
+  }
+
+  private void splitModules(CostModel model) throws Exception {
+    boolean fast = model.accounting() == CostModel.Accounting.FAST;
+    long seed = Long.getLong("metering.fuzz.seed", 20261121L);
+    int count = Integer.getInteger("metering.fuzz.count", 25);
+    int split = 0;
+    int calls = 0;
+    for (int i = 0; i < count; i++) {
+      byte[] bytes = randomModule(dir, seed, i);
+      byte[] metered;
+      try {
+        script(instantiate(bytes, false, false, SLICE, AMPLE));
+        metered = FuelRewriter.rewrite(bytes, model);
+      } catch (RuntimeException | StackOverflowError e) {
+        continue; // the engine cannot run it, or the meter does not support it: the other tests cover both
+      }
+      byte[] moved = FunctionSplitter.split(metered, 150);
+      if (moved == metered) {
+        continue; // tail calls, or nothing to move
+      }
+      validate(moved, dir.resolve("split" + i + ".wasm"));
+      split++;
+      for (boolean compiled : new boolean[] {false, true}) {
+        List<Object[]> whole;
+        List<Object[]> parts;
+        try {
+          whole = callsWithFuel(instantiate(bytes, true, compiled, SLICE, AMPLE));
+          Meter.splitLimit = 150;
+          parts = callsWithFuel(instantiate(bytes, true, compiled, SLICE, AMPLE));
+        } catch (RuntimeException e) {
+          continue; // Endive's compiler lacks a feature (e.g. SIMD)
+        } finally {
+          Meter.splitLimit = 0;
+        }
+        assertThat(parts).hasSameSizeAs(whole);
+        for (int c = 0; c < whole.size(); c++) {
+          String what = "module " + i + (compiled ? " compiled, " : " interpreted, ") + whole.get(c)[0];
+          assertThat(parts.get(c)[1]).as(what).isEqualTo(whole.get(c)[1]);
+          if (!"stack-exhausted".equals(whole.get(c)[1]) && (!fast || whole.get(c)[1] instanceof List)) {
+            assertThat((long) parts.get(c)[2]).as(what + " fuel").isEqualTo((long) whole.get(c)[2]);
+          }
+          calls++;
+        }
+      }
+    }
+    System.out.printf("split (%s): %d of %d modules split, %d calls compared%n", model.accounting(), split, count, calls);
+    assertThat(split).as("modules split").isGreaterThanOrEqualTo(count / 2);
+    assertThat(calls).as("calls compared").isGreaterThan(count);
+  }
+
   /** Calls every parameterless function export in order: its name, its outcome and the fuel it consumed. */
   private static List<Object[]> callsWithFuel(Run run) {
     WasmModule m = run.instance.module();

@@ -24,10 +24,13 @@ class MeteringSamplesTest {
     return compare(sample, script, maxPages, true);
   }
 
+  /** The split limits each sample also runs under: none, the default, and one that moves every construct it can. */
+  private static final int[] SPLITS = {0, FunctionSplitter.DEFAULT_LIMIT, 100};
+
   /**
-   * Runs {@code script} on the original and on the metered module (interpreted and compiled); unless the script
-   * exhausts the stack (whose depth differs between the interpreter and the compiler), both metered runs must
-   * consume the same fuel.
+   * Runs {@code script} on the original and on the metered module (interpreted and compiled), the metered module
+   * also split ({@link #SPLITS}); unless the script exhausts the stack (whose depth differs between the
+   * interpreter and the compiler, and with the split), every metered run must consume the same fuel.
    */
   private static List<Object> compare(
       String sample, Function<Run, List<Object>> script, int maxPages, boolean sameFuel) {
@@ -35,13 +38,26 @@ class MeteringSamplesTest {
     byte[] metered = FuelRewriter.rewrite(bytes, CostModel.defaults());
     Parser.parse(metered); // validates
     List<Object> expected = script.apply(instantiate(bytes, false, false, SLICE, AMPLE, false, new byte[0], maxPages));
-    Run interpreted = instantiate(bytes, true, false, SLICE, AMPLE, false, new byte[0], maxPages);
-    Run compiled = instantiate(bytes, true, true, SLICE, AMPLE, false, new byte[0], maxPages);
-    assertThat(script.apply(interpreted)).as(sample + " interpreted").isEqualTo(expected);
-    assertThat(script.apply(compiled)).as(sample + " compiled").isEqualTo(expected);
-    assertThat(interpreted.consumed()).as(sample + " fuel").isPositive();
-    if (sameFuel) {
-      assertThat(interpreted.consumed()).as(sample + " fuel").isEqualTo(compiled.consumed());
+    long fuel = -1;
+    try {
+      for (int split : SPLITS) {
+        Meter.splitLimit = split;
+        String as = sample + (split > 0 ? " split at " + split : "");
+        Run interpreted = instantiate(bytes, true, false, SLICE, AMPLE, false, new byte[0], maxPages);
+        Run compiled = instantiate(bytes, true, true, SLICE, AMPLE, false, new byte[0], maxPages);
+        assertThat(script.apply(interpreted)).as(as + " interpreted").isEqualTo(expected);
+        assertThat(script.apply(compiled)).as(as + " compiled").isEqualTo(expected);
+        assertThat(interpreted.consumed()).as(as + " fuel").isPositive();
+        if (sameFuel) {
+          assertThat(interpreted.consumed()).as(as + " fuel").isEqualTo(compiled.consumed());
+          if (fuel >= 0) {
+            assertThat(interpreted.consumed()).as(as + " fuel, as unsplit").isEqualTo(fuel);
+          }
+          fuel = interpreted.consumed();
+        }
+      }
+    } finally {
+      Meter.splitLimit = 0;
     }
     return expected;
   }
@@ -156,8 +172,15 @@ class MeteringSamplesTest {
     byte[] stdin = "hello metering\nsecond line\n".getBytes(StandardCharsets.UTF_8);
     List<Object> expected = null;
     long fuel = -1;
-    for (int mode = 0; mode < 3; mode++) {
-      Run run = instantiate(bytes, mode > 0, mode == 2, SLICE, AMPLE, true, stdin);
+    for (int mode = 0; mode < 3 + 2 * (SPLITS.length - 1); mode++) {
+      // 0 unmetered, 1 and 2 metered (interpreted, compiled), then the same for each split limit
+      Meter.splitLimit = mode < 3 ? 0 : SPLITS[(mode - 1) / 2];
+      Run run;
+      try {
+        run = instantiate(bytes, mode > 0, mode % 2 == 0 && mode > 0, SLICE, AMPLE, true, stdin);
+      } finally {
+        Meter.splitLimit = 0;
+      }
       Object result = run.call("_start");
       List<Object> got = List.of(result, run.stdout.toString(StandardCharsets.UTF_8));
       if (expected == null) {
@@ -167,8 +190,8 @@ class MeteringSamplesTest {
       }
       if (mode == 1) {
         fuel = run.consumed();
-      } else if (mode == 2) {
-        assertThat(run.consumed()).as(name + " fuel").isPositive().isEqualTo(fuel);
+      } else if (mode > 1) {
+        assertThat(run.consumed()).as(name + " fuel, mode " + mode).isPositive().isEqualTo(fuel);
       }
     }
     assertThat(expected).as(name).doesNotContainNull();

@@ -1,0 +1,49 @@
+package dev.terrarium.host.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.terrarium.host.metering.CostModel;
+import dev.terrarium.host.metering.FuelRewriter;
+import dev.terrarium.host.metering.FunctionSplitter;
+import dev.terrarium.samples.SamplePlugins;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import run.endive.wasm.Parser;
+import run.endive.wasm.WasmModule;
+import run.endive.wasm.types.ExternalType;
+
+/**
+ * The sample plugins whose metered functions compile to methods above HotSpot's limit compile, once split, to
+ * methods below it: the split's estimate of Endive's bytecode holds on real allocators (dlmalloc, Rust's and
+ * AssemblyScript's) and on sizer's large parser.
+ */
+class SplitMethodsTest {
+  @ParameterizedTest
+  @ValueSource(strings = {"greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm", "sizer.wasm"})
+  void meteredSamplesCompileToMethodsTheJitTakes(String sample) throws Exception {
+    byte[] metered = FuelRewriter.rewrite(SamplePlugins.bytes(sample), CostModel.defaults());
+    assertThat(largestMethod(metered)).as("unsplit").isGreaterThan(HugeMethods.LIMIT);
+    byte[] split = FunctionSplitter.split(metered);
+    assertThat(split.length).isGreaterThan(metered.length);
+    assertThat(largestMethod(split)).as("split").isLessThanOrEqualTo(HugeMethods.LIMIT);
+  }
+
+  /** The largest method compiled from one of the module's functions, as Terrarium compiles metered modules. */
+  private static int largestMethod(byte[] meteredModule) throws Exception {
+    WasmModule module = Parser.parse(meteredModule);
+    int counter = module.importSection().count(ExternalType.GLOBAL) + module.globalSection().globals().length - 1;
+    FuelField.Compiled compiled = FuelField.compileMeasured(module, counter);
+    assertThat(compiled).isNotNull();
+    int largest = 0;
+    for (byte[] classFile : compiled.classes()) {
+      List<HugeMethods.Method> methods = HugeMethods.methods(classFile);
+      for (HugeMethods.Method m : methods) {
+        if (m.name().startsWith("func_")) {
+          largest = Math.max(largest, m.codeLength());
+        }
+      }
+    }
+    return largest;
+  }
+}
