@@ -144,6 +144,37 @@ class MeteringDifferentialTest {
     }
   }
 
+  /** The split works on unmetered modules too: the same outcomes, memory and host calls, in both engines. */
+  @Test
+  void unmeteredSplitModulesBehaveTheSame() throws Exception {
+    long seed = Long.getLong("metering.fuzz.seed", 20261121L);
+    int count = Integer.getInteger("metering.fuzz.count", 25);
+    int compared = 0;
+    for (int i = 0; i < count; i++) {
+      byte[] bytes = randomModule(dir, seed, i);
+      byte[] moved = FunctionSplitter.split(bytes, 150);
+      if (moved == bytes) {
+        continue;
+      }
+      validate(moved, dir.resolve("plain-split" + i + ".wasm"));
+      for (boolean compiled : new boolean[] {false, true}) {
+        List<Object> expected;
+        try {
+          expected = script(instantiate(bytes, false, compiled, SLICE, AMPLE));
+        } catch (RuntimeException | StackOverflowError e) {
+          continue; // the engine cannot run it
+        }
+        List<Object> got = script(instantiate(moved, false, compiled, SLICE, AMPLE));
+        if (expected.toString().contains("stack-exhausted")) {
+          continue; // the split adds frames
+        }
+        assertThat(got).as("module %d, compiled %s", i, compiled).isEqualTo(expected);
+        compared++;
+      }
+    }
+    assertThat(compared).as("runs compared").isGreaterThanOrEqualTo(count);
+  }
+
   private void splitModules(CostModel model) throws Exception {
     boolean fast = model.accounting() == CostModel.Accounting.FAST;
     long seed = Long.getLong("metering.fuzz.seed", 20261121L);
