@@ -223,6 +223,52 @@ class PersistentCacheTest {
     }
   }
 
+  /** Echoes through a metered greeter-c loaded through {@code cache}: the echo, its fuel, and the host's stats. */
+  private static List<Object> meteredEcho(ModuleCache cache, byte[] module) {
+    try (PluginHost host =
+        PluginHost.builder()
+            .moduleCache(cache)
+            .meterFuel()
+            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new dev.terrarium.samples.abi.KeyValueStore() {
+              @Override
+              public java.util.Optional<String> get(String k) {
+                return java.util.Optional.empty();
+              }
+
+              @Override
+              public void put(String k, String v) {}
+
+              @Override
+              public List<dev.terrarium.samples.abi.Entry> scan(String prefix) {
+                return List.of();
+              }
+
+              @Override
+              public long add(int delta) {
+                return delta;
+              }
+            })
+            .build();
+        PluginInstance i =
+            host.load(module).instantiate(host.tenant("t", FuelPolicy.unlimited()),
+                InstanceOptions.defaults())) {
+      String echoed = i.exports(dev.terrarium.samples.abi.Greeter.class).echo("x".repeat(1024));
+      return List.of(echoed.length(), i.lastCallFuel(), host.cacheStats().compilations(), host.cacheStats().diskHits());
+    }
+  }
+
+  @Test
+  void aMeteredModuleWhoseFunctionsWereSplit_isStoredAndLoadedBack_andChargesTheSame() {
+    // greeter-c's metered malloc and free are split (FunctionSplitter): the entry keeps the split module
+    byte[] module = fresh(Fixtures.bytes("greeter-c.wasm"));
+    List<Object> first = meteredEcho(diskCache(), module);
+    List<Object> second = meteredEcho(diskCache(), module);
+    assertThat(first.subList(2, 4)).as("compiled, not loaded").containsExactly(1L, 0L);
+    assertThat(second.subList(2, 4)).as("loaded from disk, not compiled").containsExactly(0L, 1L);
+    assertThat(second.subList(0, 2)).as("the echo and its fuel").isEqualTo(first.subList(0, 2));
+    assertThat((long) first.get(1)).isPositive();
+  }
+
   @Test
   void anEntryWrittenUnderAnotherKeyFile_isRefused_andCompiledAgain() throws Exception {
     byte[] module = fresh(Fixtures.fixture("add"));

@@ -294,14 +294,6 @@ public final class FloatRewriter {
       }
     }
 
-    void limits(Reader r) {
-      int flags = r.u8();
-      r.u64();
-      if ((flags & 1) != 0) {
-        r.u64();
-      }
-    }
-
     void scanImports(Reader r) {
       int n = r.count();
       for (int i = 0; i < n; i++) {
@@ -316,10 +308,10 @@ public final class FloatRewriter {
             break;
           case 1:
             valType(r);
-            limits(r);
+            r.skipLimits();
             break;
           case 2:
-            limits(r);
+            r.skipLimits();
             break;
           case 3:
             valType(r);

@@ -86,17 +86,6 @@ public final class FunctionSplitter {
     return new Splitter(module, limit).run();
   }
 
-  /** Returns the estimated JVM bytecode size of each defined function of {@code module}, in order (for tests). */
-  static int[] estimates(byte[] module) {
-    Splitter s = new Splitter(module, Integer.MAX_VALUE);
-    s.scan();
-    int[] out = new int[s.bodies.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = s.decode(i).total();
-    }
-    return out;
-  }
-
   // ---------------------------------------------------------------------------------------------------------
 
   /** A function type: parameter and result value types, one byte each. */
@@ -133,20 +122,17 @@ public final class FunctionSplitter {
 
     byte[] run() {
       scan();
-      Code[] decoded = new Code[definedFunctions];
+      boolean changed = false;
+      // New functions are not split again: each holds one construct below the limit, and splitting it again would
+      // only move that construct into yet another function. One function's instructions are decoded at a time.
       for (int f = 0; f < definedFunctions; f++) {
-        decoded[f] = decode(f);
-        for (int i = 0; i < decoded[f].n; i++) {
-          if (decoded[f].op[i] == 0x12 || decoded[f].op[i] == 0x13) {
+        Code c = decode(f);
+        for (int i = 0; i < c.n; i++) {
+          if (c.op[i] == 0x12 || c.op[i] == 0x13) {
             return b; // tail calls: see the class comment
           }
         }
-      }
-      boolean changed = false;
-      // New functions are not split again: each holds one construct below the limit, and splitting it again would
-      // only move that construct into yet another function.
-      for (int f = 0; f < definedFunctions; f++) {
-        changed |= splitFunction(f, decoded[f]);
+        changed |= splitFunction(f, c);
       }
       return changed ? write() : b;
     }
@@ -224,9 +210,9 @@ public final class FunctionSplitter {
           }
           case 1 -> {
             r.u8();
-            limits(r);
+            r.skipLimits();
           }
-          case 2 -> limits(r);
+          case 2 -> r.skipLimits();
           case 3 -> {
             r.u8();
             r.u8();
@@ -234,14 +220,6 @@ public final class FunctionSplitter {
           }
           default -> throw new IllegalStateException("import kind " + kind);
         }
-      }
-    }
-
-    void limits(Reader r) {
-      int flags = r.u8();
-      r.u32();
-      if ((flags & 1) != 0) {
-        r.u32();
       }
     }
 
@@ -1112,11 +1090,7 @@ public final class FunctionSplitter {
             est = 8;
             int sub = r.u32();
             switch (sub) {
-              case 8, 12, 14 -> {
-                r.u32();
-                r.u32();
-              }
-              case 10 -> {
+              case 8, 10, 12, 14 -> {
                 r.u32();
                 r.u32();
               }

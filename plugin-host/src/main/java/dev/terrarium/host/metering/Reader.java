@@ -79,6 +79,15 @@ final class Reader {
     }
   }
 
+  /** Skips a table's or memory's limits: a flags byte, the minimum and, when the flags say so, the maximum. */
+  void skipLimits() {
+    int flags = u8();
+    u64();
+    if ((flags & 1) != 0) {
+      u64();
+    }
+  }
+
   String name() {
     int n = u32();
     if (n < 0 || n > end - pos) {
