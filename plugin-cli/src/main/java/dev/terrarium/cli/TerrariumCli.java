@@ -99,7 +99,7 @@ public final class TerrariumCli implements Callable<Integer> {
   static int execute(
       String[] args, InputStream in, PrintStream out, PrintStream err, java.util.Map<String, String> env) {
     Streams io = new Streams(in, out, err);
-    CommandLine commandLine = commandLine(io, env);
+    CommandLine commandLine = commandLine(io, env, args.length > 0 ? args[0] : null);
     int status;
     try {
       status = commandLine.execute(args);
@@ -111,24 +111,47 @@ public final class TerrariumCli implements Callable<Integer> {
     return status;
   }
 
-  private static CommandLine commandLine(Streams io, java.util.Map<String, String> env) {
+  /** The subcommands, in the order the help lists them. */
+  static final List<String> SUBCOMMANDS = List.of("run", "call", "inspect", "compile", "manifest", "descriptor");
+
+  /**
+   * Builds the command line. Picocli reads every command's annotations when the command is added, which is a good
+   * part of a short run's start-up; so when the first argument names a subcommand, only that one is added (its
+   * options, help and errors are the same). Otherwise (no arguments, a top-level option, a mistyped command) all
+   * are, for the help and the suggestions.
+   */
+  private static CommandLine commandLine(Streams io, java.util.Map<String, String> env, String first) {
     CommandLine cli = new CommandLine(new TerrariumCli(io));
-    cli.addSubcommand("run", new RunCommand(io, java.util.Map.copyOf(env)));
-    cli.addSubcommand("call", new CallCommand(io, java.util.Map.copyOf(env)));
-    cli.addSubcommand("inspect", new InspectCommand(io));
-    cli.addSubcommand("compile", new CompileCommand(io));
-    cli.addSubcommand(
-        "manifest",
-        new CommandLine(new ManifestCommand(io))
-            .addSubcommand("embed", new ManifestCommand.Embed(io))
-            .addSubcommand("show", new ManifestCommand.Show(io))
-            .addSubcommand("strip", new ManifestCommand.Strip(io)));
-    cli.addSubcommand(
-        "descriptor",
-        new CommandLine(new DescriptorCommand(io))
-            .addSubcommand("embed", new DescriptorCommand.Embed(io))
-            .addSubcommand("show", new DescriptorCommand.Show(io))
-            .addSubcommand("strip", new DescriptorCommand.Strip(io)));
+    boolean all = first == null || !SUBCOMMANDS.contains(first); // List.of(...).contains(null) throws
+    java.util.function.Predicate<String> wanted = name -> all || name.equals(first);
+    if (wanted.test("run")) {
+      cli.addSubcommand("run", new RunCommand(io, java.util.Map.copyOf(env)));
+    }
+    if (wanted.test("call")) {
+      cli.addSubcommand("call", new CallCommand(io, java.util.Map.copyOf(env)));
+    }
+    if (wanted.test("inspect")) {
+      cli.addSubcommand("inspect", new InspectCommand(io));
+    }
+    if (wanted.test("compile")) {
+      cli.addSubcommand("compile", new CompileCommand(io));
+    }
+    if (wanted.test("manifest")) {
+      cli.addSubcommand(
+          "manifest",
+          new CommandLine(new ManifestCommand(io))
+              .addSubcommand("embed", new ManifestCommand.Embed(io))
+              .addSubcommand("show", new ManifestCommand.Show(io))
+              .addSubcommand("strip", new ManifestCommand.Strip(io)));
+    }
+    if (wanted.test("descriptor")) {
+      cli.addSubcommand(
+          "descriptor",
+          new CommandLine(new DescriptorCommand(io))
+              .addSubcommand("embed", new DescriptorCommand.Embed(io))
+              .addSubcommand("show", new DescriptorCommand.Show(io))
+              .addSubcommand("strip", new DescriptorCommand.Strip(io)));
+    }
     // Settings on a CommandLine apply to the subcommands added before, so these come after addSubcommand.
     cli.setExpandAtFiles(false); // '@file' is an ordinary argument: it may be meant for the module
     cli.setOut(writer(io.out()));
@@ -136,8 +159,12 @@ public final class TerrariumCli implements Callable<Integer> {
     cli.setExecutionExceptionHandler(TerrariumCli::failure);
     cli.setParameterExceptionHandler(TerrariumCli::usageError);
     // Everything after MODULE belongs to the module, even when it looks like an option.
-    cli.getSubcommands().get("run").setStopAtPositional(true);
-    cli.getSubcommands().get("call").setStopAtPositional(true);
+    for (String name : List.of("run", "call")) {
+      CommandLine sub = cli.getSubcommands().get(name);
+      if (sub != null) {
+        sub.setStopAtPositional(true);
+      }
+    }
     return cli;
   }
 
