@@ -21,6 +21,19 @@ class CommandLineTest {
 
     assertThat(r.status()).isZero();
     assertThat(r.out()).contains("run").contains("inspect").contains("Exit status");
+    // every command, although a run that names one builds only that one
+    for (String command : TerrariumCli.SUBCOMMANDS) {
+      assertThat(r.out()).containsPattern("(?m)^\\s+" + command + "\\s");
+    }
+  }
+
+  @Test
+  void aMistypedCommand_isOneUsageErrorLineWithASuggestion() {
+    CliResult r = terrarium("compil", "add.wasm");
+
+    assertThat(r.status()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.errLines()).hasSize(1);
+    assertThat(r.err()).contains("'compil'").contains("did you mean compile?");
   }
 
   @Test
