@@ -367,8 +367,7 @@ public final class FunctionSplitter {
       int callerDepth = c.depth[open];
       BitSet used = new BitSet();
       BitSet written = new BitSet();
-      List<Integer> exits = new ArrayList<>();
-      boolean returns = false;
+      Exits exits = new Exits();
       int nesting = 0;
       for (int i = open; i <= close; i++) {
         int op = c.op[i];
@@ -377,49 +376,18 @@ public final class FunctionSplitter {
           case 0x0B -> nesting--;
           case 0x0C, 0x0D -> {
             int d = c.label(i);
-            if (d >= nesting) {
-              int t = d - nesting;
-              if (t == callerDepth) {
-                if (op == 0x0D && fnType.results().length > 0) {
-                  return null; // a conditional return with values
-                }
-                returns = true;
-              } else {
-                int target = c.ancestor(open, t);
-                FuncType bt = blockType(c.blockType[target]);
-                int arity = c.op[target] == 0x03 ? bt.params().length : bt.results().length;
-                if (arity > 0) {
-                  return null; // a branch out that carries values
-                }
-                if (!exits.contains(t)) {
-                  exits.add(t);
-                }
-              }
+            if (d >= nesting && !exitTo(c, open, d - nesting, op == 0x0D, fnType, exits)) {
+              return null;
             }
           }
           case 0x0E -> {
             for (int d : c.labels(i)) {
-              if (d >= nesting) {
-                int t = d - nesting;
-                if (t == callerDepth) {
-                  if (fnType.results().length > 0) {
-                    return null; // a return with values through a br_table
-                  }
-                  returns = true;
-                } else {
-                  int target = c.ancestor(open, t);
-                  FuncType bt = blockType(c.blockType[target]);
-                  if ((c.op[target] == 0x03 ? bt.params().length : bt.results().length) > 0) {
-                    return null;
-                  }
-                  if (!exits.contains(t)) {
-                    exits.add(t);
-                  }
-                }
+              if (d >= nesting && !exitTo(c, open, d - nesting, true, fnType, exits)) {
+                return null;
               }
             }
           }
-          case 0x0F -> returns = true;
+          case 0x0F -> exits.returns = true;
           case 0x12, 0x13 -> {
             return null;
           }
@@ -449,14 +417,44 @@ public final class FunctionSplitter {
       // No v128 across the glue: Endive's interpreter has no v128.const for the zeros an exit passes back, and its
       // compiler does not compile SIMD at all.
       boolean vectors = contains(bt.params(), V128) || contains(bt.results(), V128);
-      vectors |= returns && contains(fnType.results(), V128);
+      vectors |= exits.returns && contains(fnType.results(), V128);
       for (int x : usedLocals) {
         vectors |= body.localTypes()[x] == (byte) V128;
       }
       if (vectors) {
         return null;
       }
-      return new Region(open, close, bt, usedLocals, writtenLocals, exits, returns);
+      return new Region(open, close, bt, usedLocals, writtenLocals, exits.targets, exits.returns);
+    }
+
+    /** Where branches out of a construct go: labels outside it (relative to it), and whether any returns. */
+    static final class Exits {
+      final List<Integer> targets = new ArrayList<>();
+      boolean returns;
+    }
+
+    /**
+     * Records a branch out of construct {@code open} to label {@code t} outside it (0: the innermost around it);
+     * false when the construct cannot be moved for it: the branch carries values to a block, or returns values
+     * only {@code conditionally} ({@code br_if}, {@code br_table}).
+     */
+    boolean exitTo(Code c, int open, int t, boolean conditionally, FuncType fnType, Exits exits) {
+      if (t == c.depth[open]) { // the function's own label: a return
+        if (conditionally && fnType.results().length > 0) {
+          return false;
+        }
+        exits.returns = true;
+        return true;
+      }
+      int target = c.ancestor(open, t);
+      FuncType bt = blockType(c.blockType[target]);
+      if ((c.op[target] == 0x03 ? bt.params().length : bt.results().length) > 0) {
+        return false;
+      }
+      if (!exits.targets.contains(t)) {
+        exits.targets.add(t);
+      }
+      return true;
     }
 
     static boolean contains(byte[] types, int type) {
