@@ -229,25 +229,7 @@ class PersistentCacheTest {
         PluginHost.builder()
             .moduleCache(cache)
             .meterFuel()
-            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new dev.terrarium.samples.abi.KeyValueStore() {
-              @Override
-              public java.util.Optional<String> get(String k) {
-                return java.util.Optional.empty();
-              }
-
-              @Override
-              public void put(String k, String v) {}
-
-              @Override
-              public List<dev.terrarium.samples.abi.Entry> scan(String prefix) {
-                return List.of();
-              }
-
-              @Override
-              public long add(int delta) {
-                return delta;
-              }
-            })
+            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new TypedBindingsTest.MemoryStore())
             .build();
         PluginInstance i =
             host.load(module).instantiate(host.tenant("t", FuelPolicy.unlimited()),

@@ -367,14 +367,6 @@ public final class FloatRewriter {
       r.s33();
     }
 
-    void memarg(Reader r) {
-      int align = r.u32();
-      if ((align & 0x40) != 0) {
-        r.u32(); // memory index (multi-memory)
-      }
-      r.u64();
-    }
-
     MeteringException unknown(int at, String what) {
       return new MeteringException(
           ErrorCode.LOAD_UNSUPPORTED, what + " is not known to the float rewriter, at byte offset " + at);
@@ -392,7 +384,7 @@ public final class FloatRewriter {
         return;
       }
       if (op >= 0x28 && op <= 0x3E) {
-        memarg(r);
+        r.skipMemarg();
         return;
       }
       switch (op) {
@@ -506,7 +498,7 @@ public final class FloatRewriter {
           if (sub == 3) {
             r.u8(); // atomic.fence
           } else {
-            memarg(r);
+            r.skipMemarg();
           }
           return;
         }
@@ -595,18 +587,10 @@ public final class FloatRewriter {
 
     void prefixFD(Reader r, int at) {
       int sub = r.u32();
-      if (sub <= 11 || sub == 92 || sub == 93) {
-        memarg(r);
-      } else if (sub == 12 || sub == 13) {
-        r.pos += 16;
-      } else if (sub >= 21 && sub <= 34) {
-        r.u8();
-      } else if (sub >= 84 && sub <= 91) {
-        memarg(r);
-        r.u8();
-      } else if (sub > 0x113) {
+      if (sub > 0x113) {
         throw unknown(at, "opcode 0xFD " + sub);
       }
+      r.skipSimdImmediates(sub);
       // Endive 1.0.0 executes no SIMD float arithmetic, so no lane is rewritten.
     }
 

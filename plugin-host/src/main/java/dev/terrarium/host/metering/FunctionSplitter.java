@@ -1098,21 +1098,11 @@ public final class FunctionSplitter {
           }
           case 0xFD -> {
             est = 8;
-            int sub = r.u32();
-            if (sub <= 11 || sub == 92 || sub == 93) {
-              memarg(r);
-            } else if (sub == 12 || sub == 13) {
-              r.pos += 16;
-            } else if (sub >= 21 && sub <= 34) {
-              r.u8();
-            } else if (sub >= 84 && sub <= 91) {
-              memarg(r);
-              r.u8();
-            }
+            r.skipSimdImmediates(r.u32());
           }
           default -> {
             if (o >= 0x28 && o <= 0x3E) {
-              memarg(r);
+              r.skipMemarg();
               est = 7;
             } else if (o == 0x00) {
               est = 4;
@@ -1139,14 +1129,6 @@ public final class FunctionSplitter {
       for (int i = 0; i < n; i++) {
         sum[i + 1] = sum[i] + estimate[i];
       }
-    }
-
-    static void memarg(Reader r) {
-      long align = r.u32() & 0xFFFFFFFFL;
-      if ((align & 0x40) != 0) {
-        r.u32();
-      }
-      r.u64();
     }
   }
 }

@@ -88,6 +88,29 @@ final class Reader {
     }
   }
 
+  /** Skips a memory instruction's immediate: alignment (with a memory index when its bit 6 is set) and offset. */
+  void skipMemarg() {
+    int align = u32();
+    if ((align & 0x40) != 0) {
+      u32(); // memory index (multi-memory)
+    }
+    u64();
+  }
+
+  /** Skips the immediates of SIMD instruction {@code 0xFD sub}: a memarg, a lane index, both, or 16 bytes. */
+  void skipSimdImmediates(int sub) {
+    if (sub <= 11 || sub == 92 || sub == 93) {
+      skipMemarg();
+    } else if (sub == 12 || sub == 13) {
+      pos += 16;
+    } else if (sub >= 21 && sub <= 34) {
+      u8();
+    } else if (sub >= 84 && sub <= 91) {
+      skipMemarg();
+      u8();
+    }
+  }
+
   String name() {
     int n = u32();
     if (n < 0 || n > end - pos) {
