@@ -114,6 +114,27 @@ public final class TerrariumCli implements Callable<Integer> {
   /** The subcommands, in the order the help lists them. */
   static final List<String> SUBCOMMANDS = List.of("run", "call", "inspect", "compile", "manifest", "descriptor");
 
+  /** Makes subcommand {@code name} (one of {@link #SUBCOMMANDS}): its command object, or its own command line. */
+  private static Object subcommand(String name, Streams io, java.util.Map<String, String> env) {
+    return switch (name) {
+      case "run" -> new RunCommand(io, java.util.Map.copyOf(env));
+      case "call" -> new CallCommand(io, java.util.Map.copyOf(env));
+      case "inspect" -> new InspectCommand(io);
+      case "compile" -> new CompileCommand(io);
+      case "manifest" ->
+          new CommandLine(new ManifestCommand(io))
+              .addSubcommand("embed", new ManifestCommand.Embed(io))
+              .addSubcommand("show", new ManifestCommand.Show(io))
+              .addSubcommand("strip", new ManifestCommand.Strip(io));
+      case "descriptor" ->
+          new CommandLine(new DescriptorCommand(io))
+              .addSubcommand("embed", new DescriptorCommand.Embed(io))
+              .addSubcommand("show", new DescriptorCommand.Show(io))
+              .addSubcommand("strip", new DescriptorCommand.Strip(io));
+      default -> throw new IllegalArgumentException("no subcommand " + name);
+    };
+  }
+
   /**
    * Builds the command line. Picocli reads every command's annotations when the command is added, which is a good
    * part of a short run's start-up; so when the first argument names a subcommand, only that one is added (its
@@ -122,35 +143,10 @@ public final class TerrariumCli implements Callable<Integer> {
    */
   private static CommandLine commandLine(Streams io, java.util.Map<String, String> env, String first) {
     CommandLine cli = new CommandLine(new TerrariumCli(io));
-    boolean all = first == null || !SUBCOMMANDS.contains(first); // List.of(...).contains(null) throws
-    java.util.function.Predicate<String> wanted = name -> all || name.equals(first);
-    if (wanted.test("run")) {
-      cli.addSubcommand("run", new RunCommand(io, java.util.Map.copyOf(env)));
-    }
-    if (wanted.test("call")) {
-      cli.addSubcommand("call", new CallCommand(io, java.util.Map.copyOf(env)));
-    }
-    if (wanted.test("inspect")) {
-      cli.addSubcommand("inspect", new InspectCommand(io));
-    }
-    if (wanted.test("compile")) {
-      cli.addSubcommand("compile", new CompileCommand(io));
-    }
-    if (wanted.test("manifest")) {
-      cli.addSubcommand(
-          "manifest",
-          new CommandLine(new ManifestCommand(io))
-              .addSubcommand("embed", new ManifestCommand.Embed(io))
-              .addSubcommand("show", new ManifestCommand.Show(io))
-              .addSubcommand("strip", new ManifestCommand.Strip(io)));
-    }
-    if (wanted.test("descriptor")) {
-      cli.addSubcommand(
-          "descriptor",
-          new CommandLine(new DescriptorCommand(io))
-              .addSubcommand("embed", new DescriptorCommand.Embed(io))
-              .addSubcommand("show", new DescriptorCommand.Show(io))
-              .addSubcommand("strip", new DescriptorCommand.Strip(io)));
+    // List.of(...).contains(null) throws, hence the null test
+    List<String> wanted = first != null && SUBCOMMANDS.contains(first) ? List.of(first) : SUBCOMMANDS;
+    for (String name : wanted) {
+      cli.addSubcommand(name, subcommand(name, io, env));
     }
     // Settings on a CommandLine apply to the subcommands added before, so these come after addSubcommand.
     cli.setExpandAtFiles(false); // '@file' is an ordinary argument: it may be meant for the module
