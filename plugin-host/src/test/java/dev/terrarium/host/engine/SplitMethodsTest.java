@@ -2,21 +2,14 @@ package dev.terrarium.host.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.terrarium.host.ExecutionMode;
 import dev.terrarium.host.metering.CostModel;
 import dev.terrarium.host.metering.FuelRewriter;
 import dev.terrarium.host.metering.FunctionSplitter;
 import dev.terrarium.samples.SamplePlugins;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import run.endive.compiler.InterpreterFallback;
-import run.endive.compiler.internal.ClassLoadingCollector;
-import run.endive.compiler.internal.Compiler;
-import run.endive.compiler.internal.CompilerResult;
-import run.endive.wasm.Parser;
-import run.endive.wasm.WasmModule;
-import run.endive.wasm.types.ExternalType;
 
 /**
  * The sample plugins whose metered functions compile to methods above HotSpot's limit compile, once split, to
@@ -49,28 +42,19 @@ class SplitMethodsTest {
     assertThat(FunctionSplitter.split(metered)).isSameAs(metered);
   }
 
-  /** The largest method compiled from one of the module's functions, as Terrarium compiles it. */
+  /**
+   * The largest method compiled from one of the module's functions, as the host compiles it (through {@link
+   * ParsedModule#compile}, which a metered module's counter makes a machine field, with the classes kept).
+   */
   private static int largestMethod(byte[] bytes, boolean metered) throws Exception {
-    WasmModule module = Parser.parse(bytes);
-    Iterable<byte[]> classes;
-    if (metered) {
-      int counter = module.importSection().count(ExternalType.GLOBAL) + module.globalSection().globals().length - 1;
-      FuelField.Compiled compiled = FuelField.compileMeasured(module, counter);
-      assertThat(compiled).isNotNull();
-      classes = compiled.classes();
-    } else {
-      CompilerResult result =
-          Compiler.builder(module)
-              .withInterpreterFallback(InterpreterFallback.SILENT)
-              .withClassCollectorFactory(ClassLoadingCollector::new)
-              .build()
-              .compile();
-      classes = ((ClassLoadingCollector) result.collector()).classBytes().values();
-    }
+    String sha256 =
+        java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    ParsedModule parsed = Engine.parse("split", bytes, sha256);
+    Compilation compilation =
+        parsed.compile("split", ExecutionMode.COMPILER, parsed.description(), metered, true, true);
     int largest = 0;
-    for (byte[] classFile : classes) {
-      List<HugeMethods.Method> methods = HugeMethods.methods(classFile);
-      for (HugeMethods.Method m : methods) {
+    for (byte[] classFile : ClassBytes.classes(compilation.classJar())) {
+      for (HugeMethods.Method m : HugeMethods.methods(classFile)) {
         if (m.name().startsWith("func_")) {
           largest = Math.max(largest, m.codeLength());
         }
