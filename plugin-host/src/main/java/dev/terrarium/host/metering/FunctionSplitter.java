@@ -58,6 +58,8 @@ public final class FunctionSplitter {
   private static final int F64 = 0x7C;
   private static final int V128 = 0x7B;
 
+  private static final System.Logger LOG = System.getLogger("dev.terrarium.host");
+
   private FunctionSplitter() {}
 
   /**
@@ -74,6 +76,11 @@ public final class FunctionSplitter {
       }
       return split;
     } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "could not split the module''s large functions ({0}); it runs unsplit, and HotSpot may leave its largest"
+              + " functions uncompiled",
+          e.toString());
       return module;
     }
   }

@@ -189,8 +189,48 @@ class FunctionSplitterTest {
   }
 
   @Test
-  void whatItCannotReadItReturnsUnchanged() {
+  void constructsThatCannotMoveStayWhereTheyAre() {
+    // every block returns the function's value conditionally (br_if to the function's label with a value),
+    // which a moved block could not do: nothing moves, however small the limit, and the module still runs
+    String source =
+        "(module (func (export \"f\") (param i32) (result i32)"
+            + " (block (br_if 1 (i32.const 7) (local.get 0)) (drop))".repeat(40)
+            + " (i32.const 9)))";
+    byte[] bytes = Meter.wat(dir, source);
+    assertThat(FunctionSplitter.split(bytes, 30)).isSameAs(bytes);
+    for (boolean compiled : new boolean[] {false, true}) {
+      Run run = instantiate(FunctionSplitter.split(bytes), false, compiled, 1_000, AMPLE);
+      assertThat(run.call("f", 1)).isEqualTo(List.of(7L));
+      assertThat(run.call("f", 0)).isEqualTo(List.of(9L));
+    }
+  }
+
+  @Test
+  void whatItCannotReadItReturnsUnchanged_withAWarning() {
     byte[] garbage = {0, 'a', 's', 'm', 1, 0, 0, 0, 10, 5, 1, 3, 0, 0x41};
-    assertThat(FunctionSplitter.split(garbage)).isSameAs(garbage);
+    List<String> warnings = new ArrayList<>();
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger("dev.terrarium.host");
+    java.util.logging.Handler handler =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord r) {
+            if (r.getLevel() == java.util.logging.Level.WARNING) {
+              warnings.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    logger.addHandler(handler);
+    try {
+      assertThat(FunctionSplitter.split(garbage)).isSameAs(garbage);
+    } finally {
+      logger.removeHandler(handler);
+    }
+    assertThat(warnings).singleElement().asString().contains("could not split").contains("runs unsplit");
   }
 }
