@@ -72,6 +72,8 @@ public final class FunctionSplitter {
     try {
       byte[] split = split(module, DEFAULT_LIMIT);
       if (split != module) {
+        // The host validates the bytes it runs again (with Endive's validator too); this pass checks first so that
+        // a split it got wrong costs speed, not the plugin.
         ModuleValidator.validate(split);
       }
       return split;
