@@ -74,6 +74,16 @@ class MeteredCallsTest {
     assertThat(other.balance()).as("closing returns the lease").isEqualTo(1_000_000 - used);
   }
 
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void largeFunctionsAreSplitOnlyWhereTheyWillBeCompiled(ExecutionMode mode) {
+    // An interpreting host never compiles: splitting (FunctionSplitter) would only cost it load time, and its cache
+    // key says the module is not split.
+    PluginHost h = host(mode);
+    String metering = h.cacheKey(PluginHost.sha256(fixture("add"))).metering();
+    assertThat(metering.endsWith(",unsplit")).as(metering).isEqualTo(mode == ExecutionMode.INTERPRETER);
+  }
+
   private static final String HUGE_GROW =
       "(module (memory 1) (func (export \"grow\") (result i32) (memory.grow (i32.const -1)))"
           + " (func (export \"fill\") (memory.fill (i32.const 0) (i32.const 0) (i32.const -1))))";
