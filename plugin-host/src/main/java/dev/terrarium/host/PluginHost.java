@@ -110,6 +110,11 @@ public final class PluginHost implements AutoCloseable {
    * never compiles, so the split would only cost it load time (about 9 s of yosys's 43 s).
    */
   private final boolean splitFunctions;
+  /**
+   * Whether metered modules pay for counted loops by the chunk ({@code metering.CountedLoop}): unless the system
+   * property {@code terrarium.countedLoops} is {@code false} when the host is built (for comparisons).
+   */
+  private final boolean countedLoops;
   private final Watchdog watchdog;
   private final CostModel costModel;
   private final boolean canonicalNaNs;
@@ -144,6 +149,7 @@ public final class PluginHost implements AutoCloseable {
     this.fuelField = ParsedModule.fuelFieldProperty();
     this.splitFunctions =
         mode == ExecutionMode.COMPILER && !"false".equals(System.getProperty("terrarium.splitFunctions"));
+    this.countedLoops = !"false".equals(System.getProperty("terrarium.countedLoops"));
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
     this.canonicalNaNs = b.canonicalNaNs;
@@ -680,7 +686,9 @@ public final class PluginHost implements AutoCloseable {
         VERSION,
         Engine.version(),
         runMode,
-        costModel == null ? "unmetered" : costModel.key() + (splitFunctions ? "" : ",unsplit"),
+        costModel == null
+            ? "unmetered"
+            : costModel.key() + (splitFunctions ? "" : ",unsplit") + (countedLoops ? "" : ",uncounted"),
         canonicalNaNs,
         costModel != null && runMode == ExecutionMode.COMPILER && fuelField);
   }
@@ -697,7 +705,7 @@ public final class PluginHost implements AutoCloseable {
       if (costModel == null) {
         return FloatRewriter.rewrite(module, canonicalNaNs);
       }
-      byte[] metered = FloatRewriter.rewrite(FuelRewriter.rewrite(module, costModel), canonicalNaNs);
+      byte[] metered = FloatRewriter.rewrite(FuelRewriter.rewrite(module, costModel, countedLoops), canonicalNaNs);
       return splitFunctions ? FunctionSplitter.split(metered) : metered;
     } catch (MeteringException e) {
       throw e.forPlugin(pluginId);

@@ -39,19 +39,29 @@ public final class FuelRewriter {
    *     construct the rewriter cannot meter (exceptions, GC, threads, multi-memory, memory64, ...)
    */
   public static byte[] rewrite(byte[] module, CostModel model) {
-    return rewrite(module, model, true);
+    return rewrite(module, model, true, true);
   }
 
   /**
-   * Like {@link #rewrite(byte[], CostModel)}; without {@code plan}, each segment pays at its own start (as before
-   * {@link ChargePlan}), for tests that compare the two.
+   * Like {@link #rewrite(byte[], CostModel)}; without {@code countedLoops}, counted loops are charged once per
+   * iteration like every other loop instead of by the chunk ({@link CountedLoop}), for comparisons. The fuel of
+   * every call that returns is the same either way.
    */
-  static byte[] rewrite(byte[] module, CostModel model, boolean plan) {
+  public static byte[] rewrite(byte[] module, CostModel model, boolean countedLoops) {
+    return rewrite(module, model, true, countedLoops);
+  }
+
+  /**
+   * Like {@link #rewrite(byte[], CostModel, boolean)}; without {@code plan}, each segment pays at its own start (as
+   * before {@link ChargePlan}), for tests that compare the two.
+   */
+  static byte[] rewrite(byte[] module, CostModel model, boolean plan, boolean countedLoops) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(model, "model");
     try {
       Rewriter r = new Rewriter(module, model);
       r.planned = plan;
+      r.counted = countedLoops;
       return r.run();
     } catch (IndexOutOfBoundsException e) {
       throw new MeteringException(ErrorCode.LOAD_MALFORMED, "the module is truncated or malformed: " + e.getMessage());
@@ -117,6 +127,8 @@ public final class FuelRewriter {
     ChargePlan plan;
     /** Whether to plan the charges at all. */
     boolean planned = true;
+    /** Whether counted loops are paid by the chunk ({@link CountedLoop}). */
+    boolean counted = true;
 
     Rewriter(byte[] b, CostModel model) {
       this.b = b;
@@ -781,18 +793,26 @@ public final class FuelRewriter {
         throw malformed(r.pos, "function " + functionIndex + " has bytes after its final end");
       }
       Out o = new Out();
-      // Appended locals: the i32 length scratch at index `total`, the i64 counter copy at `total + 1`.
-      boolean scratchGroup = body.usedScratch || body.usedTemp;
-      o.u32(groups + (scratchGroup ? 1L : 0L) + (body.usedTemp ? 1L : 0L));
+      // Appended locals: the i32 length scratch at index `total`, the i64 counter copy at `total + 1`, and for
+      // counted loops three i64 (`total + 2` to `+ 4`) and an i32 (`total + 5`).
+      boolean temp = body.usedTemp || body.usedCounted;
+      boolean scratchGroup = body.usedScratch || temp;
+      o.u32(groups + (scratchGroup ? 1L : 0L) + (temp ? 1L : 0L) + (body.usedCounted ? 2L : 0L));
       byte[] l = locals.toByteArray();
       o.write(l, 0, l.length);
       if (scratchGroup) {
         o.u32(1);
         o.write(I32);
       }
-      if (body.usedTemp) {
+      if (temp) {
         o.u32(1);
         o.write(I64);
+      }
+      if (body.usedCounted) {
+        o.u32(3);
+        o.write(I64);
+        o.u32(1);
+        o.write(I32);
       }
       byte[] c = code.toByteArray();
       o.write(c, 0, c.length);
@@ -813,6 +833,8 @@ public final class FuelRewriter {
       boolean usedScratch;
       /** Whether the i64 local {@code scratch + 1} (the charge's copy of the new counter) is used. */
       boolean usedTemp;
+      /** Whether a counted loop's driver uses the locals {@code scratch + 2} to {@code scratch + 5}. */
+      boolean usedCounted;
       long segmentCost;
       /** The defined-function index of a function body. */
       int defined;
@@ -899,6 +921,9 @@ public final class FuelRewriter {
             }
           }
           curDepth = depth;
+          if (next == 0x03 && !dead && rec == null && counted && useTemp) {
+            countedLoop(seg);
+          }
           int kind = instruction(seg);
           if (call) {
             seg.write(0x23);
@@ -1021,6 +1046,46 @@ public final class FuelRewriter {
             flush(code, seg);
           }
         }
+      }
+
+      /**
+       * Before a {@code loop} that is a {@link CountedLoop}, writes its driver: all its iterations but the last run
+       * there in uncharged chunks, each paid at once; the loop itself, metered, then runs the last. The driver is
+       * glue inside the segment that enters the loop, so the segments and the plan do not change.
+       */
+      void countedLoop(Out seg) {
+        CountedLoop l = CountedLoop.find(b, r.pos, r.end, model, scratch);
+        if (l == null) {
+          return;
+        }
+        usedCounted = true;
+        boolean local = localCounter();
+        l.driver(
+            b,
+            seg,
+            new CountedLoop.Counter() {
+              @Override
+              public void get(Out o) {
+                o.write(local ? 0x20 : 0x23);
+                o.u32(local ? scratch + 1L : counterIndex);
+              }
+
+              @Override
+              public void set(Out o) {
+                o.write(local ? 0x21 : 0x24);
+                o.u32(local ? scratch + 1L : counterIndex);
+              }
+
+              @Override
+              public void charge(Out o, long cost) {
+                Body.this.charge(o, cost);
+              }
+            },
+            scratch + 2,
+            scratch + 3,
+            scratch + 4,
+            scratch + 5);
+        synced = false;
       }
 
       /**

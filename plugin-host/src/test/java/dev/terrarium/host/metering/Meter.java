@@ -128,6 +128,8 @@ public final class Meter {
   static CostModel model = CostModel.defaults();
   /** Whether the rewriter plans its charges ({@link ChargePlan}); off to compare with charges at every segment. */
   static boolean planned = true;
+  /** Whether counted loops are paid by the chunk ({@link CountedLoop}); off to compare with a charge per iteration. */
+  static boolean counted = true;
   /** When positive, metered modules are also split at this estimated size ({@link FunctionSplitter}). */
   static int splitLimit = 0;
 
@@ -150,7 +152,7 @@ public final class Meter {
       byte[] stdin,
       int maxPages) {
     Run run = new Run(metered, slice, budget);
-    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned) : bytes;
+    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned, counted) : bytes;
     if (metered && splitLimit > 0) {
       code = FunctionSplitter.split(code, splitLimit);
     }

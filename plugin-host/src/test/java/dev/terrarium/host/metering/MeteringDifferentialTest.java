@@ -70,6 +70,20 @@ class MeteringDifferentialTest {
    */
   @Test
   void chargePlanMovesChargesWithoutChangingWhatCallsPay() throws Exception {
+    int[] r = compareWithAndWithout(on -> Meter.planned = on);
+    System.out.printf(
+        "charge plan: %d runs compared, %d calls returned with equal fuel, %d trapped (%d with prepaid fuel)%n",
+        r[0], r[1], r[2], r[3]);
+    assertThat(r[3]).as("trapping calls that had prepaid (the plan moved charges)").isPositive();
+  }
+
+  /**
+   * Runs every export of every random module with a way of charging turned on and off ({@code set}), under both
+   * engines: returns {runs compared, calls that returned with equal fuel, calls that trapped, of which with more
+   * fuel}. (Counted loops are compared the same way on random loops in {@link CountedLoopTest}: these modules
+   * have none.)
+   */
+  private int[] compareWithAndWithout(java.util.function.Consumer<Boolean> set) throws Exception {
     long seed = Long.getLong("metering.fuzz.seed", 20261121L);
     int count = Integer.getInteger("metering.fuzz.count", 25);
     int compared = 0;
@@ -85,21 +99,21 @@ class MeteringDifferentialTest {
         continue; // the engine cannot run it, or the meter does not support it: the other tests cover both
       }
       for (boolean compiled : new boolean[] {false, true}) {
-        List<Object[]> planned;
-        List<Object[]> unplanned;
+        List<Object[]> on;
+        List<Object[]> off;
         try {
-          planned = callsWithFuel(instantiate(bytes, true, compiled, SLICE, AMPLE));
-          Meter.planned = false;
-          unplanned = callsWithFuel(instantiate(bytes, true, compiled, SLICE, AMPLE));
+          on = callsWithFuel(instantiate(bytes, true, compiled, SLICE, AMPLE));
+          set.accept(false);
+          off = callsWithFuel(instantiate(bytes, true, compiled, SLICE, AMPLE));
         } catch (RuntimeException e) {
           continue; // Endive's compiler lacks a feature (e.g. SIMD)
         } finally {
-          Meter.planned = true;
+          set.accept(true);
         }
-        assertThat(planned).hasSameSizeAs(unplanned);
-        for (int c = 0; c < planned.size(); c++) {
-          Object[] p = planned.get(c);
-          Object[] u = unplanned.get(c);
+        assertThat(on).hasSameSizeAs(off);
+        for (int c = 0; c < on.size(); c++) {
+          Object[] p = on.get(c);
+          Object[] u = off.get(c);
           String what = "module " + i + (compiled ? " compiled, " : " interpreted, ") + p[0];
           assertThat(p[1]).as(what).isEqualTo(u[1]);
           if (p[1] instanceof List) {
@@ -114,12 +128,9 @@ class MeteringDifferentialTest {
         compared++;
       }
     }
-    System.out.printf(
-        "charge plan: %d runs compared, %d calls returned with equal fuel, %d trapped (%d with prepaid fuel)%n",
-        compared, returned, trapped, prepaid);
     assertThat(compared).as("runs compared").isGreaterThanOrEqualTo(count);
     assertThat(returned).as("calls that returned").isGreaterThan(count);
-    assertThat(prepaid).as("trapping calls that had prepaid (the plan moved charges)").isPositive();
+    return new int[] {compared, returned, trapped, prepaid};
   }
 
   /**

@@ -24,12 +24,18 @@ class MeteringSamplesTest {
     return compare(sample, script, maxPages, true);
   }
 
-  /** The split limits each sample also runs under: none, the default, and one that moves every construct it can. */
-  private static final int[] SPLITS = {0, FunctionSplitter.DEFAULT_LIMIT, 100};
+  /**
+   * How each sample runs metered, as {split limit, counted loops, slice}: counted loops off, then on (with a large
+   * slice and with a small one, so that their chunks often find the counter short and refuel), then split at the
+   * default limit and at one that moves every construct it can.
+   */
+  private static final long[][] CONFIGS = {
+    {0, 0, SLICE}, {0, 1, SLICE}, {0, 1, 997}, {FunctionSplitter.DEFAULT_LIMIT, 1, SLICE}, {100, 1, SLICE}
+  };
 
   /**
    * Runs {@code script} on the original and on the metered module (interpreted and compiled), the metered module
-   * also split ({@link #SPLITS}); unless the script exhausts the stack (whose depth differs between the
+   * in each configuration ({@link #CONFIGS}); unless the script exhausts the stack (whose depth differs between the
    * interpreter and the compiler, and with the split), every metered run must consume the same fuel.
    */
   private static List<Object> compare(
@@ -40,24 +46,32 @@ class MeteringSamplesTest {
     List<Object> expected = script.apply(instantiate(bytes, false, false, SLICE, AMPLE, false, new byte[0], maxPages));
     long fuel = -1;
     try {
-      for (int split : SPLITS) {
+      for (long[] config : CONFIGS) {
+        int split = (int) config[0];
         Meter.splitLimit = split;
-        String as = sample + (split > 0 ? " split at " + split : "");
-        Run interpreted = instantiate(bytes, true, false, SLICE, AMPLE, false, new byte[0], maxPages);
-        Run compiled = instantiate(bytes, true, true, SLICE, AMPLE, false, new byte[0], maxPages);
+        Meter.counted = config[1] != 0;
+        long slice = config[2];
+        String as =
+            sample
+                + (split > 0 ? " split at " + split : "")
+                + (Meter.counted ? "" : " without counted loops")
+                + (slice != SLICE ? " slice " + slice : "");
+        Run interpreted = instantiate(bytes, true, false, slice, AMPLE, false, new byte[0], maxPages);
+        Run compiled = instantiate(bytes, true, true, slice, AMPLE, false, new byte[0], maxPages);
         assertThat(script.apply(interpreted)).as(as + " interpreted").isEqualTo(expected);
         assertThat(script.apply(compiled)).as(as + " compiled").isEqualTo(expected);
         assertThat(interpreted.consumed()).as(as + " fuel").isPositive();
         if (sameFuel) {
           assertThat(interpreted.consumed()).as(as + " fuel").isEqualTo(compiled.consumed());
           if (fuel >= 0) {
-            assertThat(interpreted.consumed()).as(as + " fuel, as unsplit").isEqualTo(fuel);
+            assertThat(interpreted.consumed()).as(as + " fuel, as the first").isEqualTo(fuel);
           }
           fuel = interpreted.consumed();
         }
       }
     } finally {
       Meter.splitLimit = 0;
+      Meter.counted = true;
     }
     return expected;
   }
@@ -75,6 +89,25 @@ class MeteringSamplesTest {
                     run.call("noop")),
             0);
     assertThat(r.get(0)).isEqualTo(List.of(42L));
+  }
+
+  /** The kernels, with small inputs: loops of every shape, counted and not. */
+  @Test
+  void kernels() {
+    List<Object> r =
+        compare(
+            "kernels.wasm",
+            run ->
+                List.of(
+                    run.call("sha256_1mib"),
+                    run.call("sieve", 20_000),
+                    run.call("sieve", 1),
+                    run.call("matmul", 12),
+                    run.call("matmul", 1),
+                    run.call("fib", 15),
+                    run.call("quicksort", 3_000)),
+            0);
+    assertThat(r.get(1)).isEqualTo(List.of(2262L)); // primes below 20 000
   }
 
   @Test
@@ -172,14 +205,17 @@ class MeteringSamplesTest {
     byte[] stdin = "hello metering\nsecond line\n".getBytes(StandardCharsets.UTF_8);
     List<Object> expected = null;
     long fuel = -1;
-    for (int mode = 0; mode < 3 + 2 * (SPLITS.length - 1); mode++) {
-      // 0 unmetered, 1 and 2 metered (interpreted, compiled), then the same for each split limit
-      Meter.splitLimit = mode < 3 ? 0 : SPLITS[(mode - 1) / 2];
+    for (int mode = 0; mode <= 2 * CONFIGS.length; mode++) {
+      // 0 unmetered, then each configuration interpreted and compiled
+      long[] config = mode == 0 ? CONFIGS[0] : CONFIGS[(mode - 1) / 2];
+      Meter.splitLimit = (int) config[0];
+      Meter.counted = config[1] != 0;
       Run run;
       try {
-        run = instantiate(bytes, mode > 0, mode % 2 == 0 && mode > 0, SLICE, AMPLE, true, stdin);
+        run = instantiate(bytes, mode > 0, mode % 2 == 0 && mode > 0, config[2], AMPLE, true, stdin);
       } finally {
         Meter.splitLimit = 0;
+        Meter.counted = true;
       }
       Object result = run.call("_start");
       List<Object> got = List.of(result, run.stdout.toString(StandardCharsets.UTF_8));
