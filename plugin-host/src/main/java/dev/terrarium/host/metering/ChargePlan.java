@@ -14,8 +14,10 @@ import java.util.List;
  *       only the condition reaches that code) is paid with the condition, and each successor pays the rest.
  *   <li><b>Loops.</b> A loop's first segment (its header) is paid on the way in, not at the header: by the code
  *       before the loop for the first iteration, by the segment that ends in {@code br} for a back edge, and on the
- *       taken side of a back-edge {@code br_if}. Such a {@code br_if} also prepays the cheaper of its two successors
- *       (bounded by the header's own cost), so a loop that runs {@code k} times and leaves pays {@code k} charges.
+ *       taken side of a back-edge {@code br_if}. Such a {@code br_if}'s segment prepays the header when the header
+ *       prepays nothing itself, and its fall-through gets back what it did not use (a refund when it costs less),
+ *       so the taken edge charges nothing; otherwise it prepays the cheaper of its two successors (bounded by the
+ *       header's own cost), so a loop that runs {@code k} times and leaves pays {@code k} charges.
  *   <li><b>Exits.</b> A loop left only through its {@code end} has the segment containing that end (run once per
  *       entry) prepaid by the segment that enters the loop.
  *   <li><b>Entries.</b> A function that is only ever called directly (never exported, in a table, named by
@@ -394,7 +396,16 @@ final class ChargePlan {
         f.out[i.other] = m;
       } else if (rule[s] instanceof Edge e) {
         int next = e.b + 1;
-        long m = Math.min(f.costs[e.loop.h] + floor[e.loop.h], f.costs[next] + f.in[next] + floor[next]);
+        int h = e.loop.h;
+        long m;
+        if (e.b != h && rule[h] == null) {
+          // the header prepays nothing itself, so its charge is its static part: prepay all of it, and let the
+          // fall-through take back what it did not use (a refund when the fall-through costs less), so that the
+          // taken edge charges nothing
+          m = f.costs[h] + floor[h];
+        } else {
+          m = Math.min(f.costs[h] + floor[h], f.costs[next] + f.in[next] + floor[next]);
+        }
         e.m = m;
         f.in[s] += m;
         f.out[next] = m;
@@ -442,9 +453,13 @@ final class ChargePlan {
     return c;
   }
 
+  /**
+   * A sum of charges. A charge may be negative: a refund, at the fall-through of a back edge that prepaid the loop's
+   * header (see {@link #hoist}); nothing else makes one.
+   */
   private static long add(long a, long b) {
     long c = a + b;
-    if (c > CAP || c < 0) {
+    if (c > CAP || c < -CAP) {
       throw new TooMuch();
     }
     return c;

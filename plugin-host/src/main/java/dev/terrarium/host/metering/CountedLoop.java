@@ -581,7 +581,7 @@ final class CountedLoop {
     o.write(0x20);
     o.u32(t);
     other.run();
-    o.write(0x54); // i64.lt_s
+    o.write(0x53); // i64.lt_s
     o.write(0x1B); // select
   }
 

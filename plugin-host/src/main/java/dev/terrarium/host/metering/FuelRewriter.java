@@ -1204,6 +1204,10 @@ public final class FuelRewriter {
         if (cost == 0) {
           return;
         }
+        if (cost < 0) {
+          refund(o, -cost);
+          return;
+        }
         if (localCounter()) {
           o.write(0x20);
           o.u32(scratch + 1L);
@@ -1250,6 +1254,21 @@ public final class FuelRewriter {
         o.write(0x10);
         o.u32(helperIndex);
         o.write(0x0B);
+      }
+
+      /**
+       * Gives back {@code units} that the code before prepaid and that did not run (a loop header paid by a back
+       * edge that was not taken, see {@link ChargePlan}): the counter only grows, so there is nothing to check.
+       */
+      void refund(Out o, long units) {
+        boolean local = localCounter();
+        o.write(local ? 0x20 : 0x23);
+        o.u32(local ? scratch + 1L : counterIndex);
+        o.write(0x42);
+        o.s64(units);
+        o.write(0x7C); // i64.add
+        o.write(local ? 0x21 : 0x24);
+        o.u32(local ? scratch + 1L : counterIndex);
       }
 
       /** With the new counter on the stack: {@code i64.const 0; i64.lt_s; br_if out}. */
