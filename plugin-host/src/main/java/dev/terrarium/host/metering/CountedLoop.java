@@ -15,8 +15,8 @@ import java.util.Arrays;
  * them in chunks that the counter covers, each for its exact static cost, and runs each chunk in an uncharged
  * copy of the body whose condition stops at the chunk's last iteration; the original, metered loop then runs the
  * last iteration. A loop entered with values for which the count is not known (a step local that counts away
- * from the bound, an inequality whose distance the step does not divide) skips the driver and runs metered as
- * before; so does one whose last update wraps around the i32 range, from its last iteration on (the driver's
+ * from the bound, a {@code !=} loop whose distance is zero or not a multiple of the step) skips the driver and
+ * runs metered as before; so does one whose last update wraps around the i32 range, from its last iteration on (the driver's
  * iterations all produce values short of the bound). A call that returns pays exactly what it paid without the
  * driver, under both engines.
  */
@@ -28,7 +28,7 @@ final class CountedLoop {
   private static final int DOWN = 1;
   private static final int NE = 2;
 
-  /** Where the body starts (after the block type), where its {@code br_if 0} is, and the byte after its end. */
+  /** Where the body starts (after the block type), and where its {@code br_if 0} is. */
   final int bodyStart;
   final int brIf;
   /** The bound's operand ({@code local.get} or {@code i32.const}) in the condition, or -1 for a count-down. */
@@ -73,17 +73,7 @@ final class CountedLoop {
   }
 
   /** One decoded instruction of a loop body: its offset, opcode and immediate (a local index or a constant). */
-  private static final class Ins {
-    final int at;
-    final int op;
-    final long imm;
-
-    Ins(int at, int op, long imm) {
-      this.at = at;
-      this.op = op;
-      this.imm = imm;
-    }
-
+  private record Ins(int at, int op, long imm) {
     boolean localGet() {
       return op == 0x20;
     }
@@ -206,21 +196,11 @@ final class CountedLoop {
     }
   }
 
-  /** An operand of the condition: instructions {@code [from, to]} of the body. */
-  private static final class Operand {
-    final int from;
-    final int to;
-    /** The local updated by it (an update {@code local.tee}), or read by it, or -1 for a constant. */
-    final int local;
-    final boolean update;
-
-    Operand(int from, int to, int local, boolean update) {
-      this.from = from;
-      this.to = to;
-      this.local = local;
-      this.update = update;
-    }
-  }
+  /**
+   * An operand of the condition: instructions {@code [from, to]} of the body; the local it updates (an update's
+   * {@code local.tee}) or reads, or -1 for a constant.
+   */
+  private record Operand(int from, int to, int local, boolean update) {}
 
   /**
    * Whether {@code ins[k]} writes a local {@code v} with {@code v ± step}: {@code local.get v; step; i32.add|sub;
@@ -228,20 +208,20 @@ final class CountedLoop {
    * {@code local.get} of another local.
    */
   private static boolean update(Ins[] ins, int k) {
-    if (k < 3 || !ins[k].writes() || (ins[k - 1].op != 0x6A && ins[k - 1].op != 0x6B)) {
+    if (k < 3 || !ins[k].writes() || (ins[k - 1].op() != 0x6A && ins[k - 1].op() != 0x6B)) {
       return false;
     }
-    long v = ins[k].imm;
+    long v = ins[k].imm();
     Ins a = ins[k - 3];
     Ins s = ins[k - 2];
-    if (a.localGet() && a.imm == v && step(s, v)) {
+    if (a.localGet() && a.imm() == v && step(s, v)) {
       return true;
     }
-    return ins[k - 1].op == 0x6A && s.localGet() && s.imm == v && step(a, v);
+    return ins[k - 1].op() == 0x6A && s.localGet() && s.imm() == v && step(a, v);
   }
 
   private static boolean step(Ins s, long v) {
-    return s.op == 0x41 || (s.localGet() && s.imm != v);
+    return s.op() == 0x41 || (s.localGet() && s.imm() != v);
   }
 
   /** The operand of the condition that ends at instruction {@code k}, or {@code null}. */
@@ -250,13 +230,13 @@ final class CountedLoop {
       return null;
     }
     Ins i = ins[k];
-    if (i.op == 0x22 && update(ins, k)) {
-      return new Operand(k - 3, k, (int) i.imm, true);
+    if (i.op() == 0x22 && update(ins, k)) {
+      return new Operand(k - 3, k, (int) i.imm(), true);
     }
     if (i.localGet()) {
-      return new Operand(k, k, (int) i.imm, false);
+      return new Operand(k, k, (int) i.imm(), false);
     }
-    if (i.op == 0x41) {
+    if (i.op() == 0x41) {
       return new Operand(k, k, -1, false);
     }
     return null;
@@ -265,7 +245,7 @@ final class CountedLoop {
   private static int writes(Ins[] ins, long local) {
     int w = 0;
     for (Ins i : ins) {
-      if (i.writes() && i.imm == local) {
+      if (i.writes() && i.imm() == local) {
         w++;
       }
     }
@@ -276,7 +256,7 @@ final class CountedLoop {
   private static int onlyWrite(Ins[] ins, long local) {
     int at = -1;
     for (int k = 0; k < ins.length; k++) {
-      if (ins[k].writes() && ins[k].imm == local) {
+      if (ins[k].writes() && ins[k].imm() == local) {
         if (at >= 0) {
           return -1;
         }
@@ -295,16 +275,16 @@ final class CountedLoop {
     Operand boundOp;
     int cmp;
     Ins last = ins[n - 1];
-    if (last.op == 0x22) { // ... local.tee i; br_if 0: while the updated local is not zero
+    if (last.op() == 0x22) { // ... local.tee i; br_if 0: while the updated local is not zero
       ivOp = operand(ins, n - 1);
-      if (ivOp == null || !ivOp.update) {
+      if (ivOp == null || !ivOp.update()) {
         return null;
       }
       boundOp = null;
       cmp = 0x47;
-    } else if (last.op >= 0x47 && last.op <= 0x4F) {
+    } else if (last.op() >= 0x47 && last.op() <= 0x4F) {
       Operand right = operand(ins, n - 2);
-      Operand left = right == null ? null : operand(ins, right.from - 1);
+      Operand left = right == null ? null : operand(ins, right.from() - 1);
       if (left == null) {
         return null;
       }
@@ -315,32 +295,32 @@ final class CountedLoop {
       }
       ivOp = leftIv ? left : right;
       boundOp = leftIv ? right : left;
-      if (boundOp.update || (boundOp.local >= 0 && writes(ins, boundOp.local) != 0)) {
+      if (boundOp.update() || (boundOp.local() >= 0 && writes(ins, boundOp.local()) != 0)) {
         return null;
       }
-      cmp = leftIv ? last.op : mirror(last.op);
+      cmp = leftIv ? last.op() : mirror(last.op());
     } else {
       return null;
     }
-    int iv = ivOp.local;
+    int iv = ivOp.local();
     int w = onlyWrite(ins, iv);
-    if (w < 0 || !update(ins, w) || (!ivOp.update && w > ivOp.from)) {
+    if (w < 0 || !update(ins, w) || (!ivOp.update() && w > ivOp.from())) {
       return null;
     }
     Ins add = ins[w - 1];
-    Ins s = ins[w - 3].localGet() && ins[w - 3].imm == iv ? ins[w - 2] : ins[w - 3];
-    boolean negated = add.op == 0x6B;
+    Ins s = ins[w - 3].localGet() && ins[w - 3].imm() == iv ? ins[w - 2] : ins[w - 3];
+    boolean negated = add.op() == 0x6B;
     int stepConst = 0;
     int stepLocal = -1;
-    if (s.op == 0x41) {
-      long v = negated ? -s.imm : s.imm;
+    if (s.op() == 0x41) {
+      long v = negated ? -s.imm() : s.imm();
       if (v == 0 || v < Integer.MIN_VALUE + 1L || v > Integer.MAX_VALUE) {
         return null;
       }
       stepConst = (int) v;
       negated = false;
     } else {
-      stepLocal = (int) s.imm;
+      stepLocal = (int) s.imm();
       if (writes(ins, stepLocal) != 0) {
         return null;
       }
@@ -384,10 +364,10 @@ final class CountedLoop {
     if (stepLocal < 0 && ((dir == UP && stepConst < 0) || (dir == DOWN && stepConst > 0))) {
       return null; // counts away from its bound: it ends only by wrapping
     }
-    int boundStart = boundOp == null ? -1 : ins[boundOp.from].at;
-    int boundEnd = boundOp == null ? -1 : (boundOp.to + 1 < n ? ins[boundOp.to + 1].at : brIf);
-    int boundLocal = boundOp == null ? -1 : boundOp.local;
-    int boundConst = boundOp == null || boundOp.local >= 0 ? 0 : (int) ins[boundOp.from].imm;
+    int boundStart = boundOp == null ? -1 : ins[boundOp.from()].at();
+    int boundEnd = boundOp == null ? -1 : (boundOp.to() + 1 < n ? ins[boundOp.to() + 1].at() : brIf);
+    int boundLocal = boundOp == null ? -1 : boundOp.local();
+    int boundConst = boundOp == null || boundOp.local() >= 0 ? 0 : (int) ins[boundOp.from()].imm();
     return new CountedLoop(
         bodyStart, brIf, boundStart, boundEnd, iv, stepConst, stepLocal, negated, boundLocal, boundConst, dir,
         signed, adjBound, adjStop, cost);
@@ -395,14 +375,14 @@ final class CountedLoop {
 
   /** Whether the operand is the induction local after its update (the update itself, or a read after it). */
   private static boolean isIv(Ins[] ins, Operand o) {
-    if (o.update) {
+    if (o.update()) {
       return true;
     }
-    if (o.local < 0) {
+    if (o.local() < 0) {
       return false;
     }
-    int w = onlyWrite(ins, o.local);
-    return w >= 0 && w < o.from && update(ins, w);
+    int w = onlyWrite(ins, o.local());
+    return w >= 0 && w < o.from() && update(ins, w);
   }
 
   private static int mirror(int cmp) {
@@ -585,15 +565,20 @@ final class CountedLoop {
     o.write(0x1B); // select
   }
 
-  /** Pushes the step as an i32 (before negation). */
-  private void step32(Out o) {
-    if (stepLocal >= 0) {
+  /** Pushes {@code local.get local}, or {@code i32.const constant} when {@code local < 0}. */
+  private static void push32(Out o, int local, int constant) {
+    if (local >= 0) {
       o.write(0x20);
-      o.u32(stepLocal);
+      o.u32(local);
     } else {
       o.write(0x41);
-      o.s64(stepConst);
+      o.s64(constant);
     }
+  }
+
+  /** Pushes the step as an i32 (before negation). */
+  private void step32(Out o) {
+    push32(o, stepLocal, stepConst);
   }
 
   /** Pushes the step as an i64, negated when the update subtracts it. */
@@ -628,13 +613,7 @@ final class CountedLoop {
 
   /** Pushes the bound, extended to i64 and adjusted to a strict comparison. */
   private void bound64(Out o) {
-    if (boundLocal >= 0) {
-      o.write(0x20);
-      o.u32(boundLocal);
-    } else {
-      o.write(0x41);
-      o.s64(boundConst);
-    }
+    push32(o, boundLocal, boundConst);
     extend(o);
     if (adjBound != 0) {
       o.write(0x42);
@@ -645,13 +624,7 @@ final class CountedLoop {
 
   /** Pushes the bound as an i32 (for NE, whose bound is never adjusted). */
   private void bound32(Out o) {
-    if (boundLocal >= 0) {
-      o.write(0x20);
-      o.u32(boundLocal);
-    } else {
-      o.write(0x41);
-      o.s64(boundConst);
-    }
+    push32(o, boundLocal, boundConst);
   }
 
   /** {@code br_if $skip} (depth 0 in the prologue) when the value on the stack is not zero. */
