@@ -158,13 +158,17 @@ class BenchmarkSetupTest {
         () -> module + ": " + sizes[0] + " bytes unmetered, " + sizes[1] + " metered");
   }
 
-  /** Guards the sizes measured for docs/performance.md (1.67× and 1.95×) against getting worse (at most 2.05×). */
+  /**
+   * Guards the sizes measured for docs/performance.md against getting worse: at most 2.25×. Since counted loops
+   * carry a driver and an uncharged copy of their body (issue 11), kernels.wasm is 2.17× and sizer.wasm 1.83× (1.52×
+   * and 1.72× without them); the limit was 2.05× before.
+   */
   @ParameterizedTest
   @ValueSource(strings = {MeteringBenchmark.KERNELS, Setups.SIZER})
   void meteredModuleSizeDoesNotRegress(String module) {
     long[] sizes = MeteringRewriteBenchmark.sizes(module);
     assertTrue(
-        sizes[1] > sizes[0] && sizes[1] <= sizes[0] * 2.05,
+        sizes[1] > sizes[0] && sizes[1] <= sizes[0] * 2.25,
         () -> module + ": " + sizes[0] + " bytes unmetered, " + sizes[1] + " metered");
   }
 }

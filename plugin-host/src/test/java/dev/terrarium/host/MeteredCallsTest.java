@@ -251,6 +251,56 @@ class MeteredCallsTest {
     assertThat(used[0]).isEqualTo(used[1]);
   }
 
+  /**
+   * Every slice size charges a call the same: a slice so small that the guest refuels every few charges, also
+   * between code paid in advance and the refund of what did not run (a loop's exit, a forward branch taken), and
+   * inside counted loops' chunks, charges what a slice of a million does. The typed echo and the kernels, each
+   * engine.
+   */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void theFuelOfACallDoesNotDependOnTheSliceSize(ExecutionMode mode) {
+    String text = "slice ".repeat(200);
+    List<Long> fuel = new ArrayList<>();
+    for (long slice : new long[] {1_000_000, 37}) {
+      List<Long> used = new ArrayList<>();
+      try (PluginHost h =
+          PluginHost.builder()
+              .executionMode(mode)
+              .hostImports(
+                  dev.terrarium.samples.abi.KeyValueStore.class, new TypedBindingsTest.MemoryStore())
+              .meterFuel()
+              .fuelSlice(slice)
+              .build()) {
+        Tenant t = h.tenant("t", budget(1_000_000_000));
+        for (String plugin : List.of("greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm")) {
+          try (PluginInstance i = h.load(Fixtures.bytes(plugin)).instantiate(t, InstanceOptions.defaults())) {
+            var greeter = i.exports(dev.terrarium.samples.abi.Greeter.class);
+            long before = t.used();
+            assertThat(greeter.echo(text)).isEqualTo(text);
+            used.add(t.used() - before);
+          }
+        }
+        try (PluginInstance i =
+            h.load(Fixtures.bytes("kernels.wasm")).instantiate(t, InstanceOptions.defaults())) {
+          assertThat(i.call("sieve", 5_000)).containsExactly(669);
+          used.add(i.lastCallFuel());
+          i.call("matmul", 9);
+          used.add(i.lastCallFuel());
+          i.call("quicksort", 2_000);
+          used.add(i.lastCallFuel());
+        }
+        assertThat(t.balance()).isEqualTo(1_000_000_000 - t.used());
+      }
+      if (fuel.isEmpty()) {
+        fuel.addAll(used);
+      } else {
+        assertThat(used).as("fuel with a slice of %d", slice).isEqualTo(fuel);
+      }
+    }
+    assertThat(fuel).allSatisfy(f -> assertThat(f).isPositive());
+  }
+
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void typedBindingsWorkOnMeteredPluginsAndEveryCallIsCharged(ExecutionMode mode) {

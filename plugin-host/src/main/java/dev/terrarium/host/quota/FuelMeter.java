@@ -246,10 +246,16 @@ public final class FuelMeter {
     }
   }
 
+  /**
+   * The guest's counter never exceeds what the call has drawn: the call never used less than nothing. (It may grow
+   * between refuels: metered code gives back what it paid in advance for code that then did not run, see
+   * docs/metering.md, "Fewer charges".)
+   */
   private void checkCounter(long value) {
-    if (value > counter) {
+    if (value > drawn - undelivered) {
       throw new IllegalArgumentException(
-          "the guest's fuel counter cannot grow between refuels: it was " + counter + ", now " + value);
+          "the guest's fuel counter cannot exceed the fuel drawn for the call (" + (drawn - undelivered)
+              + "): it is " + value);
     }
   }
 }

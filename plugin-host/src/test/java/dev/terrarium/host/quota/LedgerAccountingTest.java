@@ -144,13 +144,24 @@ class LedgerAccountingTest {
   }
 
   @Test
-  void aCounterThatGrowsBetweenRefuelsIsRejected() {
+  void aCounterAboveWhatTheCallDrewIsRejected() {
     FuelMeter meter = account.newInstance().startCall("p", "run", 1_000);
     meter.takeSlice();
 
     assertThatThrownBy(() -> meter.settle(1_001))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("cannot grow");
+        .hasMessageContaining("cannot exceed the fuel drawn for the call (1000)");
+  }
+
+  /** Metered code gives back what it prepaid for code that did not run, also after a refuel (a refund). */
+  @Test
+  void aCounterThatGrowsBetweenRefuelsWithinWhatWasDrawnIsAccepted() {
+    FuelMeter meter = account.newInstance().startCall("p", "run", 1_000);
+    long counter = meter.takeSlice();
+    counter = meter.refuel(counter - 1_005); // a charge ran 5 past the slice
+    assertThat(counter).isEqualTo(995);
+    assertThat(meter.settle(counter + 8)).as("8 units refunded after the refuel").isEqualTo(2_000 - 1_003);
+    assertThat(account.used()).isEqualTo(997);
   }
 
   @Test
