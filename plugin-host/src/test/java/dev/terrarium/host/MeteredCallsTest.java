@@ -253,7 +253,7 @@ class MeteredCallsTest {
 
   /**
    * Every slice size charges a call the same: a slice so small that the guest refuels every few charges, also
-   * between code paid in advance and the refund of what did not run (a loop's exit, a forward branch taken), and
+   * between code paid in advance and the refund of what did not run (a loop's header, refunded at its exit), and
    * inside counted loops' chunks, charges what a slice of a million does. The typed echo and the kernels, each
    * engine.
    */

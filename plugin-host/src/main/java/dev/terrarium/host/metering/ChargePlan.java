@@ -18,8 +18,6 @@ import java.util.List;
  *       prepays nothing itself, and its fall-through gets back what it did not use (a refund when it costs less),
  *       so the taken edge charges nothing; otherwise it prepays the cheaper of its two successors (bounded by the
  *       header's own cost), so a loop that runs {@code k} times and leaves pays {@code k} charges.
- *   <li><b>Forward edges.</b> A segment that ends in {@code br_if} to a block or {@code if} without results prepays
- *       its fall-through, and the taken edge gets that back (a refund), so the fall-through charges nothing.
  *   <li><b>Exits.</b> A loop left only through its {@code end} has the segment containing that end (run once per
  *       entry) prepaid by the segment that enters the loop.
  *   <li><b>Entries.</b> A function that is only ever called directly (never exported, in a table, named by
@@ -86,8 +84,6 @@ final class ChargePlan {
     final List<long[]> calls = new ArrayList<>(); // {segment, callee (defined index)}
     final List<Loop> loops = new ArrayList<>();
     final List<If> ifs = new ArrayList<>();
-    /** The live {@code br_if}s forward, to blocks without results ({@link Edge#loop} is null). */
-    final List<Edge> forward = new ArrayList<>();
     boolean entryCandidate;
     byte entryColor;
 
@@ -155,10 +151,7 @@ final class ChargePlan {
     return !dropped && fns[fn].wrapped[ordinal];
   }
 
-  /**
-   * The charge on the taken side of the {@code ordinal}-th {@code br_if} of {@code fn}: positive on a back edge,
-   * negative (a refund) on a forward one, 0 for a plain one.
-   */
+  /** The charge on the taken side of the {@code ordinal}-th {@code br_if} of {@code fn}, 0 for a plain one. */
   long edge(int fn, int ordinal) {
     return dropped ? 0 : fns[fn].edgeCharge[ordinal];
   }
@@ -224,9 +217,6 @@ final class ChargePlan {
         f.wrapped = new boolean[f.loopCount];
         for (int s = 0; s < f.segs; s++) {
           chargeOf(f, s, 0);
-        }
-        for (Edge e : f.forward) {
-          f.edgeCharge[e.ordinal] = -e.m; // a refund on the taken side (0: a plain br_if)
         }
         for (Loop l : f.loops) {
           if (l.eligible) {
@@ -396,9 +386,6 @@ final class ChargePlan {
         }
       }
     }
-    for (Edge e : f.forward) {
-      rule[e.b] = e;
-    }
     for (int s = f.segs - 1; s >= 0; s--) {
       if (rule[s] instanceof If i) {
         long m =
@@ -407,13 +394,6 @@ final class ChargePlan {
         f.in[s] += m;
         f.out[i.t] = m;
         f.out[i.other] = m;
-      } else if (rule[s] instanceof Edge e && e.loop == null) {
-        // a br_if forward: its segment prepays the fall-through, and the taken edge gets that back
-        int next = e.b + 1;
-        long m = f.costs[next] + f.in[next] + floor[next];
-        e.m = m;
-        f.in[s] += m;
-        f.out[next] = m;
       } else if (rule[s] instanceof Edge e) {
         int next = e.b + 1;
         int h = e.loop.h;

@@ -62,53 +62,6 @@ class ChargePlanTest {
           + " local.get 0 local.get 1 i32.add)"
           + " (func (export \"fib\") (param i32) (result i32) (call $fib (local.get 0))))";
 
-  /**
-   * Early exits, as clang writes them: {@code block ... br_if 0 ... end} three deep. Each fall-through is paid with
-   * the code before its {@code br_if}, and a taken exit gets it back.
-   */
-  private static final String EXITS =
-      "(module (memory 1) (func (export \"f\") (param i32) (result i32) (local i32)"
-          + " block"
-          + "  local.get 0 i32.const 1 i32.and br_if 0"
-          + "  i32.const 16 local.get 0 i32.store local.get 0 i32.const 3 i32.mul local.set 1"
-          + "  local.get 0 i32.const 2 i32.and br_if 0"
-          + "  local.get 1 i32.const 7 i32.add local.set 1 i32.const 20 local.get 1 i32.store"
-          + "  block"
-          + "   local.get 0 i32.const 4 i32.and br_if 0"
-          + "   local.get 1 local.get 1 i32.mul local.set 1"
-          + "  end"
-          + "  local.get 1 i32.const 1 i32.add local.set 1"
-          + " end"
-          + " local.get 1)"
-          + " (func (export \"results\") (param i32) (result i32)"
-          + " block (result i32) i32.const 5 local.get 0 br_if 0 drop i32.const 6 end))";
-
-  @Test
-  void forwardExitsArePaidBeforeTheBranchAndRefundedWhenTaken() {
-    byte[] module = wat(dir, EXITS);
-    byte[] planned = FuelRewriter.rewrite(module, CostModel.defaults());
-    byte[] unplanned = FuelRewriter.rewrite(module, CostModel.defaults(), false, true);
-    // without the plan: the entry, each of the three fall-throughs, the inner block's end and the outer block's
-    // end; with it, the fall-throughs charge nothing (the entry still pays for itself: f is exported)
-    assertThat(charges(unplanned, 0)).isEqualTo(6);
-    assertThat(charges(planned, 0)).isEqualTo(3);
-    WasmModule m = Parser.parse(planned);
-    long refunds =
-        m.codeSection().getFunctionBody(0).instructions().stream().filter(i -> i.opcode() == OpCode.I64_ADD).count();
-    assertThat(refunds).as("one refund per forward br_if").isEqualTo(3);
-    for (boolean compiled : new boolean[] {false, true}) {
-      for (long x = 0; x < 8; x++) {
-        assertThat(fuel(module, true, compiled, "f", x))
-            .as("x = %d, %s", x, compiled ? "compiled" : "interpreted")
-            .isEqualTo(fuel(module, false, compiled, "f", x));
-      }
-      // a block with a result keeps its plain br_if, and pays as before
-      assertThat(fuel(module, true, compiled, "results", 1)).isEqualTo(fuel(module, false, compiled, "results", 1));
-      assertThat(fuel(module, true, compiled, "results", 0)).isEqualTo(fuel(module, false, compiled, "results", 0));
-    }
-    assertThat(charges(planned, 1)).isEqualTo(charges(unplanned, 1));
-  }
-
   @Test
   void recursiveFibonacciKeepsTwoChargesInsteadOfFive() {
     byte[] module = wat(dir, FIB);
