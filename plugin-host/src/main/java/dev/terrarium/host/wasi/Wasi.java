@@ -51,8 +51,13 @@ public final class Wasi implements AutoCloseable {
   private static final int OFLAG_CREAT = 1;
   private static final int OFLAG_DIRECTORY = 2;
   private static final int OFLAG_EXCL = 4;
-  /** How often path_open with O_CREAT looks again for a name that others create and remove as it tries. */
-  private static final int CREATE_ATTEMPTS = 100;
+  /**
+   * How often path_open with O_CREAT looks again for a name that others create and remove as it tries. 100 was
+   * not enough: two instances churning one name on a host directory (WasiConformanceTest) once lost 100 races in
+   * a row on a two-core machine under Temurin 25. After the first few attempts each retry yields the thread, so
+   * that the other side can finish what it is doing.
+   */
+  private static final int CREATE_ATTEMPTS = 10_000;
   private static final int OFLAG_TRUNC = 8;
 
   private static final int LOOKUP_SYMLINK_FOLLOW = 1;
@@ -1059,6 +1064,9 @@ public final class Wasi implements AutoCloseable {
     FileNode fileNode;
     for (int attempt = 1; ; attempt++) {
       boolean again = createOrOpen && attempt < CREATE_ATTEMPTS;
+      if (attempt > 8) {
+        Thread.yield();
+      }
       Resolved r = resolve(dir.location, path, follow);
       Node node = r.node();
       if (node == null) {
