@@ -127,6 +127,12 @@ final class ChargePlan {
     return f;
   }
 
+  /** The static cost of {@code segment} of defined function {@code fn}, as the recording pass saw it. */
+  long cost(int fn, int segment) {
+    Fn f = fns[fn];
+    return segment < f.segs ? f.costs[segment] : -1;
+  }
+
   /** The charge to put at the start of {@code segment} of defined function {@code fn}. */
   long charge(int fn, int segment, long staticCost) {
     Fn f = fns[fn];

@@ -48,7 +48,7 @@ final class CountedLoop {
   /** Added to the bound to make a strict comparison (le, ge), and to the stop value of a chunk. */
   final int adjBound;
   final int adjStop;
-  /** The static cost of one iteration (the loop's header segment: the whole body). */
+  /** The static cost of one iteration (the loop's header segment, which is the whole body). */
   final long cost;
 
   private CountedLoop(
@@ -88,59 +88,42 @@ final class CountedLoop {
 
   /**
    * Returns the counted loop whose {@code loop} opcode is at {@code at}, or {@code null} if that loop does not
-   * qualify. Never throws on malformed input: anything it cannot read makes the loop not qualify (the metering
-   * pass, which reads the same bytes, reports it).
+   * qualify. {@code cost} is the static cost of its header segment, as the metering pass recorded it: for a loop
+   * that qualifies, the whole body, so one iteration. Never throws on malformed input: anything it cannot read makes
+   * the loop not qualify (the metering pass, which reads the same bytes, reports it).
    */
-  static CountedLoop find(byte[] b, int at, int end, CostModel model, long localCount) {
+  static CountedLoop find(byte[] b, int at, int end, long localCount, long cost) {
     try {
-      return analyze(b, at, end, model, localCount);
+      return analyze(b, at, end, localCount, cost);
     } catch (RuntimeException e) {
       return null;
     }
   }
 
-  private static CountedLoop analyze(byte[] b, int at, int end, CostModel model, long localCount) {
+  private static CountedLoop analyze(byte[] b, int at, int end, long localCount, long cost) {
     Reader r = new Reader(b, at + 1, end);
-    if (r.u8() != 0x40) {
-      return null; // parameters or results
+    if (r.u8() != 0x40 || cost <= 0) {
+      return null; // parameters or results, or nothing to charge
     }
     int bodyStart = r.pos;
     Ins[] ins = new Ins[32];
     int n = 0;
-    long cost = 0;
-    int brIf;
-    while (true) {
-      if (n == MAX_INSTRUCTIONS) {
-        return null;
-      }
+    while (n < MAX_INSTRUCTIONS) {
       int p = r.pos;
       int op = r.u8();
       long imm = 0;
-      InstructionClass c;
-      if (op >= 0x45 && op <= 0xC4) {
-        c = InstructionClass.NUMERIC;
-      } else if (op >= 0x28 && op <= 0x3E) {
-        int align = r.u32();
-        if ((align & 0x40) != 0) {
-          return null;
-        }
-        r.u64();
-        c = InstructionClass.MEMORY;
-      } else {
+      if (op >= 0x28 && op <= 0x3E) {
+        r.skipMemarg();
+      } else if (op < 0x45 || op > 0xC4) { // not a numeric instruction without immediates
         switch (op) {
           case 0x0D:
             if (r.u32() != 0 || r.pos >= end || b[r.pos] != 0x0B) {
               return null;
             }
-            brIf = p;
-            cost += model.cost(InstructionClass.CONTROL);
-            return match(b, Arrays.copyOf(ins, n), bodyStart, brIf, cost, localCount);
-          case 0x01:
-            c = InstructionClass.CONTROL;
-            break;
-          case 0x1A:
-          case 0x1B:
-            c = InstructionClass.VARIABLE;
+            return match(Arrays.copyOf(ins, n), bodyStart, p, cost);
+          case 0x01: // nop
+          case 0x1A: // drop
+          case 0x1B: // select
             break;
           case 0x20:
           case 0x21:
@@ -149,51 +132,43 @@ final class CountedLoop {
             if (imm >= localCount) {
               return null;
             }
-            c = InstructionClass.VARIABLE;
             break;
           case 0x23:
           case 0x24:
             r.u32();
-            c = InstructionClass.VARIABLE;
             break;
           case 0x3F:
             if (r.u32() != 0) {
               return null;
             }
-            c = InstructionClass.MEMORY;
             break;
           case 0x41:
             imm = r.s32();
-            c = InstructionClass.NUMERIC;
             break;
           case 0x42:
             r.s64();
-            c = InstructionClass.NUMERIC;
             break;
           case 0x43:
             r.pos += 4;
-            c = InstructionClass.NUMERIC;
             break;
           case 0x44:
             r.pos += 8;
-            c = InstructionClass.NUMERIC;
             break;
           case 0xFC:
             if (r.u32() > 7) {
               return null;
             }
-            c = InstructionClass.NUMERIC;
             break;
           default:
             return null; // control flow, calls, references, SIMD, dynamic costs: not a counted loop
         }
       }
-      cost += model.cost(c);
       if (n == ins.length) {
         ins = Arrays.copyOf(ins, n * 2);
       }
       ins[n++] = new Ins(p, op, imm);
     }
+    return null;
   }
 
   /**
@@ -266,9 +241,9 @@ final class CountedLoop {
     return at;
   }
 
-  private static CountedLoop match(byte[] b, Ins[] ins, int bodyStart, int brIf, long cost, long localCount) {
+  private static CountedLoop match(Ins[] ins, int bodyStart, int brIf, long cost) {
     int n = ins.length;
-    if (n == 0 || cost == 0) {
+    if (n == 0) {
       return null;
     }
     Operand ivOp;
@@ -437,13 +412,7 @@ final class CountedLoop {
     o.write(0x02);
     o.write(0x40); // block $skip
     remaining(o, rem);
-    o.write(0x20);
-    o.u32(rem);
-    o.write(0x42);
-    o.s64(0);
-    o.write(0x57); // i64.le_s
-    o.write(0x0D);
-    o.u32(0); // br_if $skip: a single iteration, which the loop runs
+    leaveIfNone(o, rem, 0); // br_if $skip: a single iteration, which the loop runs
     o.write(0x42);
     o.s64(1);
     o.write(0x21);
@@ -452,13 +421,7 @@ final class CountedLoop {
     o.write(0x40); // block $done
     o.write(0x03);
     o.write(0x40); // loop $chunk
-    o.write(0x20);
-    o.u32(rem);
-    o.write(0x42);
-    o.s64(0);
-    o.write(0x57); // i64.le_s
-    o.write(0x0D);
-    o.u32(1); // br_if $done
+    leaveIfNone(o, rem, 1); // br_if $done
     // chunk = min(counter / cost + free, rem, CHUNK_UNITS / cost)
     counter.get(o);
     o.write(0x42);
@@ -551,6 +514,17 @@ final class CountedLoop {
     o.write(0x0B); // end $done
     counter.charge(o, cost); // the last iteration's
     o.write(0x0B); // end $skip
+  }
+
+  /** {@code local.get rem; i64.const 0; i64.le_s; br_if label}: leaves when no iteration is left to the driver. */
+  private static void leaveIfNone(Out o, int rem, int label) {
+    o.write(0x20);
+    o.u32(rem);
+    o.write(0x42);
+    o.s64(0);
+    o.write(0x57); // i64.le_s
+    o.write(0x0D);
+    o.u32(label);
   }
 
   /** With a value on the stack: {@code local.tee t; other; local.get t; other; i64.lt_s; select} (the minimum). */

@@ -53,7 +53,8 @@ public final class FuelRewriter {
 
   /**
    * Like {@link #rewrite(byte[], CostModel, boolean)}; without {@code plan}, each segment pays at its own start (as
-   * before {@link ChargePlan}), for tests that compare the two.
+   * before {@link ChargePlan}), for tests that compare the two. Counted loops then pay per iteration too: their
+   * drivers take the cost of an iteration from the plan's recording pass.
    */
   static byte[] rewrite(byte[] module, CostModel model, boolean plan, boolean countedLoops) {
     Objects.requireNonNull(module, "module");
@@ -921,7 +922,7 @@ public final class FuelRewriter {
             }
           }
           curDepth = depth;
-          if (next == 0x03 && !dead && rec == null && counted && useTemp) {
+          if (next == 0x03 && !dead && plan != null && rec == null && counted && useTemp) {
             countedLoop(seg);
           }
           int kind = instruction(seg);
@@ -1054,26 +1055,24 @@ public final class FuelRewriter {
        * glue inside the segment that enters the loop, so the segments and the plan do not change.
        */
       void countedLoop(Out seg) {
-        CountedLoop l = CountedLoop.find(b, r.pos, r.end, model, scratch);
+        // the loop's header is the segment after the one that ends with the loop instruction
+        CountedLoop l = CountedLoop.find(b, r.pos, r.end, scratch, plan.cost(defined, segIndex + 1));
         if (l == null) {
           return;
         }
         usedCounted = true;
-        boolean local = localCounter();
         l.driver(
             b,
             seg,
             new CountedLoop.Counter() {
               @Override
               public void get(Out o) {
-                o.write(local ? 0x20 : 0x23);
-                o.u32(local ? scratch + 1L : counterIndex);
+                getCounter(o);
               }
 
               @Override
               public void set(Out o) {
-                o.write(local ? 0x21 : 0x24);
-                o.u32(local ? scratch + 1L : counterIndex);
+                setCounter(o);
               }
 
               @Override
@@ -1261,12 +1260,23 @@ public final class FuelRewriter {
        * edge that was not taken, see {@link ChargePlan}): the counter only grows, so there is nothing to check.
        */
       void refund(Out o, long units) {
-        boolean local = localCounter();
-        o.write(local ? 0x20 : 0x23);
-        o.u32(local ? scratch + 1L : counterIndex);
+        getCounter(o);
         o.write(0x42);
         o.s64(units);
         o.write(0x7C); // i64.add
+        setCounter(o);
+      }
+
+      /** Pushes the counter: the function's local under FAST accounting, else the global. */
+      void getCounter(Out o) {
+        boolean local = localCounter();
+        o.write(local ? 0x20 : 0x23);
+        o.u32(local ? scratch + 1L : counterIndex);
+      }
+
+      /** Pops the new counter into where {@link #getCounter} reads it. */
+      void setCounter(Out o) {
+        boolean local = localCounter();
         o.write(local ? 0x21 : 0x24);
         o.u32(local ? scratch + 1L : counterIndex);
       }
