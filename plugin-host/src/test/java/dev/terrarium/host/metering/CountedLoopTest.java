@@ -398,6 +398,105 @@ class CountedLoopTest {
     assertThat(withDriver).as("random loops that got a driver").isGreaterThan(functions / 2);
   }
 
+  /**
+   * A damaged module whose damage falls in a counted loop: every truncation and every single-byte change of the
+   * code section either gives a {@link MeteringException} with a load error code or a metered module that the
+   * engine's parser accepts (the change left valid code, metered as such); nothing else escapes the rewriter.
+   * Through {@code PluginHost} a damaged module is a typed load error, and the same host then meters and runs the
+   * intact module. (The host validates a module before metering it; this checks the rewriter on its own too.)
+   */
+  @Test
+  void damageInACountedLoopIsALoadErrorAndTheHostGoesOn() {
+    String source =
+        "(module (func (export \"f\") (param $i i32) (param $n i32) (result i32) (local $s i32)"
+            + " (loop $l (local.set $s (i32.add (local.get $s) (local.get $i)))"
+            + "  (br_if $l (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))"
+            + " (local.get $s)))";
+    byte[] good = Meter.wat(null, source);
+    assertThat(FuelRewriter.rewrite(good, CostModel.defaults(), true))
+        .isNotEqualTo(FuelRewriter.rewrite(good, CostModel.defaults(), false)); // it is counted
+    int code = codeSectionStart(good);
+    int errors = 0;
+    int accepted = 0;
+    for (int cut = code; cut < good.length; cut++) {
+      errors += rewriteOrLoadError(java.util.Arrays.copyOf(good, cut)) ? 0 : 1;
+    }
+    for (int at = code; at < good.length; at++) {
+      for (int v : new int[] {0x00, 0x0B, 0x0D, 0x20, 0x41, 0x7F, 0x80, 0xFF}) {
+        byte[] bad = good.clone();
+        bad[at] = (byte) v;
+        if (rewriteOrLoadError(bad)) {
+          accepted++;
+        } else {
+          errors++;
+        }
+      }
+    }
+    assertThat(errors).as("damaged modules refused with a load error").isPositive();
+    assertThat(accepted).as("changes that left valid code").isPositive();
+    try (dev.terrarium.host.PluginHost host = dev.terrarium.host.PluginHost.builder().meterFuel().build()) {
+      dev.terrarium.host.Tenant t = host.tenant("t", dev.terrarium.api.FuelPolicy.unlimited());
+      byte[] bad = good.clone();
+      bad[bad.length - 3] = (byte) 0xFF; // inside the function body
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> host.load(bad))
+          .isInstanceOf(dev.terrarium.api.PluginLoadException.class)
+          .satisfies(
+              e ->
+                  assertThat(((dev.terrarium.api.PluginLoadException) e).code().name()).startsWith("LOAD_"));
+      try (dev.terrarium.host.PluginInstance i =
+          host.load(good).instantiate(t, dev.terrarium.host.InstanceOptions.defaults())) {
+        assertThat(i.call("f", 0, 1000)).containsExactly(499_500);
+        assertThat(i.lastCallFuel()).isPositive();
+      }
+    }
+  }
+
+  /** The offset of the code section's contents. */
+  private static int codeSectionStart(byte[] m) {
+    int p = 8;
+    while (p < m.length) {
+      int id = m[p++] & 0xFF;
+      long size = 0;
+      int shift = 0;
+      int b;
+      do {
+        b = m[p++] & 0xFF;
+        size |= (long) (b & 0x7F) << shift;
+        shift += 7;
+      } while ((b & 0x80) != 0);
+      if (id == 10) {
+        return p;
+      }
+      p += (int) size;
+    }
+    throw new AssertionError("no code section");
+  }
+
+  /**
+   * Meters {@code module}: returns true when the rewriter accepts it (and its output then parses wherever the input
+   * does), false when it refuses it with a load error; fails on any other exception.
+   */
+  private static boolean rewriteOrLoadError(byte[] module) {
+    byte[] out;
+    try {
+      out = FuelRewriter.rewrite(module, CostModel.defaults());
+    } catch (MeteringException e) {
+      assertThat(e.code().name()).startsWith("LOAD_");
+      return false;
+    }
+    boolean inputParses;
+    try {
+      run.endive.wasm.Parser.parse(module);
+      inputParses = true;
+    } catch (RuntimeException e) {
+      inputParses = false;
+    }
+    if (inputParses) {
+      run.endive.wasm.Parser.parse(out); // throws if the metered module is not one the engine reads
+    }
+    return true;
+  }
+
   /** Loops the driver must not take: each runs as before, with the same fuel. */
   private static final String NOT_COUNTED =
       """
