@@ -202,6 +202,10 @@ final class RunCommand implements Callable<Integer> {
     if (fuel != null && fuel < 1) {
       throw new UsageException("--fuel must be at least 1, was " + fuel);
     }
+    // Without --manifest or a manifest beside the module, the module is read now, to see whether it embeds one.
+    boolean besideFile = manifest == null && Files.isRegularFile(PluginHost.besideManifest(module));
+    byte[] bytes = manifest != null || besideFile ? null : ModuleFiles.read(module, limits.maxModuleBytes());
+    ManifestWarmup.startIf(bytes == null || ManifestWarmup.mayEmbedManifest(bytes));
     ModuleCache cache = cacheOptions.open(env, io);
     PluginHost.Builder builder =
         tier().configure(PluginHost.builder().moduleCache(cache).grants(CliPolicy.grants(dirs)).limits(limits));
@@ -226,7 +230,7 @@ final class RunCommand implements Callable<Integer> {
         tenant = host.tenant("cli", policy);
       }
       long start = System.nanoTime();
-      Plugin plugin = load(host, fileName, limits);
+      Plugin plugin = load(host, fileName, bytes);
       if (verbose()) {
         describe(plugin);
         describeCache(cache, plugin, (System.nanoTime() - start) / 1_000_000);
@@ -303,20 +307,20 @@ final class RunCommand implements Callable<Integer> {
 
   /**
    * Loads the plugin with its manifest: {@code --manifest FILE}, else {@code NAME.manifest.json} beside the module,
-   * else the embedded one, else a synthesized one that requests everything the CLI grants.
+   * else the embedded one, else a synthesized one that requests everything the CLI grants. {@code bytes} are the
+   * module's, read when there was neither --manifest nor a manifest beside the module, else {@code null}.
    */
-  private Plugin load(PluginHost host, String fileName, PluginLimits limits) {
+  private Plugin load(PluginHost host, String fileName, byte[] bytes) {
     if (manifest != null) {
       PluginManifest m = Manifests.read(manifest);
       note(() -> "manifest: " + manifest + " (--manifest)");
       return host.load(module, m);
     }
     Path beside = PluginHost.besideManifest(module);
-    if (Files.isRegularFile(beside)) {
+    if (bytes == null) { // there was a manifest beside the module when the run started (call())
       note(() -> "manifest: " + beside + " (beside the module)");
       return host.load(module);
     }
-    byte[] bytes = ModuleFiles.read(module, limits.maxModuleBytes());
     PluginManifest synthesized = CliPolicy.synthesizedManifest(fileName, dirs, memoryMounts);
     Plugin plugin = host.loadWithDefaultManifest(bytes, synthesized);
     if (plugin.manifest() == synthesized) {
