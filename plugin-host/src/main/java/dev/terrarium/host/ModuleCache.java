@@ -103,6 +103,19 @@ public final class ModuleCache {
     Compiled {
       Objects.requireNonNull(compilation, "compilation");
     }
+
+    /** Returns what the persistent cache or a precompiled plugin keeps of it, under key text {@code keyText}. */
+    StoredModule stored(String keyText) {
+      EngineArtifact a = compilation.artifact();
+      return new StoredModule(
+          keyText,
+          rewritten,
+          a.metered(),
+          a.fuelInMachine(),
+          compilation.classBytes(),
+          compilation.classJar(),
+          compilation.interpreted());
+    }
   }
 
   private final long maximumWeight;
@@ -229,7 +242,7 @@ public final class ModuleCache {
         new Loader() {
           @Override
           public Compiled compile(boolean keepClasses) {
-            return new Compiled(new Compilation(compiler.get(), null, 0), null);
+            return new Compiled(new Compilation(compiler.get(), null, 0, null), null);
           }
 
           @Override
@@ -332,12 +345,7 @@ public final class ModuleCache {
     compilations.increment();
     Compilation compilation = c.compilation();
     if (compilation.classJar() != null) {
-      EngineArtifact a = compilation.artifact();
-      disk.put(
-          name,
-          new StoredModule(
-                  text, c.rewritten(), a.metered(), a.fuelInMachine(), compilation.classBytes(), compilation.classJar())
-              .encode());
+      disk.put(name, c.stored(text).encode());
       diskWrites.increment();
     }
     return compilation.artifact();

@@ -493,12 +493,23 @@ public final class PluginHost implements AutoCloseable {
     ParsedModule parsed = null;
     ModuleDescription description;
     // A module the cache's directory holds was validated when it was compiled and stored (same hash, same build of
-    // Terrarium; the entry is authenticated when it is read): it is parsed without validating it again. Should the
-    // entry turn out unusable, the module is validated before it is compiled (ModuleLoader).
-    boolean onDisk = false;
+    // Terrarium; the entry is authenticated when it is read), and so was a precompiled plugin's (whose signature was
+    // checked above): such a module is parsed without validating it again, and without its function bodies, which
+    // its stored classes replace (only a description is needed until the classes are loaded). Should a directory
+    // entry turn out unusable, the module is parsed in full and validated before it is compiled (ModuleLoader).
+    boolean fromClasses = false;
     if (artifact == null) {
-      onDisk = precompiled == null && mode == ExecutionMode.COMPILER && cache.storedOnDisk(key);
-      parsed = Engine.parse(givenId, bytes, sha256, !onDisk);
+      fromClasses = precompiled != null || (mode == ExecutionMode.COMPILER && cache.storedOnDisk(key));
+      if (fromClasses) {
+        try {
+          parsed = Engine.parseWithoutBodies(givenId, bytes, sha256, f -> false);
+        } catch (dev.terrarium.api.PluginException e) {
+          fromClasses = false; // not a module its classes can serve: the full parse below says what is wrong
+        }
+      }
+      if (!fromClasses) {
+        parsed = Engine.parse(givenId, bytes, sha256);
+      }
       description = parsed.description();
     } else {
       description = artifact.description();
@@ -514,13 +525,13 @@ public final class PluginHost implements AutoCloseable {
     Grants effective = effectiveGrants(manifest);
     if (artifact == null) {
       String id = manifest.id();
-      ModuleLoader loader = new ModuleLoader(bytes, sha256, id, parsed, !onDisk, description);
+      ModuleLoader loader = new ModuleLoader(bytes, sha256, id, parsed, !fromClasses, description);
       if (precompiled != null) {
         StoredModule stored = precompiled;
         artifact = cache.restoreIfAbsent(key, () -> restorePrecompiled(loader, stored, id));
       } else {
         Compiles.Subject subject = new Compiles.Subject(id, sha256, bytes.length);
-        if (mode == ExecutionMode.COMPILER && tiering.tiers(bytes.length) && !onDisk) {
+        if (mode == ExecutionMode.COMPILER && tiering.tiers(bytes.length) && !fromClasses) {
           // Tiered start: the module is rewritten and parsed once, interpreted at once, and compiled from the same
           // parsed module in the background, through the cache (and its directory), so both tiers run the very
           // same code. A module the cache's directory holds is loaded from it instead, which is quicker.
@@ -567,20 +578,11 @@ public final class PluginHost implements AutoCloseable {
     String id = anonymousId(sha256, null);
     ParsedModule parsed = Engine.parse(id, module, sha256);
     ModuleCache.Compiled c = new ModuleLoader(module, sha256, id, parsed, true, parsed.description()).compile(true);
-    dev.terrarium.host.engine.Compilation compilation = c.compilation();
-    EngineArtifact a = compilation.artifact();
-    if (compilation.classJar() == null) {
+    if (c.compilation().classJar() == null) {
       throw new IllegalStateException(
           "the engine handed over no classes to keep (is run.endive.wasm.Parser.DIGEST_ALGORITHM set to none?)");
     }
-    StoredModule stored =
-        new StoredModule(
-            ModuleCache.keyText(cacheKey(sha256)),
-            c.rewritten(),
-            a.metered(),
-            a.fuelInMachine(),
-            compilation.classBytes(),
-            compilation.classJar());
+    StoredModule stored = c.stored(ModuleCache.keyText(cacheKey(sha256)));
     return new Precompiled(module, stored).sign(signer);
   }
 
@@ -615,7 +617,10 @@ public final class PluginHost implements AutoCloseable {
     private final String sha256;
     private final String id;
     private final ParsedModule parsed;
-    /** Whether {@link #parsed} was validated (it was not when the cache's directory was expected to hold it). */
+    /**
+     * Whether {@link #parsed} was validated, in full (it was neither when the module's classes were expected from the
+     * cache's directory or came precompiled).
+     */
     private final boolean validated;
     private final ModuleDescription original;
 
@@ -664,9 +669,20 @@ public final class PluginHost implements AutoCloseable {
     @Override
     public EngineArtifact restore(dev.terrarium.host.cache.StoredModule stored) {
       // The stored rewrite is authenticated (this installation's key, or a trusted signer's) and was validated when
-      // it was made.
-      ParsedModule toLoad =
-          stored.rewritten() == null ? parsed : Engine.parse(id, stored.rewritten(), sha256, false);
+      // it was made. Its classes are the code: only the bodies of the functions they leave to the interpreter are
+      // parsed.
+      int[] interpreted = stored.interpreted();
+      ParsedModule toLoad;
+      if (stored.rewritten() == null
+          && parsed != null
+          && (parsed.hasBodies() || (interpreted != null && interpreted.length == 0))) {
+        toLoad = parsed;
+      } else {
+        byte[] code = stored.rewritten() == null ? bytes : stored.rewritten();
+        java.util.function.IntPredicate keep =
+            interpreted == null ? f -> true : f -> java.util.Arrays.binarySearch(interpreted, f) >= 0;
+        toLoad = Engine.parseWithoutBodies(id, code, sha256, keep);
+      }
       return toLoad.restore(original, stored.metered(), stored.fuelInMachine(), stored.classJar(), stored.classBytes());
     }
   }

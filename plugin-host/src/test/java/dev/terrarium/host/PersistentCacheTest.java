@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.terrarium.api.FuelPolicy;
 import dev.terrarium.host.cache.DiskStore;
+import dev.terrarium.host.cache.StoredModule;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -338,6 +339,100 @@ class PersistentCacheTest {
     try (var files = Files.list(dir)) {
       assertThat(files.count()).isZero();
     }
+  }
+
+  // ---- loading without function bodies ----
+
+  /**
+   * A module with a function too large for a JVM method (Endive leaves it to its interpreter), which adds 1 to its
+   * argument 40 000 times and then, when {@code tail}, tail-calls {@code small}, else returns; {@code small} doubles,
+   * and {@code neighbour} calls {@code small}. Each call gives a new module (a fresh custom section).
+   */
+  static byte[] hugeFunctionModule(Path temp, boolean tail) {
+    StringBuilder wat = new StringBuilder("(module\n (func $small (export \"small\") (param i32) (result i32)\n");
+    wat.append("  local.get 0 i32.const 2 i32.mul)\n");
+    wat.append(" (func $big (export \"big\") (param i32) (result i32)\n  local.get 0\n");
+    for (int i = 0; i < 40_000; i++) {
+      wat.append("  i32.const 1 i32.add\n");
+    }
+    wat.append(tail ? "  return_call $small)\n" : "  )\n");
+    wat.append(" (func (export \"neighbour\") (param i32) (result i32) local.get 0 call $small))\n");
+    return fresh(dev.terrarium.host.metering.Meter.wat(temp, wat.toString(), "--enable-tail-call"));
+  }
+
+  /** big(5), small(5) and neighbour(5) in {@code host}, loaded from {@code module}. */
+  static List<Long> hugeCalls(PluginHost host, byte[] module) {
+    try (PluginInstance i = host.load(module, manifest("huge")).instantiate()) {
+      List<Long> out = new ArrayList<>();
+      for (String f : List.of("big", "small", "neighbour")) {
+        out.add(i.call(f, 5)[0]);
+      }
+      return out;
+    }
+  }
+
+  /** big(5), small(5) and neighbour(5) through {@code cache}, with its compilations and disk hits. */
+  private static List<Long> hugeRun(ModuleCache cache, byte[] module) {
+    try (PluginHost host = PluginHost.builder().moduleCache(cache).build()) {
+      List<Long> out = new ArrayList<>(hugeCalls(host, module));
+      out.add(host.cacheStats().compilations());
+      out.add(host.cacheStats().diskHits());
+      assertHealthy(host);
+      return out;
+    }
+  }
+
+  /** The entry of {@code module} in the directory, decoded (the health check stores its own module too). */
+  private StoredModule storedEntry(byte[] module) throws IOException {
+    DiskStore store = DiskStore.open(dir, key);
+    List<StoredModule> all = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.filter(p -> p.toString().endsWith(".entry")).toList()) {
+        all.add(StoredModule.decode(store.get(p.getFileName().toString().replace(".entry", ""))));
+      }
+    }
+    String sha256 = "sha256=" + PluginHost.sha256(module) + "\n";
+    List<StoredModule> mine = all.stream().filter(m -> m.key().startsWith(sha256)).toList();
+    assertThat(mine).hasSize(1);
+    return mine.get(0);
+  }
+
+  @Test
+  void aFunctionLeftToTheInterpreter_isTheOnlyBodyALoadFromDiskParses_andRunsTheSame() throws Exception {
+    byte[] module = hugeFunctionModule(temp, false);
+    List<Long> compiled = hugeRun(diskCache(), module);
+    assertThat(compiled).containsExactly(40_005L, 10L, 10L, 1L, 0L);
+    assertThat(storedEntry(module).interpreted()).as("big, and nothing else, is interpreted").containsExactly(1);
+
+    List<Long> loaded = hugeRun(diskCache(), module);
+    assertThat(loaded).as("loaded from disk, without compiling").containsExactly(40_005L, 10L, 10L, 0L, 1L);
+  }
+
+  @Test
+  void anInterpretedFunctionThatTailCalls_keepsEveryBody_andRunsTheSame() throws Exception {
+    // Endive's interpreter carries out a tail call by interpreting the callee, compiled or not: small's body is needed.
+    byte[] module = hugeFunctionModule(temp, true);
+    List<Long> compiled = hugeRun(diskCache(), module);
+    assertThat(compiled).containsExactly(80_010L, 10L, 10L, 1L, 0L);
+    assertThat(storedEntry(module).interpreted()).as("every body needed").isNull();
+
+    assertThat(hugeRun(diskCache(), module)).containsExactly(80_010L, 10L, 10L, 0L, 1L);
+  }
+
+  @Test
+  void aModuleLoadedFromDisk_holdsLessThanOneCompiledHere() {
+    // Its function bodies are not parsed: the cache weighs what the artifact holds.
+    byte[] module = fresh(Fixtures.bytes("sizer.wasm"));
+    long[] weights = new long[2];
+    for (int round = 0; round < 2; round++) {
+      ModuleCache cache = diskCache();
+      try (PluginHost host = PluginHost.builder().moduleCache(cache).grants(Grants.builder().allWasi().build()).build()) {
+        host.load(module);
+        assertThat(cache.stats().diskHits()).isEqualTo(round);
+        weights[round] = cache.stats().weightBytes();
+      }
+    }
+    assertThat(weights[1]).isLessThan(weights[0]);
   }
 
   /** Indicative: the largest sample plugin, compiled cold and then loaded from the directory by a new cache. */

@@ -85,6 +85,22 @@ class PrecompiledTest {
   }
 
   @Test
+  void aPrecompiledPluginWithAFunctionLeftToTheInterpreter_runsItFromItsBody() {
+    // The load parses only the bodies its classes do not replace (here: big, too large for a JVM method); a tail
+    // call from an interpreted function makes it keep them all.
+    for (boolean tail : new boolean[] {false, true}) {
+      byte[] module = PersistentCacheTest.hugeFunctionModule(temp, tail);
+      byte[] artifact = precompile(module, b -> b);
+      try (PluginHost host = host(b -> b.trustPrecompiled(SIGNER.getPublic()))) {
+        assertThat(PersistentCacheTest.hugeCalls(host, artifact))
+            .containsExactly(tail ? 80_010L : 40_005L, 10L, 10L);
+        assertThat(host.cacheStats().compilations()).as("nothing compiled").isZero();
+        assertHealthy(host);
+      }
+    }
+  }
+
+  @Test
   void aPrecompiledFile_usesTheManifestOfItsModuleBesideIt() throws Exception {
     byte[] add = Fixtures.fixture("add");
     Path file = Files.write(temp.resolve("adder.twasm"), precompile(add, b -> b));

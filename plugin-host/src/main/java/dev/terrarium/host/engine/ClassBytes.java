@@ -22,6 +22,30 @@ final class ClassBytes {
     return total;
   }
 
+  /**
+   * Returns {@code classes} (by binary name) in the jar format of Endive's compiled-class cache, which {@code
+   * MachineFactoryCompiler} loads back through a {@code Cache}: an entry {@code wasm-module.properties} naming the
+   * main class ({@code mainClass}), and one entry per class file.
+   */
+  static byte[] jar(String mainClass, java.util.Map<String, byte[]> classes) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(bytes)) {
+      java.util.Properties properties = new java.util.Properties();
+      properties.setProperty("mainClass", mainClass);
+      out.putNextEntry(new JarEntry("wasm-module.properties"));
+      properties.store(out, null);
+      out.closeEntry();
+      for (var c : new java.util.TreeMap<>(classes).entrySet()) {
+        out.putNextEntry(new JarEntry(c.getKey().replace('.', '/') + ".class"));
+        out.write(c.getValue());
+        out.closeEntry();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
   /** Returns the class files of an Endive class jar. */
   static java.util.List<byte[]> classes(byte[] jar) {
     java.util.List<byte[]> classes = new java.util.ArrayList<>();

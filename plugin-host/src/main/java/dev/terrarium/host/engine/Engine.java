@@ -7,6 +7,7 @@ import dev.terrarium.api.WasmType;
 import dev.terrarium.host.ExportDescription;
 import dev.terrarium.host.ImportDescription;
 import dev.terrarium.host.ModuleDescription;
+import dev.terrarium.host.metering.CodeStubs;
 import dev.terrarium.host.validation.ModuleValidator;
 import dev.terrarium.host.validation.Rejection;
 import java.nio.charset.StandardCharsets;
@@ -60,28 +61,11 @@ public final class Engine {
    * @throws InvalidModuleException when the module does not validate
    */
   public static ParsedModule parse(String pluginId, byte[] bytes, String sha256) {
-    return parse(pluginId, bytes, sha256, true);
-  }
-
-  /**
-   * Parses a module, validating it only when {@code validate}: pass {@code false} only for bytes this build of
-   * Terrarium has validated before and that cannot have changed since (an authenticated entry of the persistent
-   * cache, for the module of the same hash). Validation is a few seconds of a large module's load.
-   *
-   * @throws MalformedModuleException when the bytes do not decode
-   * @throws InvalidModuleException when the module does not validate
-   */
-  public static ParsedModule parse(String pluginId, byte[] bytes, String sha256, boolean validate) {
     checkHeader(pluginId, bytes);
-    if (validate) {
-      validate(pluginId, bytes);
-    }
+    validate(pluginId, bytes);
     WasmModule module;
     try {
-      module =
-          validate
-              ? Parser.parse(bytes)
-              : Parser.builder().withValidation(false).build().parse(() -> new java.io.ByteArrayInputStream(bytes));
+      module = Parser.parse(bytes);
     } catch (MalformedException e) {
       throw new MalformedModuleException(pluginId, reason(e), e);
     } catch (InvalidException e) {
@@ -98,7 +82,40 @@ public final class Engine {
       // PluginExceptions escape should the two ever disagree.
       throw new InvalidModuleException(pluginId, "describing the module failed: " + reason(e), e);
     }
-    return new ParsedModule(module, description);
+    return new ParsedModule(module, description, true);
+  }
+
+  /**
+   * Parses a module whose code exists as compiled classes (an authenticated entry of the persistent cache, or a
+   * precompiled plugin), without the bodies of its functions except those {@code keep} names by their position in
+   * the code section ({@link CodeStubs}): the functions its classes leave to the interpreter. Nothing is validated;
+   * the result only describes the module and restores its classes ({@link ParsedModule#restore}); it cannot be
+   * compiled or interpreted.
+   *
+   * @throws MalformedModuleException when the bytes do not decode
+   */
+  public static ParsedModule parseWithoutBodies(
+      String pluginId, byte[] bytes, String sha256, java.util.function.IntPredicate keep) {
+    checkHeader(pluginId, bytes);
+    byte[] stubbed;
+    try {
+      stubbed = CodeStubs.withoutBodies(bytes, keep);
+    } catch (dev.terrarium.host.metering.MeteringException e) {
+      throw e.forPlugin(pluginId); // LOAD_MALFORMED
+    }
+    WasmModule module;
+    try {
+      module = Parser.builder().withValidation(false).build().parse(() -> new java.io.ByteArrayInputStream(stubbed));
+    } catch (RuntimeException | StackOverflowError e) {
+      throw new MalformedModuleException(pluginId, reason(e), e);
+    }
+    ModuleDescription description;
+    try {
+      description = describe(pluginId, module, bytes.length, sha256);
+    } catch (RuntimeException e) {
+      throw new InvalidModuleException(pluginId, "describing the module failed: " + reason(e), e);
+    }
+    return new ParsedModule(module, description, false);
   }
 
   /** Runs Terrarium's own validation pass, which names the byte offset and the rule of every fault. */

@@ -18,10 +18,18 @@ import run.endive.wasm.WasmModule;
 public final class ParsedModule {
   private final WasmModule module;
   private final ModuleDescription description;
+  /** Whether the module has all its function bodies ({@link Engine#parseWithoutBodies} leaves most out). */
+  private final boolean bodies;
 
-  ParsedModule(WasmModule module, ModuleDescription description) {
+  ParsedModule(WasmModule module, ModuleDescription description, boolean bodies) {
     this.module = module;
     this.description = description;
+    this.bodies = bodies;
+  }
+
+  /** Returns whether this module has all its function bodies, so that it can be compiled or interpreted. */
+  public boolean hasBodies() {
+    return bodies;
   }
 
   public ModuleDescription description() {
@@ -109,6 +117,9 @@ public final class ParsedModule {
       int counter,
       boolean fuelField,
       boolean keepClasses) {
+    if (!bodies) {
+      throw new IllegalStateException("a module parsed without its function bodies cannot be compiled or interpreted");
+    }
     Function<Instance, Machine> factory = null;
     if (mode == ExecutionMode.COMPILER && counter >= 0 && fuelField) {
       FuelField.Compiled compiled;
@@ -121,51 +132,74 @@ public final class ParsedModule {
         HugeMethods.warnIfAny(pluginId, compiled.classes());
         EngineArtifact a =
             new EngineArtifact(module, described, compiled.factory(), counter, true, weight(compiled.classBytes()));
-        return new Compilation(a, keepClasses ? compiled.jar() : null, compiled.classBytes());
+        // Compiled with no interpreter fallback: every function is JVM bytecode.
+        return new Compilation(a, keepClasses ? compiled.jar() : null, compiled.classBytes(), new int[0]);
       }
     }
     long classBytes = 0;
     byte[] jar = null;
+    int[] interpreted = null;
     if (mode == ExecutionMode.COMPILER) {
       try {
-        // Endive's class cache is keyed by the module's digest; without one (the parser told not to digest) there
-        // is nothing to keep the classes under, and they are compiled as usual.
+        // What MachineFactoryCompiler.compile() does, through Endive's exported internal API, which also tells the
+        // functions left to the interpreter (too large for a JVM method) and shows the generated class files.
+        CompilerResult result =
+            Compiler.builder(module)
+                .withInterpreterFallback(InterpreterFallback.SILENT)
+                .withClassCollectorFactory(ClassLoadingCollector::new)
+                .build()
+                .compile();
+        ClassLoadingCollector collector = (ClassLoadingCollector) result.collector();
+        classBytes = ClassBytes.size(collector.classBytes().values());
+        HugeMethods.warnIfAny(pluginId, collector.classBytes().values());
+        factory = new MachineFactory(module, collector.machineFactory());
+        interpreted = interpretedBodies(result.interpretedFunctions());
+        // Endive's class cache is keyed by the module's digest; without one (the parser told not to digest) the
+        // classes could not be loaded back, and none are kept.
         if (keepClasses && module.digest() != null) {
-          // Through Endive's class cache hook, which hands over the classes as a jar it can load back.
-          byte[][] captured = new byte[1][];
-          factory =
-              MachineFactoryCompiler.builder(module)
-                  .withInterpreterFallback(InterpreterFallback.SILENT)
-                  .withCache(new JarCache(null, captured))
-                  .compile();
-          jar = captured[0];
-          if (jar == null) {
-            throw new IllegalStateException("the compiler handed over no classes");
-          }
-          java.util.List<byte[]> classes = ClassBytes.classes(jar);
-          classBytes = ClassBytes.size(classes);
-          HugeMethods.warnIfAny(pluginId, classes);
-        } else {
-          // What MachineFactoryCompiler.compile() does without a cache, through Endive's exported internal API,
-          // which also shows the generated class files (a Cache would, at the price of writing and reading a jar).
-          CompilerResult result =
-              Compiler.builder(module)
-                  .withInterpreterFallback(InterpreterFallback.SILENT)
-                  .withClassCollectorFactory(ClassLoadingCollector::new)
-                  .build()
-                  .compile();
-          ClassLoadingCollector collector = (ClassLoadingCollector) result.collector();
-          classBytes = ClassBytes.size(collector.classBytes().values());
-          HugeMethods.warnIfAny(pluginId, collector.classBytes().values());
-          factory = new MachineFactory(module, collector.machineFactory());
+          jar = ClassBytes.jar(collector.mainClassName(), collector.classBytes());
         }
       } catch (RuntimeException | LinkageError e) {
         throw Engine.unsupported(pluginId, "compiling the module to JVM bytecode failed", e);
       }
     }
     return new Compilation(
-        new EngineArtifact(module, described, factory, counter, false, weight(classBytes)), jar, classBytes);
+        new EngineArtifact(module, described, factory, counter, false, weight(classBytes)),
+        jar,
+        classBytes,
+        interpreted);
   }
+
+  /** The number of functions the module imports (its defined functions' indices start after them). */
+  private int functionImports() {
+    return module.importSection().count(run.endive.wasm.types.ExternalType.FUNCTION);
+  }
+
+  /**
+   * Returns the positions in the code section of the functions {@code interpreted} (module function indices) that
+   * the compiled classes leave to Endive's interpreter, or {@code null} when a load of those classes needs every
+   * body: when an interpreted function makes a tail call or a call through a reference, which Endive's interpreter
+   * may carry out by interpreting the callee's body even where it was compiled.
+   */
+  private int[] interpretedBodies(java.util.Set<Integer> interpreted) {
+    int imports = functionImports();
+    int[] defined = interpreted.stream().mapToInt(i -> i - imports).filter(i -> i >= 0).sorted().toArray();
+    for (int f : defined) {
+      for (var instruction : module.codeSection().getFunctionBody(f).instructions()) {
+        if (INTERPRETED_CALLS.contains(instruction.opcode())) {
+          return null;
+        }
+      }
+    }
+    return defined;
+  }
+
+  private static final java.util.Set<run.endive.wasm.types.OpCode> INTERPRETED_CALLS =
+      java.util.EnumSet.of(
+          run.endive.wasm.types.OpCode.RETURN_CALL,
+          run.endive.wasm.types.OpCode.RETURN_CALL_INDIRECT,
+          run.endive.wasm.types.OpCode.CALL_REF,
+          run.endive.wasm.types.OpCode.RETURN_CALL_REF);
 
   /**
    * Rebuilds the artifact {@link #compile(String, ExecutionMode, ModuleDescription, boolean, boolean, boolean)}
