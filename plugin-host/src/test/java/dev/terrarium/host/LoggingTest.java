@@ -128,7 +128,20 @@ class LoggingTest {
       }
       List<String> lines = messages("dev.terrarium.plugin.flood");
       assertThat(lines.size()).isBetween(GuestLog.BURST_LINES, GuestLog.BURST_LINES + 200);
-      assertThat(lines).last().asString().matches("instance \\d+: \\d+ more lines of standard error were dropped");
+      assertThat(lines).as("every line names its instance first").allMatch(l -> l.matches("instance \\d+: .*"));
+      // The dropped lines are counted in the next line logged: the long line, when the flood took long enough to
+      // earn a token again (a slow moment), else a line of their own when the instance closes.
+      assertThat(lines).last().asString().matches(
+          "instance \\d+: (\\d+ more lines of standard error were dropped"
+              + "|\\(\\d+ lines of standard error dropped before this one\\) x+ \\[10 more bytes cut\\])");
+      long dropped = 0;
+      for (String l : lines) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) (more )?lines of standard error").matcher(l);
+        dropped += m.find() ? Long.parseLong(m.group(1)) : 0;
+      }
+      long spam = lines.stream().filter(l -> l.endsWith("spam")).count();
+      boolean longLineDropped = lines.get(lines.size() - 1).contains("more lines");
+      assertThat(spam + dropped).as("every line logged or counted").isEqualTo(100_000 + (longLineDropped ? 1 : 0));
       try (PluginInstance i = stderrPlugin(host, "flood").instantiate()) {
         say(i, "x".repeat(GuestLog.MAX_LINE_BYTES + 10) + "\n", 1);
         say(i, "fake\u001b[2J\u0000 INFO dev.terrarium.host: all good\n", 1);

@@ -106,11 +106,11 @@ public final class GuestLog extends OutputStream {
       return;
     }
     StringBuilder message = new StringBuilder(prefix.length() + bytes.length + 48);
+    message.append(prefix); // first, as on every line of the instance
     if (dropped > 0) {
       message.append('(').append(dropped).append(" lines of standard error dropped before this one) ");
       dropped = 0;
     }
-    message.append(prefix);
     String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
