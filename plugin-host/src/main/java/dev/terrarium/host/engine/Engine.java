@@ -2,6 +2,7 @@ package dev.terrarium.host.engine;
 
 import dev.terrarium.api.InvalidModuleException;
 import dev.terrarium.api.MalformedModuleException;
+import dev.terrarium.api.PluginException;
 import dev.terrarium.api.PluginLoadException;
 import dev.terrarium.api.WasmType;
 import dev.terrarium.host.ExportDescription;
@@ -74,15 +75,20 @@ public final class Engine {
       // The parser reports some encoding faults as plain runtime exceptions (e.g. reading past the end).
       throw new MalformedModuleException(pluginId, reason(e), e);
     }
+    return parsed(pluginId, module, bytes.length, sha256, true);
+  }
+
+  /** The parsed module with its description; describing it fails only with a {@link PluginException}. */
+  private static ParsedModule parsed(String pluginId, WasmModule module, int size, String sha256, boolean bodies) {
     ModuleDescription description;
     try {
-      description = describe(pluginId, module, bytes.length, sha256);
+      description = describe(pluginId, module, size, sha256);
     } catch (RuntimeException e) {
       // The validator refuses what describing could trip over; this guards the promise that only
       // PluginExceptions escape should the two ever disagree.
       throw new InvalidModuleException(pluginId, "describing the module failed: " + reason(e), e);
     }
-    return new ParsedModule(module, description, true);
+    return new ParsedModule(module, description, bodies);
   }
 
   /**
@@ -92,7 +98,8 @@ public final class Engine {
    * the result only describes the module and restores its classes ({@link ParsedModule#restore}); it cannot be
    * compiled or interpreted.
    *
-   * @throws MalformedModuleException when the bytes do not decode
+   * @throws PluginLoadException ({@code LOAD_MALFORMED}, a {@link MalformedModuleException} from the parser) when
+   *     the bytes do not decode
    */
   public static ParsedModule parseWithoutBodies(
       String pluginId, byte[] bytes, String sha256, java.util.function.IntPredicate keep) {
@@ -109,13 +116,7 @@ public final class Engine {
     } catch (RuntimeException | StackOverflowError e) {
       throw new MalformedModuleException(pluginId, reason(e), e);
     }
-    ModuleDescription description;
-    try {
-      description = describe(pluginId, module, bytes.length, sha256);
-    } catch (RuntimeException e) {
-      throw new InvalidModuleException(pluginId, "describing the module failed: " + reason(e), e);
-    }
-    return new ParsedModule(module, description, false);
+    return parsed(pluginId, module, bytes.length, sha256, false);
   }
 
   /** Runs Terrarium's own validation pass, which names the byte offset and the rule of every fault. */
