@@ -18,6 +18,9 @@ import java.util.List;
  *       prepays nothing itself, and its fall-through gets back what it did not use (a refund when it costs less),
  *       so the taken edge charges nothing; otherwise it prepays the cheaper of its two successors (bounded by the
  *       header's own cost), so a loop that runs {@code k} times and leaves pays {@code k} charges.
+ *   <li><b>Forward edges</b> (FAST accounting, in functions that are not {@linkplain #callHeavy call-heavy}). A
+ *       segment that ends in {@code br_if} to a block or {@code if} without results prepays its fall-through, and
+ *       the taken edge gets that back (a refund to the local counter), so the fall-through charges nothing.
  *   <li><b>Exits.</b> A loop left only through its {@code end} has the segment containing that end (run once per
  *       entry) prepaid by the segment that enters the loop.
  *   <li><b>Entries.</b> A function that is only ever called directly (never exported, in a table, named by
@@ -84,8 +87,12 @@ final class ChargePlan {
     final List<long[]> calls = new ArrayList<>(); // {segment, callee (defined index)}
     final List<Loop> loops = new ArrayList<>();
     final List<If> ifs = new ArrayList<>();
+    /** The live {@code br_if}s forward, to blocks without results ({@link Edge#loop} is null). */
+    final List<Edge> forward = new ArrayList<>();
     boolean entryCandidate;
     byte entryColor;
+    /** Whether it calls from inside a loop or is recursive ({@link #classifyCounters}). */
+    boolean callHeavy;
 
     // computed
     long[] in;
@@ -127,6 +134,92 @@ final class ChargePlan {
     return f;
   }
 
+  /**
+   * Whether defined function {@code fn} is call-heavy (see {@link #classifyCounters}): under FAST accounting it keeps
+   * its counter in the global rather than a local.
+   */
+  boolean callHeavy(int fn) {
+    return fns[fn] != null && fns[fn].callHeavy;
+  }
+
+  /**
+   * Marks the call-heavy functions: those that call from inside a loop, and those on a cycle of direct calls
+   * (recursion). A function that keeps its counter in a local stores it before every call and reloads it after, which
+   * costs such functions more than it saves; their forward edges get no refunds either (a refund to the global is
+   * a load and a store). Tarjan's algorithm over the direct calls, without recursion.
+   */
+  private void classifyCounters() {
+    int n = fns.length;
+    int[][] callees = new int[n][];
+    for (int i = 0; i < n; i++) {
+      Fn f = fns[i];
+      callees[i] = f.calls.stream().mapToInt(c -> (int) c[1]).distinct().toArray();
+      for (Loop l : f.loops) {
+        f.callHeavy |= l.hasCall;
+      }
+    }
+    int[] index = new int[n];
+    int[] low = new int[n];
+    boolean[] onStack = new boolean[n];
+    Arrays.fill(index, -1);
+    int[] stack = new int[n];
+    int sp = 0;
+    int[] work = new int[n]; // the DFS path: function, and per function the next callee to visit
+    int[] next = new int[n];
+    int counter = 0;
+    for (int root = 0; root < n; root++) {
+      if (index[root] >= 0) {
+        continue;
+      }
+      int depth = 0;
+      work[depth++] = root;
+      index[root] = low[root] = counter++;
+      stack[sp++] = root;
+      onStack[root] = true;
+      while (depth > 0) {
+        int v = work[depth - 1];
+        if (next[v] < callees[v].length) {
+          int w = callees[v][next[v]++];
+          if (w == v) {
+            fns[v].callHeavy = true; // calls itself
+          } else if (index[w] < 0) {
+            index[w] = low[w] = counter++;
+            stack[sp++] = w;
+            onStack[w] = true;
+            work[depth++] = w;
+          } else if (onStack[w]) {
+            low[v] = Math.min(low[v], index[w]);
+          }
+          continue;
+        }
+        depth--;
+        if (depth > 0) {
+          int parent = work[depth - 1];
+          low[parent] = Math.min(low[parent], low[v]);
+        }
+        if (low[v] == index[v]) {
+          int size = 0;
+          int w;
+          do {
+            w = stack[--sp];
+            onStack[w] = false;
+            size++;
+          } while (w != v);
+          if (size > 1) {
+            for (int k = sp; k < sp + size; k++) {
+              fns[stack[k]].callHeavy = true; // the popped members are still in the array above sp
+            }
+          }
+        }
+      }
+    }
+    for (Fn f : fns) {
+      if (f.callHeavy) {
+        f.forward.clear();
+      }
+    }
+  }
+
   /** The static cost of {@code segment} of defined function {@code fn}, as the recording pass saw it. */
   long cost(int fn, int segment) {
     Fn f = fns[fn];
@@ -157,13 +250,17 @@ final class ChargePlan {
     return !dropped && fns[fn].wrapped[ordinal];
   }
 
-  /** The charge on the taken side of the {@code ordinal}-th {@code br_if} of {@code fn}, 0 for a plain one. */
+  /**
+   * The charge on the taken side of the {@code ordinal}-th {@code br_if} of {@code fn}: positive on a back edge,
+   * negative (a refund) on a forward one, 0 for a plain one.
+   */
   long edge(int fn, int ordinal) {
     return dropped ? 0 : fns[fn].edgeCharge[ordinal];
   }
 
   /** Computes the plan; {@code escapes[i]} says whether defined function {@code i} is reached other than by call. */
   void compute(boolean[] escapes) {
+    classifyCounters();
     for (int i = 0; i < fns.length; i++) {
       Fn f = fns[i];
       f.entryCandidate = !escapes[i];
@@ -223,6 +320,9 @@ final class ChargePlan {
         f.wrapped = new boolean[f.loopCount];
         for (int s = 0; s < f.segs; s++) {
           chargeOf(f, s, 0);
+        }
+        for (Edge e : f.forward) {
+          f.edgeCharge[e.ordinal] = -e.m; // a refund on the taken side (0: a plain br_if)
         }
         for (Loop l : f.loops) {
           if (l.eligible) {
@@ -392,6 +492,9 @@ final class ChargePlan {
         }
       }
     }
+    for (Edge e : f.forward) {
+      rule[e.b] = e;
+    }
     for (int s = f.segs - 1; s >= 0; s--) {
       if (rule[s] instanceof If i) {
         long m =
@@ -400,6 +503,13 @@ final class ChargePlan {
         f.in[s] += m;
         f.out[i.t] = m;
         f.out[i.other] = m;
+      } else if (rule[s] instanceof Edge e && e.loop == null) {
+        // a br_if forward: its segment prepays the fall-through, and the taken edge gets that back
+        int next = e.b + 1;
+        long m = f.costs[next] + f.in[next] + floor[next];
+        e.m = m;
+        f.in[s] += m;
+        f.out[next] = m;
       } else if (rule[s] instanceof Edge e) {
         int next = e.b + 1;
         int h = e.loop.h;

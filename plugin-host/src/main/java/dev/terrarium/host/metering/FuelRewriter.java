@@ -105,6 +105,7 @@ public final class FuelRewriter {
     final List<Section> sections = new ArrayList<>();
     int typeCount;
     int[] typeParams = new int[0];
+    int[] typeResults = new int[0];
     int funcImports;
     int importedGlobals;
     int definedGlobals;
@@ -234,6 +235,7 @@ public final class FuelRewriter {
     void scanTypes(Reader r) {
       int n = r.count();
       typeParams = new int[n];
+      typeResults = new int[n];
       for (int i = 0; i < n; i++) {
         int at = r.pos;
         int form = r.u8();
@@ -254,6 +256,7 @@ public final class FuelRewriter {
           valType(r);
         }
         typeParams[i] = params;
+        typeResults[i] = results;
       }
       typeCount = n;
     }
@@ -847,6 +850,9 @@ public final class FuelRewriter {
       int lastBrIfOrdinal;
       long lastCallee;
       int lastBlockParams;
+      /** The result count of the block type just read, and per open block its result count. */
+      int lastBlockResults;
+      int[] results = new int[16];
       int loopOrdinal;
       int lastLoopOrdinal;
       /** Whether the loop just opened is wrapped so that its back edges refill outside it (see {@link #wrapEnd}). */
@@ -944,6 +950,9 @@ public final class FuelRewriter {
               targeted[l] = true;
               if (recordLive && blocks[l] instanceof ChargePlan.Loop target) {
                 branchToLoop(target);
+              } else if (recordLive && forwardRefunds() && lastOp == 0x0D && l >= 1 && kinds[l] != K_LOOP
+                  && results[l] == 0) {
+                forwardEdge();
               }
               if (recordLive && inLoop != null) {
                 exitsTo(inLoop, l);
@@ -969,6 +978,7 @@ public final class FuelRewriter {
               targeted = Arrays.copyOf(targeted, depth * 2);
               blocks = Arrays.copyOf(blocks, depth * 2);
               loopAt = Arrays.copyOf(loopAt, depth * 2);
+              results = Arrays.copyOf(results, depth * 2);
               wraps = Arrays.copyOf(wraps, depth * 2);
               wrapped = Arrays.copyOf(wrapped, depth * 2 + 1);
             }
@@ -977,6 +987,7 @@ public final class FuelRewriter {
             pendingWrap = false;
             int k = lastOp == 0x02 ? K_BLOCK : lastOp == 0x03 ? K_LOOP : K_IF;
             kinds[depth] = k;
+            results[depth] = lastBlockResults;
             targeted[depth] = false;
             curDepthOpen = depth;
             blocks[depth] = rec == null || dead ? null : open(k);
@@ -1095,10 +1106,15 @@ public final class FuelRewriter {
 
       /**
        * Whether this function keeps its counter in a local: under {@link CostModel.Accounting#FAST}, in modules
-       * without tail calls.
+       * without tail calls, unless the plan found it call-heavy ({@link ChargePlan#callHeavy}: a call in a loop, or
+       * recursion), where storing the local before every call and reloading it after costs more than it saves.
+       * The recording pass (no plan yet) assumes a local: nothing it records depends on where the counter lives.
        */
       boolean localCounter() {
-        return metered && useTemp && model.accounting() == CostModel.Accounting.FAST;
+        return metered
+            && useTemp
+            && model.accounting() == CostModel.Accounting.FAST
+            && !(plan != null && rec == null && plan.callHeavy(defined));
       }
 
       /** {@code local.get $c; global.set $fuel}: makes the global current (before a call or leaving). */
@@ -1155,6 +1171,27 @@ public final class FuelRewriter {
       /** Records that a branch inside loop {@code l} (innermost) goes to the block at index {@code target}. */
       static void exitsTo(ChargePlan.Loop l, int target) {
         l.minTarget = Math.min(l.minTarget, target);
+      }
+
+      /**
+       * Whether forward {@code br_if}s prepay their fall-through: under FAST accounting, where a refund is an add to a
+       * local (the plan drops them again in functions that keep the counter in the global, {@link
+       * ChargePlan#callHeavy}). Under EXACT a refund is a load and a store of the global, and it cost the kernels
+       * more than it saved the echo (docs/performance.md).
+       */
+      boolean forwardRefunds() {
+        return model.accounting() == CostModel.Accounting.FAST;
+      }
+
+      /**
+       * Records a live {@code br_if} forward, to a block or {@code if} without results (not to the function: under
+       * FAST accounting the counter is stored before a branch that leaves it).
+       */
+      void forwardEdge() {
+        ChargePlan.Edge e = new ChargePlan.Edge();
+        e.b = segIndex;
+        e.ordinal = lastBrIfOrdinal;
+        rec.forward.add(e);
       }
 
       /** Records a live {@code br}, {@code br_if} or {@code br_table} (in {@code lastOp}) to a loop's header. */
@@ -1426,6 +1463,7 @@ public final class FuelRewriter {
           r.pos++;
           o.write(t);
           lastBlockParams = 0;
+          lastBlockResults = t == 0x40 ? 0 : 1;
           return;
         }
         long idx = r.s33();
@@ -1438,6 +1476,7 @@ public final class FuelRewriter {
         }
         o.s64(idx);
         lastBlockParams = typeParams[(int) idx];
+        lastBlockResults = typeResults[(int) idx];
       }
 
       void memarg(Out o, int at) {
@@ -1588,9 +1627,10 @@ public final class FuelRewriter {
             lastBrIfOrdinal = brIfOrdinal++;
             long edge = rec == null && plan != null ? plan.edge(defined, lastBrIfOrdinal) : 0;
             int lr = remap(l);
-            if (edge > 0) {
+            if (edge != 0) {
               // a back edge that pays for the loop's header: if (cond) { charge; br l } (one label deeper); when
-              // the charge runs out, it leaves the loop for its refill block (wrapEnd) instead of calling there
+              // the charge runs out, it leaves the loop for its refill block (wrapEnd) instead of calling there.
+              // A forward edge gets back what its segment prepaid for the fall-through: if (cond) { refund; br l }
               o.write(0x04);
               o.write(0x40);
               int target = curDepth - 1 - l;

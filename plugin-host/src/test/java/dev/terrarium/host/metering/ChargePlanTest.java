@@ -62,6 +62,122 @@ class ChargePlanTest {
           + " local.get 0 local.get 1 i32.add)"
           + " (func (export \"fib\") (param i32) (result i32) (call $fib (local.get 0))))";
 
+  private static final CostModel FAST = CostModel.builder().accounting(CostModel.Accounting.FAST).build();
+
+  /**
+   * Early exits, as clang writes them: {@code block ... br_if 0 ... end} three deep. Under FAST accounting each
+   * fall-through is paid with the code before its {@code br_if}, and a taken exit gets it back.
+   */
+  private static final String EXITS =
+      "(module (memory 1) (func (export \"f\") (param i32) (result i32) (local i32)"
+          + " block"
+          + "  local.get 0 i32.const 1 i32.and br_if 0"
+          + "  i32.const 16 local.get 0 i32.store local.get 0 i32.const 3 i32.mul local.set 1"
+          + "  local.get 0 i32.const 2 i32.and br_if 0"
+          + "  local.get 1 i32.const 7 i32.add local.set 1 i32.const 20 local.get 1 i32.store"
+          + "  block"
+          + "   local.get 0 i32.const 4 i32.and br_if 0"
+          + "   local.get 1 local.get 1 i32.mul local.set 1"
+          + "  end"
+          + "  local.get 1 i32.const 1 i32.add local.set 1"
+          + " end"
+          + " local.get 1)"
+          + " (func (export \"results\") (param i32) (result i32)"
+          + " block (result i32) i32.const 5 local.get 0 br_if 0 drop i32.const 6 end))";
+
+  /** The number of refunds ({@code i64.add} on the counter) in defined function {@code index}. */
+  private static long refunds(byte[] metered, int index) {
+    WasmModule m = Parser.parse(metered);
+    return m.codeSection().getFunctionBody(index).instructions().stream()
+        .filter(i -> i.opcode() == OpCode.I64_ADD)
+        .count();
+  }
+
+  @Test
+  void underFastAccounting_forwardExitsArePaidBeforeTheBranchAndRefundedWhenTaken() {
+    byte[] module = wat(dir, EXITS);
+    byte[] planned = FuelRewriter.rewrite(module, FAST);
+    byte[] unplanned = FuelRewriter.rewrite(module, FAST, false, true);
+    // without the plan: the entry, each of the three fall-throughs, the inner block's end and the outer block's
+    // end; with it, the fall-throughs charge nothing (the entry still pays for itself: f is exported)
+    assertThat(charges(unplanned, 0)).isEqualTo(6);
+    assertThat(charges(planned, 0)).isEqualTo(3);
+    assertThat(refunds(planned, 0)).as("one refund per forward br_if").isEqualTo(3);
+    // Under EXACT a refund would be a load and a store of the global: there are none.
+    assertThat(refunds(FuelRewriter.rewrite(module, CostModel.defaults()), 0)).isZero();
+    CostModel before = Meter.model;
+    Meter.model = FAST;
+    try {
+      for (boolean compiled : new boolean[] {false, true}) {
+        for (long x = 0; x < 8; x++) {
+          assertThat(fuel(module, true, compiled, "f", x))
+              .as("x = %d, %s", x, compiled ? "compiled" : "interpreted")
+              .isEqualTo(fuel(module, false, compiled, "f", x));
+        }
+        // a block with a result keeps its plain br_if, and pays as before
+        assertThat(fuel(module, true, compiled, "results", 1)).isEqualTo(fuel(module, false, compiled, "results", 1));
+        assertThat(fuel(module, true, compiled, "results", 0)).isEqualTo(fuel(module, false, compiled, "results", 0));
+      }
+    } finally {
+      Meter.model = before;
+    }
+    assertThat(charges(planned, 1)).isEqualTo(charges(unplanned, 1));
+  }
+
+  /**
+   * A recursive function, one that calls in a loop, one that calls once, a pair that call each other, and a leaf
+   * with an early exit.
+   */
+  private static final String CALLERS =
+      "(module (memory 1)"
+          + " (func $rec (export \"rec\") (param i32) (result i32)"
+          + "  local.get 0 i32.eqz if i32.const 0 return end"
+          + "  local.get 0 i32.const 1 i32.sub call $rec i32.const 1 i32.add)"
+          + " (func $looping (export \"looping\") (param i32) (result i32) (local i32)"
+          + "  block loop local.get 0 i32.eqz br_if 1"
+          + "   local.get 1 local.get 0 call $leaf i32.add local.set 1"
+          + "   local.get 0 i32.const 1 i32.sub local.set 0 br 0 end end local.get 1)"
+          + " (func $once (export \"once\") (param i32) (result i32) local.get 0 call $leaf i32.const 3 i32.mul)"
+          + " (func $ping (export \"ping\") (param i32) (result i32)"
+          + "  local.get 0 i32.eqz if i32.const 1 return end local.get 0 i32.const 1 i32.sub call $pong)"
+          + " (func $pong (param i32) (result i32) local.get 0 call $ping i32.const 2 i32.add)"
+          + " (func $leaf (param i32) (result i32) block local.get 0 i32.const 1 i32.and br_if 0"
+          + "  i32.const 0 local.get 0 i32.store end local.get 0 i32.const 5 i32.mul))";
+
+  /** Whether defined function {@code index} of a FAST-metered module starts by copying the counter to a local. */
+  private static boolean keepsALocalCounter(byte[] metered, int index) {
+    var instructions = Parser.parse(metered).codeSection().getFunctionBody(index).instructions();
+    return instructions.get(0).opcode() == OpCode.GLOBAL_GET && instructions.get(1).opcode() == OpCode.LOCAL_SET;
+  }
+
+  @Test
+  void underFastAccounting_callHeavyFunctionsKeepTheGlobalCounter_andEveryFunctionPaysTheSame() {
+    byte[] module = wat(dir, CALLERS);
+    byte[] fast = FuelRewriter.rewrite(module, FAST);
+    assertThat(keepsALocalCounter(fast, 0)).as("recursive").isFalse();
+    assertThat(keepsALocalCounter(fast, 1)).as("calls in a loop").isFalse();
+    assertThat(keepsALocalCounter(fast, 2)).as("calls once").isTrue();
+    assertThat(keepsALocalCounter(fast, 3)).as("mutually recursive").isFalse();
+    assertThat(keepsALocalCounter(fast, 4)).as("mutually recursive").isFalse();
+    assertThat(keepsALocalCounter(fast, 5)).as("a leaf").isTrue();
+    assertThat(refunds(fast, 5)).as("a leaf's forward exit").isEqualTo(1);
+    assertThat(refunds(fast, 0) + refunds(fast, 1)).as("none in call-heavy functions").isZero();
+    for (boolean compiled : new boolean[] {false, true}) {
+      for (String export : List.of("rec", "looping", "once", "ping")) {
+        for (long x : new long[] {0, 1, 6, 7}) {
+          long exact = fuel(module, true, compiled, export, x);
+          CostModel before = Meter.model;
+          Meter.model = FAST;
+          try {
+            assertThat(fuel(module, true, compiled, export, x)).as("%s(%d)", export, x).isEqualTo(exact);
+          } finally {
+            Meter.model = before;
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void recursiveFibonacciKeepsTwoChargesInsteadOfFive() {
     byte[] module = wat(dir, FIB);
