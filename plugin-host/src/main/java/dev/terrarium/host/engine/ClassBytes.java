@@ -46,6 +46,30 @@ final class ClassBytes {
     return bytes.toByteArray();
   }
 
+  /** An Endive class jar's contents: its main class (or {@code null}) and its class files by binary name. */
+  record Jar(String mainClass, java.util.Map<String, byte[]> classes) {}
+
+  /** Reads an Endive class jar ({@link #jar}'s format). */
+  static Jar read(byte[] jar) {
+    String mainClass = null;
+    java.util.Map<String, byte[]> classes = new java.util.HashMap<>();
+    try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
+      for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+        String name = e.getName();
+        if (name.equals("wasm-module.properties")) {
+          java.util.Properties properties = new java.util.Properties();
+          properties.load(in);
+          mainClass = properties.getProperty("mainClass");
+        } else if (name.endsWith(".class")) {
+          classes.put(name.substring(0, name.length() - ".class".length()).replace('/', '.'), in.readAllBytes());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new Jar(mainClass, classes);
+  }
+
   /** Returns the class files of an Endive class jar. */
   static java.util.List<byte[]> classes(byte[] jar) {
     java.util.List<byte[]> classes = new java.util.ArrayList<>();

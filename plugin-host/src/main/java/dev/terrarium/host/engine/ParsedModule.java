@@ -203,27 +203,22 @@ public final class ParsedModule {
 
   /**
    * Rebuilds the artifact {@link #compile(String, ExecutionMode, ModuleDescription, boolean, boolean, boolean)}
-   * made, from the classes it kept, without generating bytecode: Endive loads them as from its own class cache.
-   * This must be the module (the same rewritten bytes) they were compiled from.
+   * made, from the classes it kept, without generating bytecode: each class is defined when first used ({@link
+   * StoredClasses}). This must be the module (the same rewritten bytes) they were compiled from, or that module
+   * parsed without the bodies the classes replace.
    *
    * @throws RuntimeException or {@link LinkageError} when the classes cannot be loaded
    */
   public EngineArtifact restore(
       ModuleDescription original, boolean metered, boolean fuelInMachine, byte[] jar, long classBytes) {
     java.util.Objects.requireNonNull(jar, "jar");
-    if (module.digest() == null) {
-      throw new IllegalStateException(
-          "the engine's parser does not digest modules (run.endive.wasm.Parser.DIGEST_ALGORITHM=none), so stored"
-              + " classes cannot be loaded");
-    }
-    byte[][] compiledInstead = new byte[1][];
-    Function<Instance, Machine> factory =
-        MachineFactoryCompiler.builder(module)
-            .withInterpreterFallback(InterpreterFallback.SILENT)
-            .withCache(new JarCache(jar, compiledInstead))
-            .compile();
-    if (compiledInstead[0] != null) {
-      throw new IllegalStateException("the engine compiled the module instead of loading its classes");
+    Function<Instance, Machine> factory;
+    try {
+      // What Endive's class-cache path makes (MachineFactoryCompiler with a Cache), but with each class defined when
+      // first used (StoredClasses).
+      factory = new MachineFactory(module, StoredClasses.machineFactory(jar));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("the stored classes cannot make a machine: " + e, e);
     }
     int counter = metered ? counterGlobal() : -1;
     return new EngineArtifact(module, original, factory, counter, metered && fuelInMachine, weight(classBytes));
