@@ -226,10 +226,15 @@ class PersistentCacheTest {
 
   /** Echoes through a metered greeter-c loaded through {@code cache}: the echo, its fuel, and the host's stats. */
   private static List<Object> meteredEcho(ModuleCache cache, byte[] module) {
+    return meteredEcho(cache, module, dev.terrarium.host.metering.CostModel.defaults());
+  }
+
+  private static List<Object> meteredEcho(
+      ModuleCache cache, byte[] module, dev.terrarium.host.metering.CostModel model) {
     try (PluginHost host =
         PluginHost.builder()
             .moduleCache(cache)
-            .meterFuel()
+            .meterFuel(model)
             .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new TypedBindingsTest.MemoryStore())
             .build();
         PluginInstance i =
@@ -250,6 +255,23 @@ class PersistentCacheTest {
     assertThat(second.subList(2, 4)).as("loaded from disk, not compiled").containsExactly(0L, 1L);
     assertThat(second.subList(0, 2)).as("the echo and its fuel").isEqualTo(first.subList(0, 2));
     assertThat((long) first.get(1)).isPositive();
+  }
+
+  @Test
+  void underFastAccounting_aModuleLoadedFromDisk_chargesWhatTheCompiledOneCharges_andWhatExactCharges() {
+    // FAST keeps the counter in locals, refunds forward exits and leaves call-heavy functions on the global: its
+    // stored classes must charge as the freshly compiled ones do, and a returning call as under EXACT.
+    byte[] module = fresh(Fixtures.bytes("greeter-rust.wasm"));
+    dev.terrarium.host.metering.CostModel fast =
+        dev.terrarium.host.metering.CostModel.builder()
+            .accounting(dev.terrarium.host.metering.CostModel.Accounting.FAST)
+            .build();
+    List<Object> first = meteredEcho(diskCache(), module, fast);
+    List<Object> second = meteredEcho(diskCache(), module, fast);
+    assertThat(first.subList(2, 4)).as("compiled, not loaded").containsExactly(1L, 0L);
+    assertThat(second.subList(2, 4)).as("loaded from disk, not compiled").containsExactly(0L, 1L);
+    assertThat(second.subList(0, 2)).as("the echo and its fuel").isEqualTo(first.subList(0, 2));
+    assertThat(meteredEcho(ModuleCache.create(1L << 28), module).subList(0, 2)).as("EXACT").isEqualTo(first.subList(0, 2));
   }
 
   @Test
