@@ -42,6 +42,34 @@ class StoredClassesTest {
   }
 
   @Test
+  void instancesMadeOnManyThreadsAtOnce_defineEachClassOnce_andComputeAlike() throws Exception {
+    ParsedModule module = parsed();
+    Compilation compiled =
+        module.compile("kernels", ExecutionMode.COMPILER, module.description(), false, false, true);
+    EngineArtifact restored =
+        parsed().restore(module.description(), false, false, compiled.classJar(), compiled.classBytes());
+    int threads = 8;
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      java.util.List<java.util.concurrent.Future<Long>> results = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await(); // every thread defines the classes it needs at the same moment
+                  return fib(restored, 25);
+                }));
+      }
+      for (var r : results) {
+        assertThat(r.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(75025);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void storedClassesWithoutTheirMainClass_areRefused() {
     ParsedModule module = parsed();
     Compilation compiled =
