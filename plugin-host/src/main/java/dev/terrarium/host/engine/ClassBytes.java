@@ -23,9 +23,9 @@ final class ClassBytes {
   }
 
   /**
-   * Returns {@code classes} (by binary name) in the jar format of Endive's compiled-class cache, which {@code
-   * MachineFactoryCompiler} loads back through a {@code Cache}: an entry {@code wasm-module.properties} naming the
-   * main class ({@code mainClass}), and one entry per class file.
+   * Returns {@code classes} (by binary name) in the jar format of Endive's compiled-class cache (which {@link
+   * StoredClasses} loads back): an entry {@code wasm-module.properties} naming the main class ({@code mainClass}),
+   * and one entry per class file.
    */
   static byte[] jar(String mainClass, java.util.Map<String, byte[]> classes) {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -72,16 +72,6 @@ final class ClassBytes {
 
   /** Returns the class files of an Endive class jar. */
   static java.util.List<byte[]> classes(byte[] jar) {
-    java.util.List<byte[]> classes = new java.util.ArrayList<>();
-    try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
-      for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
-        if (e.getName().endsWith(".class")) {
-          classes.add(in.readAllBytes());
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return classes;
+    return new java.util.ArrayList<>(read(jar).classes().values());
   }
 }

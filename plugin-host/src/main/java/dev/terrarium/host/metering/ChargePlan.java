@@ -258,9 +258,15 @@ final class ChargePlan {
     return dropped ? 0 : fns[fn].edgeCharge[ordinal];
   }
 
-  /** Computes the plan; {@code escapes[i]} says whether defined function {@code i} is reached other than by call. */
-  void compute(boolean[] escapes) {
-    classifyCounters();
+  /**
+   * Computes the plan; {@code escapes[i]} says whether defined function {@code i} is reached other than by call, and
+   * {@code localCounters} whether functions may keep their counter in a local (FAST accounting), which is when the
+   * call-heavy ones are told apart ({@link #classifyCounters}).
+   */
+  void compute(boolean[] escapes, boolean localCounters) {
+    if (localCounters) {
+      classifyCounters(); // only FAST accounting keeps counters in locals; under EXACT nothing is call-heavy
+    }
     for (int i = 0; i < fns.length; i++) {
       Fn f = fns[i];
       f.entryCandidate = !escapes[i];

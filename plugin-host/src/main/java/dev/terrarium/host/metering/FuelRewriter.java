@@ -680,7 +680,7 @@ public final class FuelRewriter {
         rewriteCodeOnce(r); // records the segments only
         plan = recording;
         recording = null;
-        plan.compute(escapes);
+        plan.compute(escapes, model.accounting() == CostModel.Accounting.FAST);
         r.pos = start;
       }
       byte[] out = rewriteCodeOnce(r);
