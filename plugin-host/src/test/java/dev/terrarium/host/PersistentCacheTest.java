@@ -297,6 +297,32 @@ class PersistentCacheTest {
   }
 
   @Test
+  void aDamagedModuleUnderTheNameOfAStoredEntry_isRefusedAsTheFullParseRefusesIt_andTheHostCarriesOn()
+      throws Exception {
+    // A load that expects its classes from the directory parses the module without its bodies; when even that fails,
+    // the module is parsed in full, whose error names the fault, and nothing is compiled or stored.
+    byte[] good = fresh(Fixtures.fixture("add"));
+    byte[] damaged = java.util.Arrays.copyOf(good, good.length - 3);
+    try (PluginHost host = PluginHost.builder().moduleCache(diskCache()).build()) {
+      ModuleCache.Key k = host.cacheKey(PluginHost.sha256(damaged));
+      String name = PluginHost.sha256(ModuleCache.keyText(k).getBytes(StandardCharsets.UTF_8));
+      DiskStore.open(dir, key).put(name, "an entry that is never read".getBytes(StandardCharsets.UTF_8));
+      assertThat(host.cacheStats().compilations()).isZero();
+
+      Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> host.load(damaged, manifest("add")));
+      Throwable direct;
+      try (PluginHost plain = PluginHost.builder().build()) {
+        direct = org.assertj.core.api.Assertions.catchThrowable(() -> plain.load(damaged, manifest("add")));
+      }
+      assertThat(t).isInstanceOf(dev.terrarium.api.MalformedModuleException.class);
+      assertThat(t.getMessage()).as("the same error as without the directory").isEqualTo(direct.getMessage());
+      assertThat(host.cacheStats()).extracting(CacheStats::compilations, CacheStats::diskHits).containsExactly(0L, 0L);
+      assertThat(add(host, good)).containsExactly(42);
+      assertHealthy(host);
+    }
+  }
+
+  @Test
   void anAuthenticEntryThatCannotBeUsed_isDropped_andCompiledAgain() throws Exception {
     byte[] module = fresh(Fixtures.fixture("add"));
     ModuleCache cache = diskCache();
