@@ -142,6 +142,58 @@ class MeteredCallsTest {
     }
   }
 
+  /**
+   * Short calls draw their fuel before they enter the guest: an instance whose lease falls below half a slice is
+   * topped up at the start of its next call, so a call using less than that never refuels from inside guest code
+   * (where the refuel is a host call, often in a loop). A call that needs more than a slice still refuels in the
+   * guest, and each is charged exactly.
+   */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void shortCallsDrawTheirFuelBeforeEnteringTheGuest(ExecutionMode mode) {
+    var real = new dev.terrarium.host.quota.InMemoryFuelLedger();
+    int[] draws = new int[2]; // [0]: before a call, [1]: from inside the guest
+    dev.terrarium.host.quota.FuelLedger counting =
+        new dev.terrarium.host.quota.FuelLedger() {
+          @Override
+          public long exchange(String tenantId, FuelPolicy policy, long credit, long wanted) {
+            if (wanted > 0) {
+              boolean inGuest =
+                  StackWalker.getInstance()
+                      .walk(f -> f.anyMatch(x -> x.getMethodName().equals("refuel")
+                          && x.getClassName().endsWith("quota.FuelMeter")));
+              draws[inGuest ? 1 : 0]++;
+            }
+            return real.exchange(tenantId, policy, credit, wanted);
+          }
+
+          @Override
+          public long balance(String tenantId, FuelPolicy policy) {
+            return real.balance(tenantId, policy);
+          }
+        };
+    host = Fixtures.host(mode).meterFuel().fuelLedger(counting).fuelSlice(20_000).build();
+    Tenant t = host.tenant("t", budget(100_000_000));
+    long total = 0;
+    try (PluginInstance i =
+        host.load(Fixtures.bytes("kernels.wasm")).instantiate(t, InstanceOptions.defaults())) {
+      for (int n = 0; n < 200; n++) {
+        assertThat(i.call("sieve", 100)).containsExactly(25);
+        total += i.lastCallFuel();
+      }
+      assertThat(i.lastCallFuel()).as("a short call").isLessThan(10_000);
+      assertThat(draws[1]).as("refuels from inside the guest").isZero();
+      assertThat(draws[0]).as("draws before a call").isBetween((int) (total / 20_000), (int) (total / 10_000) + 1);
+
+      assertThat(i.call("sieve", 50_000)).containsExactly(5_133);
+      assertThat(i.lastCallFuel()).as("a long call").isGreaterThan(3 * 20_000);
+      total += i.lastCallFuel();
+      assertThat(draws[1]).as("refuels from inside the guest").isPositive();
+    }
+    assertThat(t.used()).isEqualTo(total);
+    assertThat(t.balance()).as("closing returned the lease").isEqualTo(100_000_000 - total);
+  }
+
   @Test
   void manifestFuelCapsStopACallAndTheLowestCapWins() {
     PluginHost h = host(ExecutionMode.COMPILER);

@@ -198,17 +198,44 @@ public final class FuelMeter {
     return used;
   }
 
+  /**
+   * Tops the counter up to a full slice before a call that starts with less than half of one, when the caps and
+   * the ledger allow it; otherwise leaves it as it is, and the guest refuels when it runs out, failing then if it
+   * must. So a call that uses less than half a slice never refuels from inside the guest, where each refuel is a
+   * host call in the middle of guest code, often inside a loop (the JIT then compiles that loop around a call it
+   * has seen taken). The ledger is still asked for a slice at a time, at most once per half slice used.
+   */
+  void topUp() {
+    if (counter >= sliceSize / 2) {
+      return;
+    }
+    long granted = draw(used(), sliceSize - counter, true);
+    drawn += granted;
+    counter += granted;
+  }
+
   private long draw(long usedSoFar, long amount) {
+    return draw(usedSoFar, amount, false);
+  }
+
+  /** Draws up to {@code amount}; when nothing can be drawn, throws, or returns 0 when {@code quiet}. */
+  private long draw(long usedSoFar, long amount, boolean quiet) {
     long want = amount;
     Long perCall = instance.perCallCap();
     if (perCall != null) {
       want = Math.min(want, perCall - drawn);
       if (want <= 0) {
+        if (quiet) {
+          return 0;
+        }
         throw exhausted(instance.inSession() ? Reason.SESSION_CAP : Reason.PER_CALL_CAP, usedSoFar, null);
       }
     }
     want = instance.reserve(want);
     if (want == 0) {
+      if (quiet) {
+        return 0;
+      }
       throw exhausted(Reason.PER_INSTANCE_CAP, usedSoFar, null);
     }
     FuelAccount account = instance.account();
@@ -217,10 +244,16 @@ public final class FuelMeter {
       granted = account.ledger().withdraw(account.tenantId(), account.policy(), want);
     } catch (RuntimeException e) {
       instance.release(want);
+      if (quiet) {
+        return 0;
+      }
       throw exhausted(Reason.LEDGER_FAILURE, usedSoFar, e);
     }
     if (granted < 0 || granted > want) {
       instance.release(want);
+      if (quiet) {
+        return 0;
+      }
       IllegalStateException broken =
           new IllegalStateException(
               account.ledger().getClass().getName() + " granted " + granted + " units when " + want + " were wanted");
@@ -229,7 +262,7 @@ public final class FuelMeter {
     if (granted < want) {
       instance.release(want - granted);
     }
-    if (granted == 0) {
+    if (granted == 0 && !quiet) {
       throw exhausted(Reason.LEDGER, usedSoFar, null);
     }
     return granted;

@@ -163,6 +163,7 @@ public final class InstanceFuel {
       account.ledger().deposit(account.tenantId(), account.policy(), excess);
     }
     m.begin(function, start);
+    m.topUp();
     return m;
   }
 
