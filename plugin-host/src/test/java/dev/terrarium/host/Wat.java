@@ -18,6 +18,11 @@ public final class Wat {
     return run("wat2wasm", source.getBytes(StandardCharsets.UTF_8), List.of(flags));
   }
 
+  /** The text of {@code module}, from wabt's {@code wasm2wat}. */
+  public static String text(byte[] module) {
+    return new String(run("wasm2wat", module, List.of()), StandardCharsets.UTF_8);
+  }
+
   /**
    * A random valid module from binaryen's {@code wasm-opt -ttf} ("translate to fuzz"), made from {@code input}
    * (random bytes) with the given feature flags (e.g. {@code --enable-bulk-memory}).

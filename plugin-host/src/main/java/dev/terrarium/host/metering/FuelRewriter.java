@@ -24,6 +24,15 @@ import java.util.Objects;
 public final class FuelRewriter {
   /** Module name of the injected refuel import. A module that imports anything from it is refused. */
   public static final String IMPORT_MODULE = "terrarium_fuel";
+
+  /**
+   * Whether bounded loops get an unchecked copy ({@link BoundedLoop}); {@code -Dterrarium.boundedLoops=false} turns
+   * them off, for comparisons. It changes no charge, only whether the counter is tested.
+   */
+  static final boolean BOUNDED_LOOPS = !"false".equals(System.getProperty("terrarium.boundedLoops"));
+
+  /** The most a bounded loop's pass may charge for its unchecked copy to be written. */
+  static final long BOUNDED_PASS_CAP = 1L << 20;
   /** Field name of the injected refuel import. */
   public static final String IMPORT_NAME = "refuel";
 
@@ -57,12 +66,21 @@ public final class FuelRewriter {
    * drivers take the cost of an iteration from the plan's recording pass.
    */
   static byte[] rewrite(byte[] module, CostModel model, boolean plan, boolean countedLoops) {
+    return rewrite(module, model, plan, countedLoops, BOUNDED_LOOPS);
+  }
+
+  /**
+   * Like {@link #rewrite(byte[], CostModel, boolean, boolean)}; without {@code boundedLoops}, no loop gets an
+   * unchecked copy ({@link BoundedLoop}), for tests that compare the two.
+   */
+  static byte[] rewrite(byte[] module, CostModel model, boolean plan, boolean countedLoops, boolean boundedLoops) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(model, "model");
     try {
       Rewriter r = new Rewriter(module, model);
       r.planned = plan;
       r.counted = countedLoops;
+      r.bounded = boundedLoops;
       return r.run();
     } catch (IndexOutOfBoundsException e) {
       throw new MeteringException(ErrorCode.LOAD_MALFORMED, "the module is truncated or malformed: " + e.getMessage());
@@ -131,6 +149,8 @@ public final class FuelRewriter {
     boolean planned = true;
     /** Whether counted loops are paid by the chunk ({@link CountedLoop}). */
     boolean counted = true;
+    /** Whether bounded loops get an unchecked copy ({@link BoundedLoop}). */
+    boolean bounded = true;
 
     Rewriter(byte[] b, CostModel model) {
       this.b = b;
@@ -854,6 +874,12 @@ public final class FuelRewriter {
       int lastBlockResults;
       int[] results = new int[16];
       int loopOrdinal;
+      /** The bounded loop being written ({@link #boundedGuard}), or null. */
+      Bounded bounded;
+      boolean pendingBounded;
+      /** The buffers {@link #meter} writes to: the function's code, and the segment being built. */
+      Out codeOut;
+      Out segOut;
       int lastLoopOrdinal;
       /** Whether the loop just opened is wrapped so that its back edges refill outside it (see {@link #wrapEnd}). */
       boolean pendingWrap;
@@ -903,6 +929,8 @@ public final class FuelRewriter {
         boolean dead = false;
         int deadDepth = 0;
         Out seg = new Out();
+        codeOut = code;
+        segOut = seg;
         if (localCounter()) {
           usedTemp = true;
           code.write(0x23);
@@ -928,8 +956,17 @@ public final class FuelRewriter {
             }
           }
           curDepth = depth;
-          if (next == 0x03 && !dead && plan != null && rec == null && counted && useTemp) {
-            countedLoop(seg);
+          if (next == 0x03 && !dead && plan != null && rec == null) {
+            boolean driven = counted && useTemp && countedLoop(seg);
+            if (!driven && Rewriter.this.bounded && metered && bounded == null
+                && !plan.wrapped(defined, loopOrdinal)) {
+              BoundedLoop l = BoundedLoop.find(b, r.pos, r.end, scratch);
+              if (l != null) {
+                bounded = new Bounded(l);
+                boundedGuard(seg, bounded);
+                pendingBounded = true;
+              }
+            }
           }
           int kind = instruction(seg);
           if (call) {
@@ -982,7 +1019,11 @@ public final class FuelRewriter {
               wraps = Arrays.copyOf(wraps, depth * 2);
               wrapped = Arrays.copyOf(wrapped, depth * 2 + 1);
             }
-            wraps[depth] = pendingWrap ? 3 : 0;
+            wraps[depth] = pendingWrap ? 3 : pendingBounded && lastOp == 0x03 ? 1 : 0;
+            if (pendingBounded && lastOp == 0x03) {
+              bounded.depth = depth;
+            }
+            pendingBounded = false;
             wrapped[depth + 1] = wrapped[depth] + wraps[depth];
             pendingWrap = false;
             int k = lastOp == 0x02 ? K_BLOCK : lastOp == 0x03 ? K_LOOP : K_IF;
@@ -997,7 +1038,10 @@ public final class FuelRewriter {
             split = !dead && k != K_BLOCK;
           } else if (kind == END) {
             depth--;
-            if (wraps[depth] != 0) {
+            if (bounded != null && depth == bounded.depth) {
+              bounded.endSeg = seg.size(); // the copy goes right after the loop's end, once its last charge is known
+              wraps[depth] = 0;
+            } else if (wraps[depth] != 0) {
               wrapEnd(seg);
               wraps[depth] = 0;
             }
@@ -1065,11 +1109,11 @@ public final class FuelRewriter {
        * there in uncharged chunks, each paid at once; the loop itself, metered, then runs the last. The driver is
        * glue inside the segment that enters the loop, so the segments and the plan do not change.
        */
-      void countedLoop(Out seg) {
+      boolean countedLoop(Out seg) {
         // the loop's header is the segment after the one that ends with the loop instruction
         CountedLoop l = CountedLoop.find(b, r.pos, r.end, scratch, plan.cost(defined, segIndex + 1));
         if (l == null) {
-          return;
+          return false;
         }
         usedCounted = true;
         l.driver(
@@ -1096,6 +1140,7 @@ public final class FuelRewriter {
             scratch + 4,
             scratch + 5);
         synced = false;
+        return true;
       }
 
       /**
@@ -1223,9 +1268,169 @@ public final class FuelRewriter {
         }
         segIndex++;
         byte[] s = seg.toByteArray();
-        code.write(s, 0, s.length);
+        Bounded bl = bounded;
+        if (bl == null) {
+          code.write(s, 0, s.length);
+        } else {
+          int base = code.size();
+          for (int[] c : bl.segChecks) {
+            bl.checks.add(new int[] {base + c[0], base + c[1], c[2]});
+          }
+          bl.segChecks.clear();
+          if (bl.start < 0) {
+            // the segment that ends with the loop instruction: the loop starts here, its charges from now on
+            bl.start = base + bl.opcodeSeg;
+            bl.constAt = base + bl.constSeg;
+            bl.capturing = true;
+          }
+          if (bl.endSeg >= 0) {
+            code.write(s, 0, bl.endSeg);
+            boundedCopy(code, bl);
+            code.write(s, bl.endSeg, s.length - bl.endSeg);
+            bounded = null;
+          } else {
+            code.write(s, 0, s.length);
+          }
+        }
         seg.reset();
         segmentCost = 0;
+      }
+
+      /** A bounded loop being written: where its pieces are, and the checks and charges inside it. */
+      static final class Bounded {
+        final BoundedLoop loop;
+        int depth = -1;
+        /** In the segment that enters the loop: where the guard's constant and the loop instruction are. */
+        int constSeg = -1;
+        int opcodeSeg = -1;
+        /** In the function's code: where the loop and the guard's constant are. */
+        int start = -1;
+        int constAt = -1;
+        /** In the segment that leaves the loop: just after the loop's end. */
+        int endSeg = -1;
+        boolean capturing;
+        /** The most one pass through the loop charges: the sum of the charges written inside it. */
+        long pass;
+        /** Set when something inside the loop was written where the copy cannot follow: then it keeps its checks. */
+        boolean keepChecks;
+        /** Each check written inside the loop: {start, end, kind} in the code, or in the segment being built. */
+        final List<int[]> checks = new ArrayList<>();
+        final List<int[]> segChecks = new ArrayList<>();
+
+        Bounded(BoundedLoop loop) {
+          this.loop = loop;
+        }
+      }
+
+      static final int CHECK_LOCAL = 0;
+      static final int CHECK_GLOBAL = 1;
+
+      /**
+       * Before a {@link BoundedLoop}, inside the segment that enters it: pushes the most fuel the loop can charge
+       * ({@code (passes) * pass}, the pass's charge patched in once the loop is written) and runs the loop as
+       * written, with its checks, when the counter holds less or the bound is too close to 2^32; otherwise the
+       * copy without checks that {@link #boundedCopy} puts in the {@code else}. Neither changes any charge: with
+       * that much fuel, no check in the loop could find the counter below zero.
+       */
+      void boundedGuard(Out o, Bounded bl) {
+        BoundedLoop l = bl.loop;
+        o.write(0x20);
+        o.u32(l.p);
+        boundedBound(o, l);
+        o.write(0x49); // i32.lt_u
+        o.write(0x04);
+        o.write(0x7E); // if (result i64): the passes, ceil((e - p) / step) + 1
+        boundedBound(o, l);
+        o.write(0x20);
+        o.u32(l.p);
+        o.write(0x6B); // i32.sub
+        o.write(0xAD); // i64.extend_i32_u
+        o.write(0x42);
+        o.s64(l.step - 1);
+        o.write(0x7C); // i64.add
+        o.write(0x42);
+        o.s64(l.step);
+        o.write(0x80); // i64.div_u
+        o.write(0x42);
+        o.s64(1);
+        o.write(0x7C); // i64.add
+        o.write(0x05); // else: the header once
+        o.write(0x42);
+        o.s64(1);
+        o.write(0x0B);
+        o.write(0x42);
+        bl.constSeg = o.size();
+        o.s64Padded(0); // the pass's charge, patched in by boundedCopy
+        o.write(0x7E); // i64.mul
+        getCounter(o);
+        o.write(0x55); // i64.gt_s: more than the counter holds
+        if (l.e >= 0) {
+          o.write(0x20);
+          o.u32(l.e);
+          o.write(0x41);
+          o.s64((int) l.limit());
+          o.write(0x4B); // i32.gt_u: the bound too close to 2^32
+          o.write(0x72); // i32.or
+        }
+        o.write(0x04);
+        o.write(0x40); // if: the loop as written
+        bl.opcodeSeg = o.size();
+      }
+
+      private static void boundedBound(Out o, BoundedLoop l) {
+        if (l.e >= 0) {
+          o.write(0x20);
+          o.u32(l.e);
+        } else {
+          o.write(0x41);
+          o.s64((int) l.bound);
+        }
+      }
+
+      /**
+       * Right after a bounded loop's end: {@code else}, the loop again without its checks, {@code end}; and the
+       * guard's constant. A check in the copy is replaced with the store it follows.
+       */
+      void boundedCopy(Out code, Bounded bl) {
+        byte[] all = code.toByteArray();
+        int from = bl.start;
+        int to = all.length;
+        boolean strip = !bl.keepChecks && bl.pass > 0 && bl.pass <= BOUNDED_PASS_CAP;
+        Out copy = new Out();
+        int at = from;
+        if (strip) {
+          bl.checks.sort((x, y) -> Integer.compare(x[0], y[0]));
+          for (int[] c : bl.checks) {
+            if (c[0] < at || c[1] > to) {
+              continue;
+            }
+            copy.write(all, at, c[0] - at);
+            copy.write(c[2] == CHECK_LOCAL ? 0x21 : 0x24);
+            copy.u32(c[2] == CHECK_LOCAL ? scratch + 1L : counterIndex);
+            at = c[1];
+          }
+        }
+        copy.write(all, at, to - at);
+        code.write(0x05); // else
+        byte[] c = copy.toByteArray();
+        code.write(c, 0, c.length);
+        code.write(0x0B);
+        code.patchS64Padded(bl.constAt, strip ? bl.pass : 0);
+      }
+
+      /** Records a check just written to {@code o} at {@code [start, o.size())}, for a bounded loop's copy. */
+      void recordCheck(Out o, int start, int kind) {
+        Bounded bl = bounded;
+        if (bl == null || !bl.capturing) {
+          return;
+        }
+        if (o == codeOut) {
+          bl.checks.add(new int[] {start, o.size(), kind});
+        } else if (o == segOut) {
+          bl.segChecks.add(new int[] {start, o.size(), kind});
+        } else {
+          bl.keepChecks = true;
+        }
       }
 
       void charge(Out o, long cost) {
@@ -1244,6 +1449,12 @@ public final class FuelRewriter {
           refund(o, -cost);
           return;
         }
+        if (bounded != null && bounded.capturing) {
+          bounded.pass += cost;
+          if (out >= 0) {
+            bounded.keepChecks = true;
+          }
+        }
         if (localCounter()) {
           o.write(0x20);
           o.u32(scratch + 1L);
@@ -1256,7 +1467,9 @@ public final class FuelRewriter {
             negativeOut(o, out);
             return;
           }
+          int start = o.size();
           localCheck(o);
+          recordCheck(o, start, CHECK_LOCAL);
           return;
         }
         o.write(0x23);
@@ -1264,6 +1477,7 @@ public final class FuelRewriter {
         o.write(0x42);
         o.s64(cost);
         o.write(0x7D); // i64.sub
+        int start = o.size();
         if (useTemp) {
           usedTemp = true;
           o.write(0x22);
@@ -1290,6 +1504,7 @@ public final class FuelRewriter {
         o.write(0x10);
         o.u32(helperIndex);
         o.write(0x0B);
+        recordCheck(o, start, CHECK_GLOBAL);
       }
 
       /**
@@ -1634,7 +1849,7 @@ public final class FuelRewriter {
               o.write(0x04);
               o.write(0x40);
               int target = curDepth - 1 - l;
-              charge(o, edge, target >= 0 && wraps[target] != 0 ? lr + 2 : -1);
+              charge(o, edge, target >= 0 && wraps[target] == 3 ? lr + 2 : -1);
               o.write(0x0C);
               o.u32(lr + 1L);
               o.write(0x0B);

@@ -29,6 +29,22 @@ final class Out extends ByteArrayOutputStream {
     }
   }
 
+  /** Writes {@code v} (at least 0, below 2^62) as a signed LEB128 of ten bytes, the most an {@code i64} takes. */
+  void s64Padded(long v) {
+    for (int i = 0; i < 9; i++) {
+      write((int) ((v >>> (7 * i)) & 0x7F) | 0x80);
+    }
+    write((int) ((v >>> 63) & 0x7F));
+  }
+
+  /** Overwrites the ten bytes at {@code at} with {@code v} as {@link #s64Padded} writes it. */
+  void patchS64Padded(int at, long v) {
+    for (int i = 0; i < 9; i++) {
+      buf[at + i] = (byte) (((v >>> (7 * i)) & 0x7F) | 0x80);
+    }
+    buf[at + 9] = (byte) ((v >>> 63) & 0x7F);
+  }
+
   void name(String s) {
     byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
     u32(bytes.length);

@@ -130,6 +130,8 @@ public final class Meter {
   static boolean planned = true;
   /** Whether counted loops are paid by the chunk ({@link CountedLoop}); off to compare with a charge per iteration. */
   static boolean counted = true;
+  /** Whether bounded loops get an unchecked copy ({@link BoundedLoop}); off to compare with the loop alone. */
+  static boolean bounded = true;
   /** When positive, metered modules are also split at this estimated size ({@link FunctionSplitter}). */
   static int splitLimit = 0;
 
@@ -152,7 +154,7 @@ public final class Meter {
       byte[] stdin,
       int maxPages) {
     Run run = new Run(metered, slice, budget);
-    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned, counted) : bytes;
+    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned, counted, bounded) : bytes;
     if (metered && splitLimit > 0) {
       code = FunctionSplitter.split(code, splitLimit);
     }
