@@ -114,9 +114,11 @@ final class BoundedLoop {
     for (int n = 0; n < MAX_INSTRUCTIONS; n++) {
       op = r.u8();
       long imm = 0;
-      if (op >= 0x28 && op <= 0x3E) {
-        r.skipMemarg();
-      } else if (op < 0x45 || op > 0xC4) { // not a numeric instruction without immediates
+      int plain = r.skipPlain(op);
+      if (plain < 0) {
+        return null;
+      }
+      if (plain == 0 && (op < 0x45 || op > 0xC4)) { // not a numeric instruction without immediates
         switch (op) {
           case 0x01: // nop
           case 0x1A: // drop
@@ -148,31 +150,8 @@ final class BoundedLoop {
             }
             break;
           }
-          case 0x23:
-          case 0x24:
-            imm = r.u32();
-            break;
-          case 0x3F:
-            if (r.u8() != 0) {
-              return null;
-            }
-            break;
           case 0x41:
             imm = r.s32();
-            break;
-          case 0x42:
-            r.s64();
-            break;
-          case 0x43:
-            r.pos += 4;
-            break;
-          case 0x44:
-            r.pos += 8;
-            break;
-          case 0xFC:
-            if (r.u32() > 7) {
-              return null; // bulk memory and tables: dynamic costs
-            }
             break;
           case 0x02: // block
           case 0x04: // if

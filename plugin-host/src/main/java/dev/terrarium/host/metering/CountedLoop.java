@@ -112,9 +112,11 @@ final class CountedLoop {
       int p = r.pos;
       int op = r.u8();
       long imm = 0;
-      if (op >= 0x28 && op <= 0x3E) {
-        r.skipMemarg();
-      } else if (op < 0x45 || op > 0xC4) { // not a numeric instruction without immediates
+      int plain = r.skipPlain(op);
+      if (plain < 0) {
+        return null;
+      }
+      if (plain == 0 && (op < 0x45 || op > 0xC4)) { // not a numeric instruction without immediates
         switch (op) {
           case 0x0D:
             if (r.u32() != 0 || r.pos >= end || b[r.pos] != 0x0B) {
@@ -133,31 +135,8 @@ final class CountedLoop {
               return null;
             }
             break;
-          case 0x23:
-          case 0x24:
-            r.u32();
-            break;
-          case 0x3F:
-            if (r.u32() != 0) {
-              return null;
-            }
-            break;
           case 0x41:
             imm = r.s32();
-            break;
-          case 0x42:
-            r.s64();
-            break;
-          case 0x43:
-            r.pos += 4;
-            break;
-          case 0x44:
-            r.pos += 8;
-            break;
-          case 0xFC:
-            if (r.u32() > 7) {
-              return null;
-            }
             break;
           default:
             return null; // control flow, calls, references, SIMD, dynamic costs: not a counted loop

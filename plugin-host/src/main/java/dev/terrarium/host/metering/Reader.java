@@ -88,6 +88,39 @@ final class Reader {
     }
   }
 
+  /**
+   * For the loop analyses ({@link CountedLoop}, {@link BoundedLoop}): when {@code op}, just read, is a plain
+   * instruction with immediates (a memory access, {@code global.get/set}, {@code memory.size}, an {@code i64},
+   * {@code f32} or {@code f64} constant, a saturating truncation), skips them and returns 1; returns -1 for a form
+   * they refuse (another memory's {@code memory.size}, a {@code 0xFC} instruction with a dynamic cost); 0 otherwise.
+   */
+  int skipPlain(int op) {
+    if (op >= 0x28 && op <= 0x3E) {
+      skipMemarg();
+      return 1;
+    }
+    switch (op) {
+      case 0x23, 0x24 -> u32();
+      case 0x3F -> {
+        if (u32() != 0) {
+          return -1;
+        }
+      }
+      case 0x42 -> s64();
+      case 0x43 -> pos += 4;
+      case 0x44 -> pos += 8;
+      case 0xFC -> {
+        if (u32() > 7) {
+          return -1; // bulk memory and tables: dynamic costs
+        }
+      }
+      default -> {
+        return 0;
+      }
+    }
+    return 1;
+  }
+
   /** Skips a memory instruction's immediate: alignment (with a memory index when its bit 6 is set) and offset. */
   void skipMemarg() {
     int align = u32();
