@@ -115,6 +115,12 @@ public final class PluginHost implements AutoCloseable {
    * property {@code terrarium.countedLoops} is {@code false} when the host is built (for comparisons).
    */
   private final boolean countedLoops;
+  /**
+   * Whether bounded loops of metered modules get a copy without counter tests ({@code metering.BoundedLoop}):
+   * unless the system property {@code terrarium.boundedLoops} is {@code false} when the host is built (for
+   * comparisons).
+   */
+  private final boolean boundedLoops;
   private final Watchdog watchdog;
   private final CostModel costModel;
   private final boolean canonicalNaNs;
@@ -150,6 +156,7 @@ public final class PluginHost implements AutoCloseable {
     this.splitFunctions =
         mode == ExecutionMode.COMPILER && !"false".equals(System.getProperty("terrarium.splitFunctions"));
     this.countedLoops = !"false".equals(System.getProperty("terrarium.countedLoops"));
+    this.boundedLoops = !"false".equals(System.getProperty("terrarium.boundedLoops"));
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
     this.canonicalNaNs = b.canonicalNaNs;
@@ -704,7 +711,8 @@ public final class PluginHost implements AutoCloseable {
         runMode,
         costModel == null
             ? "unmetered"
-            : costModel.key() + (splitFunctions ? "" : ",unsplit") + (countedLoops ? "" : ",uncounted"),
+            : costModel.key() + (splitFunctions ? "" : ",unsplit") + (countedLoops ? "" : ",uncounted")
+                + (boundedLoops ? "" : ",unbounded"),
         canonicalNaNs,
         costModel != null && runMode == ExecutionMode.COMPILER && fuelField);
   }
@@ -721,7 +729,7 @@ public final class PluginHost implements AutoCloseable {
       if (costModel == null) {
         return FloatRewriter.rewrite(module, canonicalNaNs);
       }
-      byte[] metered = FloatRewriter.rewrite(FuelRewriter.rewrite(module, costModel, countedLoops), canonicalNaNs);
+      byte[] metered = FloatRewriter.rewrite(FuelRewriter.rewrite(module, costModel, countedLoops, boundedLoops), canonicalNaNs);
       return splitFunctions ? FunctionSplitter.split(metered) : metered;
     } catch (MeteringException e) {
       throw e.forPlugin(pluginId);

@@ -25,12 +25,6 @@ public final class FuelRewriter {
   /** Module name of the injected refuel import. A module that imports anything from it is refused. */
   public static final String IMPORT_MODULE = "terrarium_fuel";
 
-  /**
-   * Whether bounded loops get an unchecked copy ({@link BoundedLoop}); {@code -Dterrarium.boundedLoops=false} turns
-   * them off, for comparisons. It changes no charge, only whether the counter is tested.
-   */
-  static final boolean BOUNDED_LOOPS = !"false".equals(System.getProperty("terrarium.boundedLoops"));
-
   /** The most a bounded loop's pass may charge for its unchecked copy to be written. */
   static final long BOUNDED_PASS_CAP = 1L << 20;
   /** Field name of the injected refuel import. */
@@ -48,7 +42,7 @@ public final class FuelRewriter {
    *     construct the rewriter cannot meter (exceptions, GC, threads, multi-memory, memory64, ...)
    */
   public static byte[] rewrite(byte[] module, CostModel model) {
-    return rewrite(module, model, true, true);
+    return rewrite(module, model, true, true, true);
   }
 
   /**
@@ -57,21 +51,21 @@ public final class FuelRewriter {
    * every call that returns is the same either way.
    */
   public static byte[] rewrite(byte[] module, CostModel model, boolean countedLoops) {
-    return rewrite(module, model, true, countedLoops);
+    return rewrite(module, model, true, countedLoops, true);
   }
 
   /**
-   * Like {@link #rewrite(byte[], CostModel, boolean)}; without {@code plan}, each segment pays at its own start (as
-   * before {@link ChargePlan}), for tests that compare the two. Counted loops then pay per iteration too: their
-   * drivers take the cost of an iteration from the plan's recording pass.
+   * Like {@link #rewrite(byte[], CostModel, boolean)}; without {@code boundedLoops}, no loop gets a copy without
+   * counter tests ({@link BoundedLoop}), for comparisons. No charge differs either way.
    */
-  static byte[] rewrite(byte[] module, CostModel model, boolean plan, boolean countedLoops) {
-    return rewrite(module, model, plan, countedLoops, BOUNDED_LOOPS);
+  public static byte[] rewrite(byte[] module, CostModel model, boolean countedLoops, boolean boundedLoops) {
+    return rewrite(module, model, true, countedLoops, boundedLoops);
   }
 
   /**
-   * Like {@link #rewrite(byte[], CostModel, boolean, boolean)}; without {@code boundedLoops}, no loop gets an
-   * unchecked copy ({@link BoundedLoop}), for tests that compare the two.
+   * Like {@link #rewrite(byte[], CostModel, boolean, boolean)}; without {@code plan}, each segment pays at its own
+   * start (as before {@link ChargePlan}), for tests that compare the two. Counted loops then pay per iteration too:
+   * their drivers take the cost of an iteration from the plan's recording pass.
    */
   static byte[] rewrite(byte[] module, CostModel model, boolean plan, boolean countedLoops, boolean boundedLoops) {
     Objects.requireNonNull(module, "module");
