@@ -72,6 +72,26 @@ public final class ModuleCache {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(metering, "metering");
     }
+
+    // Written out rather than generated: a record's generated equals and hashCode are bootstrapped through
+    // invokedynamic on first use, which cost 12-17 ms of the first lookup in a fresh process (the command line's
+    // load of a small plugin from the cache's directory, docs/performance.md).
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k
+          && sha256.equals(k.sha256)
+          && terrarium.equals(k.terrarium)
+          && engine.equals(k.engine)
+          && mode == k.mode
+          && metering.equals(k.metering)
+          && canonicalNaNs == k.canonicalNaNs
+          && fuelField == k.fuelField;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(sha256, terrarium, engine, mode, metering, canonicalNaNs, fuelField);
+    }
   }
 
   /**

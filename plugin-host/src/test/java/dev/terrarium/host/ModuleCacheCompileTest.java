@@ -135,4 +135,27 @@ class ModuleCacheCompileTest {
     assertThat(compiled).hasValue(1);
     assertThat(cache.stats().compilations()).isEqualTo(1);
   }
+
+  @Test
+  void keysAreEqual_exactlyWhenEveryFieldIs() {
+    ModuleCache.Key k = key("a");
+    ModuleCache.Key same =
+        new ModuleCache.Key(k.sha256(), k.terrarium(), k.engine(), k.mode(), k.metering(), k.canonicalNaNs(), k.fuelField());
+    assertThat(same).isEqualTo(k).hasSameHashCodeAs(k);
+    ExecutionMode otherMode = k.mode() == ExecutionMode.COMPILER ? ExecutionMode.INTERPRETER : ExecutionMode.COMPILER;
+    List<ModuleCache.Key> others =
+        List.of(
+            key("b"),
+            new ModuleCache.Key(k.sha256(), k.terrarium() + "x", k.engine(), k.mode(), k.metering(), k.canonicalNaNs(), k.fuelField()),
+            new ModuleCache.Key(k.sha256(), k.terrarium(), k.engine() + "x", k.mode(), k.metering(), k.canonicalNaNs(), k.fuelField()),
+            new ModuleCache.Key(k.sha256(), k.terrarium(), k.engine(), otherMode, k.metering(), k.canonicalNaNs(), k.fuelField()),
+            new ModuleCache.Key(k.sha256(), k.terrarium(), k.engine(), k.mode(), k.metering() + "x", k.canonicalNaNs(), k.fuelField()),
+            new ModuleCache.Key(k.sha256(), k.terrarium(), k.engine(), k.mode(), k.metering(), !k.canonicalNaNs(), k.fuelField()),
+            new ModuleCache.Key(k.sha256(), k.terrarium(), k.engine(), k.mode(), k.metering(), k.canonicalNaNs(), !k.fuelField()));
+    for (ModuleCache.Key other : others) {
+      assertThat(other).isNotEqualTo(k);
+      assertThat(k).isNotEqualTo(other);
+    }
+    assertThat(k).isNotEqualTo(null).isNotEqualTo(k.sha256());
+  }
 }

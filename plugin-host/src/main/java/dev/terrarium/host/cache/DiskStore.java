@@ -14,15 +14,12 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Authenticated entries in a directory, the storage under the persistent compiled-module cache (issue 13). An
@@ -53,11 +50,11 @@ public final class DiskStore {
   static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
   private final Path directory;
-  private final SecretKeySpec key;
+  private final HmacSha256 mac;
 
   private DiskStore(Path directory, byte[] key) {
     this.directory = directory;
-    this.key = new SecretKeySpec(key, "HmacSHA256");
+    this.mac = new HmacSha256(key);
   }
 
   /**
@@ -189,16 +186,7 @@ public final class DiskStore {
   }
 
   private byte[] mac(String name, byte[] content) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      mac.update(name.getBytes(StandardCharsets.US_ASCII));
-      mac.update((byte) 0);
-      mac.update(content);
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is not available", e);
-    }
+    return mac.mac(name.getBytes(StandardCharsets.US_ASCII), new byte[] {0}, content);
   }
 
   private static void ensureOwnerOnlyDirectory(Path dir) throws IOException {
