@@ -31,7 +31,7 @@ final class TrapFlush {
   private TrapFlush() {}
 
   /** Where a method keeps its counter: the JVM local it stores the field's value in, and the instance's local. */
-  private record Counter(int local, int instance) {}
+  private record Counter(int local, int instance, int ranges) {}
 
   /** Returns {@code bytes} (a class FuelField rewrote) with a handler in every method that has a counter local. */
   static byte[] apply(byte[] bytes) {
@@ -48,7 +48,7 @@ final class TrapFlush {
               int access, String name, String descriptor, String signature, String[] exceptions) {
             MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
             Counter c = counters.get(name + descriptor);
-            return c == null ? next : new Handler(next, c);
+            return c == null ? next : new Handler(next, c, access, descriptor);
           }
         },
         0);
@@ -57,10 +57,12 @@ final class TrapFlush {
 
   /**
    * Finds, per method, the first {@code aload I; invokevirtual getMachine; checkcast AtomicLong; invokevirtual
-   * getPlain; lstore N}: the counter read into local {@code N} through the instance in local {@code I}.
+   * getPlain; lstore N}: the counter read into local {@code N} through the instance in local {@code I}; and how
+   * many ranges the handler covers (see {@link Ranges}).
    */
   private static Map<String, Counter> find(byte[] bytes) {
     Map<String, Counter> found = new HashMap<>();
+    Map<String, Integer> ranges = new HashMap<>();
     new ClassReader(bytes)
         .accept(
             new ClassVisitor(Opcodes.ASM9) {
@@ -68,10 +70,16 @@ final class TrapFlush {
               public MethodVisitor visitMethod(
                   int access, String name, String descriptor, String signature, String[] exceptions) {
                 String key = name + descriptor;
+                Ranges tracked = new Ranges(access, descriptor);
                 return new MethodVisitor(Opcodes.ASM9) {
                   /** How far the pattern got: 1 after aload, 2 after getMachine, 3 after checkcast, 4 after getPlain. */
                   int step;
                   int instance;
+
+                  @Override
+                  public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
+                    tracked.frame(type, numLocal, local);
+                  }
 
                   @Override
                   public void visitVarInsn(int opcode, int var) {
@@ -79,7 +87,8 @@ final class TrapFlush {
                       return;
                     }
                     if (opcode == Opcodes.LSTORE && step == 4) {
-                      found.put(key, new Counter(var, instance));
+                      found.put(key, new Counter(var, instance, 0));
+                      tracked.start(var, instance);
                     } else if (opcode == Opcodes.ALOAD) {
                       step = 1;
                       instance = var;
@@ -153,41 +162,164 @@ final class TrapFlush {
                   public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
                     step = 0;
                   }
+
+                  @Override
+                  public void visitEnd() {
+                    ranges.put(key, tracked.count);
+                  }
                 };
               }
             },
-            ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
-    return found;
+            ClassReader.SKIP_DEBUG);
+    Map<String, Counter> out = new HashMap<>();
+    found.forEach((k, c) -> out.put(k, new Counter(c.local(), c.instance(), ranges.get(k))));
+    return out;
   }
 
-  /** Adds the handler to one method whose counter is {@code counter}. */
+  /**
+   * The locals of a method as its stack map frames declare them, slot by slot, and the ranges in which the counter's
+   * local holds a long and the instance's local an instance: the handler's own frame declares just those two, so it
+   * may only cover code where both hold (code the JVM never reaches, which ASM leaves as {@code nop ... athrow}
+   * under a frame with no locals, must stay outside).
+   */
+  private static final class Ranges {
+    /** The declared type of each slot, in the frame format (a long's second slot is TOP). */
+    private final java.util.List<Object> slots = new java.util.ArrayList<>();
+    private int counter = -1;
+    private int instance = -1;
+    /** Whether a range is open, and how many were opened. */
+    boolean open;
+    int count;
+
+    Ranges(int access, String descriptor) {
+      if ((access & Opcodes.ACC_STATIC) == 0) {
+        slots.add(Opcodes.TOP); // this: never needed
+      }
+      for (org.objectweb.asm.Type t : org.objectweb.asm.Type.getArgumentTypes(descriptor)) {
+        switch (t.getSort()) {
+          case org.objectweb.asm.Type.LONG -> add(Opcodes.LONG);
+          case org.objectweb.asm.Type.DOUBLE -> add(Opcodes.DOUBLE);
+          case org.objectweb.asm.Type.OBJECT -> add(t.getInternalName());
+          default -> add(Opcodes.INTEGER);
+        }
+      }
+    }
+
+    private void add(Object type) {
+      slots.add(type);
+      if (type == Opcodes.LONG || type == Opcodes.DOUBLE) {
+        slots.add(Opcodes.TOP);
+      }
+    }
+
+    /** The counter was stored in {@code local}: a range opens here. */
+    void start(int local, int instanceLocal) {
+      counter = local;
+      instance = instanceLocal;
+      while (slots.size() <= local + 1) {
+        slots.add(Opcodes.TOP);
+      }
+      slots.set(local, Opcodes.LONG);
+      open = true;
+      count++;
+    }
+
+    /**
+     * Applies a frame, and returns +1 when a range must open at it, -1 when the open one must close before it, 0
+     * otherwise.
+     */
+    int frame(int type, int numLocal, Object[] local) {
+      switch (type) {
+        case Opcodes.F_NEW, Opcodes.F_FULL -> {
+          slots.clear();
+          for (int i = 0; i < numLocal; i++) {
+            add(local[i]);
+          }
+        }
+        case Opcodes.F_APPEND -> {
+          for (int i = 0; i < numLocal; i++) {
+            add(local[i]);
+          }
+        }
+        case Opcodes.F_CHOP -> {
+          for (int i = 0; i < numLocal && !slots.isEmpty(); i++) {
+            Object last = slots.remove(slots.size() - 1);
+            if (last == Opcodes.TOP && !slots.isEmpty()) {
+              Object before = slots.get(slots.size() - 1);
+              if (before == Opcodes.LONG || before == Opcodes.DOUBLE) {
+                slots.remove(slots.size() - 1);
+              }
+            }
+          }
+        }
+        default -> {
+          // F_SAME, F_SAME1: the locals do not change
+        }
+      }
+      if (counter < 0) {
+        return 0;
+      }
+      boolean holds =
+          slots.size() > counter + 1 - 1
+              && counter < slots.size()
+              && slots.get(counter) == Opcodes.LONG
+              && instance < slots.size()
+              && INSTANCE.equals(slots.get(instance));
+      if (holds && !open) {
+        open = true;
+        count++;
+        return 1;
+      }
+      if (!holds && open) {
+        open = false;
+        return -1;
+      }
+      return 0;
+    }
+  }
+
+  /** Adds the handler to one method whose counter is {@code counter}, over the ranges {@link Ranges} finds. */
   private static final class Handler extends MethodVisitor {
     private final Counter counter;
-    private final Label start = new Label();
-    private final Label end = new Label();
+    private final Ranges tracked;
+    private final Label[] starts;
+    private final Label[] ends;
     private final Label handler = new Label();
     private final Label rethrow = new Label();
     private boolean declared;
     private boolean started;
+    private int opened;
     /** How far the counter read got, as in {@link #find}: 4 once the getPlain was seen. */
     private int step;
 
-    Handler(MethodVisitor next, Counter counter) {
+    Handler(MethodVisitor next, Counter counter, int access, String descriptor) {
       super(Opcodes.ASM9, next);
       this.counter = counter;
-    }
-
-    /** Declares the handler after the method's own (so that theirs are tried first), before any code. */
-    private void declare() {
-      if (!declared) {
-        declared = true;
-        super.visitTryCatchBlock(start, end, handler, null);
+      this.tracked = new Ranges(access, descriptor);
+      this.starts = new Label[counter.ranges()];
+      this.ends = new Label[counter.ranges()];
+      for (int i = 0; i < starts.length; i++) {
+        starts[i] = new Label();
+        ends[i] = new Label();
       }
     }
 
-    @Override
-    public void visitTryCatchBlock(Label s, Label e, Label h, String type) {
-      super.visitTryCatchBlock(s, e, h, type);
+    /** Declares the handler's ranges after the method's own handlers (so that theirs are tried first). */
+    private void declare() {
+      if (!declared) {
+        declared = true;
+        for (int i = 0; i < starts.length; i++) {
+          super.visitTryCatchBlock(starts[i], ends[i], handler, null);
+        }
+      }
+    }
+
+    private void open() {
+      super.visitLabel(starts[opened++]);
+    }
+
+    private void close() {
+      super.visitLabel(ends[opened - 1]);
     }
 
     @Override
@@ -199,7 +331,14 @@ final class TrapFlush {
     @Override
     public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
       declare();
+      int change = tracked.frame(type, numLocal, local);
+      if (change < 0) {
+        close();
+      }
       super.visitFrame(type, numLocal, local, numStack, stack);
+      if (change > 0) {
+        open();
+      }
     }
 
     @Override
@@ -228,7 +367,8 @@ final class TrapFlush {
       super.visitVarInsn(opcode, var);
       if (!started && opcode == Opcodes.LSTORE && var == counter.local() && step == 4) {
         started = true;
-        super.visitLabel(start);
+        tracked.start(counter.local(), counter.instance());
+        open();
       }
       step = 0;
     }
@@ -305,35 +445,40 @@ final class TrapFlush {
 
     @Override
     public void visitMaxs(int maxStack, int maxLocals) {
-      if (started) {
-        super.visitLabel(end);
-        // locals: nothing but the instance and the counter (every other slot may hold anything)
-        Object[] locals = new Object[counter.local() + 1];
-        for (int i = 0; i < counter.local(); i++) {
-          locals[i] = i == counter.instance() ? INSTANCE : Opcodes.TOP;
-        }
-        locals[counter.local()] = Opcodes.LONG;
-        Object[] thrown = {"java/lang/Throwable"};
-        super.visitLabel(handler);
-        super.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, thrown);
-        super.visitVarInsn(Opcodes.LLOAD, counter.local());
-        super.visitLdcInsn(MARK);
-        super.visitInsn(Opcodes.LCMP);
-        super.visitJumpInsn(Opcodes.IFEQ, rethrow);
-        super.visitVarInsn(Opcodes.ALOAD, counter.instance());
-        super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, INSTANCE, "getMachine", "()L" + MACHINE + ";", false);
-        super.visitTypeInsn(Opcodes.CHECKCAST, ATOMIC_LONG);
-        super.visitVarInsn(Opcodes.LLOAD, counter.local());
-        super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, ATOMIC_LONG, "setPlain", "(J)V", false);
-        super.visitLabel(rethrow);
-        super.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, thrown);
-        super.visitInsn(Opcodes.ATHROW);
-        maxStack = Math.max(maxStack, 5);
-      } else if (declared) {
-        // declared but no counter read found in this pass: an empty range is not allowed, so cover nothing real
-        throw new IllegalStateException("the counter's local was not found where the analysis saw it");
+      if (opened != starts.length || !started) {
+        throw new IllegalStateException("the handler's ranges differ from the analysis' (" + opened + " of "
+            + starts.length + ")");
       }
-      super.visitMaxs(maxStack, maxLocals);
+      if (tracked.open) {
+        close();
+      }
+      // locals: nothing but the instance and the counter (every other slot may hold anything)
+      java.util.List<Object> declared = new java.util.ArrayList<>();
+      for (int slot = 0; slot <= Math.max(counter.local(), counter.instance()); slot++) {
+        if (slot == counter.local()) {
+          declared.add(Opcodes.LONG); // the frame format gives a long one entry for its two slots
+          slot++;
+        } else {
+          declared.add(slot == counter.instance() ? INSTANCE : Opcodes.TOP);
+        }
+      }
+      Object[] locals = declared.toArray();
+      Object[] thrown = {"java/lang/Throwable"};
+      super.visitLabel(handler);
+      super.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, thrown);
+      super.visitVarInsn(Opcodes.LLOAD, counter.local());
+      super.visitLdcInsn(MARK);
+      super.visitInsn(Opcodes.LCMP);
+      super.visitJumpInsn(Opcodes.IFEQ, rethrow);
+      super.visitVarInsn(Opcodes.ALOAD, counter.instance());
+      super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, INSTANCE, "getMachine", "()L" + MACHINE + ";", false);
+      super.visitTypeInsn(Opcodes.CHECKCAST, ATOMIC_LONG);
+      super.visitVarInsn(Opcodes.LLOAD, counter.local());
+      super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, ATOMIC_LONG, "setPlain", "(J)V", false);
+      super.visitLabel(rethrow);
+      super.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, thrown);
+      super.visitInsn(Opcodes.ATHROW);
+      super.visitMaxs(Math.max(maxStack, 5), maxLocals);
     }
   }
 }
