@@ -11,14 +11,18 @@ import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
 /**
- * Exact fuel at traps for compiled functions that keep their counter in a local (work in progress, not used yet).
+ * Exact fuel at traps for compiled functions that keep their counter in a local (docs/metering.md, "Trap
+ * flushing").
  *
- * <p>A metered function may copy the counter from the machine's field into a local on entry, charge the local,
- * and store it back before every call and exit (and, before a call, put {@link #MARK} in the local). A trap in
- * the function itself would then lose what it charged since its last store. This pass gives each such compiled
- * method, after {@link FuelField} made the counter a field, a handler around its body (from the first store of
- * the field's value into a local, to its end) that catches anything, stores that local in the field unless it
- * holds {@link #MARK} (an exception from a callee, which kept the field exact itself), and throws it again.
+ * <p>Under EXACT accounting with trap flushing ({@code FuelRewriter.rewriteWithTrapFlush}), a metered function
+ * copies the counter from the machine's field into a local on entry, charges the local, and stores it back before
+ * every call and exit; before a call it also puts {@link #MARK} in the local. A trap in the function itself would
+ * then lose what it charged since its last store. This pass gives each such compiled method, after {@link
+ * FuelField} made the counter a field, a handler (declared after the method's own, so tried last) that catches
+ * anything, stores that local in the field unless it holds {@link #MARK} (an exception from a callee, which kept
+ * the field exact itself), and throws it again. It covers the method from the first store of the field's value
+ * into a local to its end, except where the stack map frames do not say that local holds a long and the
+ * instance's local an instance ({@link Ranges}).
  */
 final class TrapFlush {
   /** What a function puts in its counter local before a call: the field is exact, do not overwrite it. */
@@ -260,8 +264,7 @@ final class TrapFlush {
         return 0;
       }
       boolean holds =
-          slots.size() > counter + 1 - 1
-              && counter < slots.size()
+          counter < slots.size()
               && slots.get(counter) == Opcodes.LONG
               && instance < slots.size()
               && INSTANCE.equals(slots.get(instance));
