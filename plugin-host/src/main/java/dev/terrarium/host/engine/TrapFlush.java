@@ -60,124 +60,180 @@ final class TrapFlush {
   }
 
   /**
-   * Finds, per method, the first {@code aload I; invokevirtual getMachine; checkcast AtomicLong; invokevirtual
-   * getPlain; lstore N}: the counter read into local {@code N} through the instance in local {@code I}; and how
-   * many ranges the handler covers (see {@link Ranges}).
+   * Finds, per method, the first read of the counter into a local ({@link CounterReads}) and the instance's local it
+   * goes through, and how many ranges the handler covers ({@link Ranges}).
    */
   private static Map<String, Counter> find(byte[] bytes) {
     Map<String, Counter> found = new HashMap<>();
-    Map<String, Integer> ranges = new HashMap<>();
     new ClassReader(bytes)
         .accept(
             new ClassVisitor(Opcodes.ASM9) {
               @Override
               public MethodVisitor visitMethod(
                   int access, String name, String descriptor, String signature, String[] exceptions) {
-                String key = name + descriptor;
                 Ranges tracked = new Ranges(access, descriptor);
-                return new MethodVisitor(Opcodes.ASM9) {
-                  /** How far the pattern got: 1 after aload, 2 after getMachine, 3 after checkcast, 4 after getPlain. */
-                  int step;
-                  int instance;
-
+                int[] read = {-1, -1};
+                return new CounterReads(null) {
                   @Override
                   public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
                     tracked.frame(type, numLocal, local);
                   }
 
                   @Override
-                  public void visitVarInsn(int opcode, int var) {
-                    if (found.containsKey(key)) {
-                      return;
+                  void counterRead(int local, int instance) {
+                    if (read[0] < 0) {
+                      read[0] = local;
+                      read[1] = instance;
+                      tracked.start(local, instance);
                     }
-                    if (opcode == Opcodes.LSTORE && step == 4) {
-                      found.put(key, new Counter(var, instance, 0));
-                      tracked.start(var, instance);
-                    } else if (opcode == Opcodes.ALOAD) {
-                      step = 1;
-                      instance = var;
-                      return;
-                    }
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitMethodInsn(int opcode, String owner, String n, String d, boolean itf) {
-                    if (step == 1 && owner.equals(INSTANCE) && n.equals("getMachine")) {
-                      step = 2;
-                    } else if (step == 3 && owner.equals(ATOMIC_LONG) && n.equals("getPlain")) {
-                      step = 4;
-                    } else {
-                      step = 0;
-                    }
-                  }
-
-                  @Override
-                  public void visitTypeInsn(int opcode, String type) {
-                    step = step == 2 && opcode == Opcodes.CHECKCAST && type.equals(ATOMIC_LONG) ? 3 : 0;
-                  }
-
-                  @Override
-                  public void visitInsn(int opcode) {
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitIntInsn(int opcode, int operand) {
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitFieldInsn(int opcode, String owner, String n, String d) {
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitJumpInsn(int opcode, Label label) {
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitLdcInsn(Object value) {
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitIincInsn(int var, int increment) {
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitInvokeDynamicInsn(String n, String d, Handle bsm, Object... args) {
-                    step = 0;
-                  }
-
-                  @Override
-                  public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
-                    step = 0;
                   }
 
                   @Override
                   public void visitEnd() {
-                    ranges.put(key, tracked.count);
+                    if (read[0] >= 0) {
+                      found.put(name + descriptor, new Counter(read[0], read[1], tracked.count));
+                    }
                   }
                 };
               }
             },
             ClassReader.SKIP_DEBUG);
-    Map<String, Counter> out = new HashMap<>();
-    found.forEach((k, c) -> out.put(k, new Counter(c.local(), c.instance(), ranges.get(k))));
-    return out;
+    return found;
+  }
+
+  /**
+   * Follows a method's instructions for a read of the counter into a local, as FuelField writes it: {@code aload I;
+   * invokevirtual getMachine; checkcast AtomicLong; invokevirtual getPlain; lstore N}. Passes everything on to the
+   * next visitor, if any; {@link #before} runs before each instruction, label and frame is passed on.
+   */
+  private abstract static class CounterReads extends MethodVisitor {
+    /** How far the read got: 1 after aload, 2 after getMachine, 3 after checkcast, 4 after getPlain. */
+    private int step;
+    private int instance;
+
+    CounterReads(MethodVisitor next) {
+      super(Opcodes.ASM9, next);
+    }
+
+    void before() {}
+
+    /** Called after the {@code lstore} that completes a read of the counter into {@code local}. */
+    abstract void counterRead(int local, int instance);
+
+    @Override
+    public void visitVarInsn(int opcode, int var) {
+      before();
+      super.visitVarInsn(opcode, var);
+      if (opcode == Opcodes.LSTORE && step == 4) {
+        step = 0;
+        counterRead(var, instance);
+      } else if (opcode == Opcodes.ALOAD) {
+        step = 1;
+        instance = var;
+      } else {
+        step = 0;
+      }
+    }
+
+    @Override
+    public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
+      before();
+      super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+      if (step == 1 && owner.equals(INSTANCE) && name.equals("getMachine")) {
+        step = 2;
+      } else {
+        step = step == 3 && owner.equals(ATOMIC_LONG) && name.equals("getPlain") ? 4 : 0;
+      }
+    }
+
+    @Override
+    public void visitTypeInsn(int opcode, String type) {
+      before();
+      super.visitTypeInsn(opcode, type);
+      step = step == 2 && opcode == Opcodes.CHECKCAST && type.equals(ATOMIC_LONG) ? 3 : 0;
+    }
+
+    @Override
+    public void visitLabel(Label label) {
+      before();
+      super.visitLabel(label);
+    }
+
+    @Override
+    public void visitLineNumber(int line, Label start) {
+      before();
+      super.visitLineNumber(line, start);
+    }
+
+    @Override
+    public void visitInsn(int opcode) {
+      before();
+      step = 0;
+      super.visitInsn(opcode);
+    }
+
+    @Override
+    public void visitIntInsn(int opcode, int operand) {
+      before();
+      step = 0;
+      super.visitIntInsn(opcode, operand);
+    }
+
+    @Override
+    public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
+      before();
+      step = 0;
+      super.visitFieldInsn(opcode, owner, name, descriptor);
+    }
+
+    @Override
+    public void visitInvokeDynamicInsn(String name, String descriptor, Handle bsm, Object... bsmArgs) {
+      before();
+      step = 0;
+      super.visitInvokeDynamicInsn(name, descriptor, bsm, bsmArgs);
+    }
+
+    @Override
+    public void visitJumpInsn(int opcode, Label label) {
+      before();
+      step = 0;
+      super.visitJumpInsn(opcode, label);
+    }
+
+    @Override
+    public void visitLdcInsn(Object value) {
+      before();
+      step = 0;
+      super.visitLdcInsn(value);
+    }
+
+    @Override
+    public void visitIincInsn(int var, int increment) {
+      before();
+      step = 0;
+      super.visitIincInsn(var, increment);
+    }
+
+    @Override
+    public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
+      before();
+      step = 0;
+      super.visitTableSwitchInsn(min, max, dflt, labels);
+    }
+
+    @Override
+    public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
+      before();
+      step = 0;
+      super.visitLookupSwitchInsn(dflt, keys, labels);
+    }
+
+    @Override
+    public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
+      before();
+      step = 0;
+      super.visitMultiANewArrayInsn(descriptor, numDimensions);
+    }
   }
 
   /**
@@ -282,7 +338,7 @@ final class TrapFlush {
   }
 
   /** Adds the handler to one method whose counter is {@code counter}, over the ranges {@link Ranges} finds. */
-  private static final class Handler extends MethodVisitor {
+  private static final class Handler extends CounterReads {
     private final Counter counter;
     private final Ranges tracked;
     private final Label[] starts;
@@ -292,11 +348,9 @@ final class TrapFlush {
     private boolean declared;
     private boolean started;
     private int opened;
-    /** How far the counter read got, as in {@link #find}: 4 once the getPlain was seen. */
-    private int step;
 
     Handler(MethodVisitor next, Counter counter, int access, String descriptor) {
-      super(Opcodes.ASM9, next);
+      super(next);
       this.counter = counter;
       this.tracked = new Ranges(access, descriptor);
       this.starts = new Label[counter.ranges()];
@@ -308,142 +362,36 @@ final class TrapFlush {
     }
 
     /** Declares the handler's ranges after the method's own handlers (so that theirs are tried first). */
-    private void declare() {
+    @Override
+    void before() {
       if (!declared) {
         declared = true;
         for (int i = 0; i < starts.length; i++) {
-          super.visitTryCatchBlock(starts[i], ends[i], handler, null);
+          mv.visitTryCatchBlock(starts[i], ends[i], handler, null);
         }
       }
     }
 
-    private void open() {
-      super.visitLabel(starts[opened++]);
-    }
-
-    private void close() {
-      super.visitLabel(ends[opened - 1]);
-    }
-
     @Override
-    public void visitLabel(Label label) {
-      declare();
-      super.visitLabel(label);
+    void counterRead(int local, int instance) {
+      if (!started) {
+        started = true;
+        tracked.start(counter.local(), counter.instance());
+        mv.visitLabel(starts[opened++]);
+      }
     }
 
     @Override
     public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
-      declare();
+      before();
       int change = tracked.frame(type, numLocal, local);
       if (change < 0) {
-        close();
+        mv.visitLabel(ends[opened - 1]);
       }
-      super.visitFrame(type, numLocal, local, numStack, stack);
+      mv.visitFrame(type, numLocal, local, numStack, stack);
       if (change > 0) {
-        open();
+        mv.visitLabel(starts[opened++]);
       }
-    }
-
-    @Override
-    public void visitLineNumber(int line, Label s) {
-      declare();
-      super.visitLineNumber(line, s);
-    }
-
-    @Override
-    public void visitInsn(int opcode) {
-      declare();
-      step = 0;
-      super.visitInsn(opcode);
-    }
-
-    @Override
-    public void visitIntInsn(int opcode, int operand) {
-      declare();
-      step = 0;
-      super.visitIntInsn(opcode, operand);
-    }
-
-    @Override
-    public void visitVarInsn(int opcode, int var) {
-      declare();
-      super.visitVarInsn(opcode, var);
-      if (!started && opcode == Opcodes.LSTORE && var == counter.local() && step == 4) {
-        started = true;
-        tracked.start(counter.local(), counter.instance());
-        open();
-      }
-      step = 0;
-    }
-
-    @Override
-    public void visitTypeInsn(int opcode, String type) {
-      declare();
-      step = 0;
-      super.visitTypeInsn(opcode, type);
-    }
-
-    @Override
-    public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
-      declare();
-      step = 0;
-      super.visitFieldInsn(opcode, owner, name, descriptor);
-    }
-
-    @Override
-    public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
-      declare();
-      step = owner.equals(ATOMIC_LONG) && name.equals("getPlain") ? 4 : 0;
-      super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
-    }
-
-    @Override
-    public void visitInvokeDynamicInsn(String name, String descriptor, Handle bsm, Object... bsmArgs) {
-      declare();
-      step = 0;
-      super.visitInvokeDynamicInsn(name, descriptor, bsm, bsmArgs);
-    }
-
-    @Override
-    public void visitJumpInsn(int opcode, Label label) {
-      declare();
-      step = 0;
-      super.visitJumpInsn(opcode, label);
-    }
-
-    @Override
-    public void visitLdcInsn(Object value) {
-      declare();
-      step = 0;
-      super.visitLdcInsn(value);
-    }
-
-    @Override
-    public void visitIincInsn(int var, int increment) {
-      declare();
-      step = 0;
-      super.visitIincInsn(var, increment);
-    }
-
-    @Override
-    public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
-      declare();
-      step = 0;
-      super.visitTableSwitchInsn(min, max, dflt, labels);
-    }
-
-    @Override
-    public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
-      declare();
-      step = 0;
-      super.visitLookupSwitchInsn(dflt, keys, labels);
-    }
-
-    @Override
-    public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
-      declare();
-      step = 0;
-      super.visitMultiANewArrayInsn(descriptor, numDimensions);
     }
 
     @Override
@@ -453,35 +401,35 @@ final class TrapFlush {
             + starts.length + ")");
       }
       if (tracked.open) {
-        close();
+        mv.visitLabel(ends[opened - 1]);
       }
       // locals: nothing but the instance and the counter (every other slot may hold anything)
-      java.util.List<Object> declared = new java.util.ArrayList<>();
+      java.util.List<Object> declaredLocals = new java.util.ArrayList<>();
       for (int slot = 0; slot <= Math.max(counter.local(), counter.instance()); slot++) {
         if (slot == counter.local()) {
-          declared.add(Opcodes.LONG); // the frame format gives a long one entry for its two slots
+          declaredLocals.add(Opcodes.LONG); // the frame format gives a long one entry for its two slots
           slot++;
         } else {
-          declared.add(slot == counter.instance() ? INSTANCE : Opcodes.TOP);
+          declaredLocals.add(slot == counter.instance() ? INSTANCE : Opcodes.TOP);
         }
       }
-      Object[] locals = declared.toArray();
+      Object[] locals = declaredLocals.toArray();
       Object[] thrown = {"java/lang/Throwable"};
-      super.visitLabel(handler);
-      super.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, thrown);
-      super.visitVarInsn(Opcodes.LLOAD, counter.local());
-      super.visitLdcInsn(MARK);
-      super.visitInsn(Opcodes.LCMP);
-      super.visitJumpInsn(Opcodes.IFEQ, rethrow);
-      super.visitVarInsn(Opcodes.ALOAD, counter.instance());
-      super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, INSTANCE, "getMachine", "()L" + MACHINE + ";", false);
-      super.visitTypeInsn(Opcodes.CHECKCAST, ATOMIC_LONG);
-      super.visitVarInsn(Opcodes.LLOAD, counter.local());
-      super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, ATOMIC_LONG, "setPlain", "(J)V", false);
-      super.visitLabel(rethrow);
-      super.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, thrown);
-      super.visitInsn(Opcodes.ATHROW);
-      super.visitMaxs(Math.max(maxStack, 5), maxLocals);
+      mv.visitLabel(handler);
+      mv.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, thrown);
+      mv.visitVarInsn(Opcodes.LLOAD, counter.local());
+      mv.visitLdcInsn(MARK);
+      mv.visitInsn(Opcodes.LCMP);
+      mv.visitJumpInsn(Opcodes.IFEQ, rethrow);
+      mv.visitVarInsn(Opcodes.ALOAD, counter.instance());
+      mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, INSTANCE, "getMachine", "()L" + MACHINE + ";", false);
+      mv.visitTypeInsn(Opcodes.CHECKCAST, ATOMIC_LONG);
+      mv.visitVarInsn(Opcodes.LLOAD, counter.local());
+      mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, ATOMIC_LONG, "setPlain", "(J)V", false);
+      mv.visitLabel(rethrow);
+      mv.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, thrown);
+      mv.visitInsn(Opcodes.ATHROW);
+      mv.visitMaxs(Math.max(maxStack, 5), maxLocals);
     }
   }
 }
