@@ -121,6 +121,12 @@ public final class PluginHost implements AutoCloseable {
    * comparisons).
    */
   private final boolean boundedLoops;
+  /**
+   * Whether compiled EXACT-metered modules keep their counters in locals, stored by a handler at a trap ({@code
+   * FuelRewriter.rewriteWithTrapFlush}, {@code engine.TrapFlush}), unless the system property {@code
+   * terrarium.trapFlush} is {@code false} when the host is built (for comparisons). Charges are the same either way.
+   */
+  private final boolean trapFlush;
   private final Watchdog watchdog;
   private final CostModel costModel;
   private final boolean canonicalNaNs;
@@ -157,6 +163,7 @@ public final class PluginHost implements AutoCloseable {
         mode == ExecutionMode.COMPILER && !"false".equals(System.getProperty("terrarium.splitFunctions"));
     this.countedLoops = !"false".equals(System.getProperty("terrarium.countedLoops"));
     this.boundedLoops = !"false".equals(System.getProperty("terrarium.boundedLoops"));
+    this.trapFlush = !"false".equals(System.getProperty("terrarium.trapFlush"));
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
     this.canonicalNaNs = b.canonicalNaNs;
@@ -655,19 +662,45 @@ public final class PluginHost implements AutoCloseable {
       return compile(mode, keepClasses);
     }
 
+    /** Whether {@link #prepared} is the trap-flushing rewrite, which only the compiler with its handlers runs. */
+    private boolean flushing;
+    /** Set when the compiler could not give the trap-flushing rewrite its handlers: the module is rewritten without. */
+    private boolean noFlushing;
+
     /** Compiles the module for {@code runMode} (a tiered module is run in both modes). */
     ModuleCache.Compiled compile(ExecutionMode runMode, boolean keepClasses) {
-      ParsedModule toCompile = prepare();
-      return new ModuleCache.Compiled(
-          toCompile.compile(id, runMode, original, costModel != null, fuelField, keepClasses),
-          rewritten == bytes ? null : rewritten);
+      ParsedModule toCompile = prepare(runMode);
+      dev.terrarium.host.engine.Compilation c =
+          toCompile.compile(id, runMode, original, costModel != null, fuelField, keepClasses, flushing);
+      if (c == null) {
+        // FuelField could not compile the trap-flushing rewrite (a function it leaves to the interpreter): rewrite
+        // it the usual way, whose counters the interpreter and the plain compiler keep exactly.
+        synchronized (this) {
+          noFlushing = true;
+          prepared = null;
+        }
+        toCompile = prepare(runMode);
+        c = toCompile.compile(id, runMode, original, costModel != null, fuelField, keepClasses, false);
+      }
+      return new ModuleCache.Compiled(c, rewritten == bytes ? null : rewritten);
     }
 
-    private synchronized ParsedModule prepare() {
+    /**
+     * Rewrites and parses the module once, for every tier; with trap flushing when the first tier asked for is the
+     * compiler (a tiered module is interpreted first, and both its tiers run the usual rewrite).
+     */
+    private synchronized ParsedModule prepare(ExecutionMode runMode) {
       if (prepared == null) {
         // Nothing is compiled before it is validated: parsed without, it is parsed again with validation.
         ParsedModule checked = validated && parsed != null ? parsed : Engine.parse(id, bytes, sha256);
-        rewritten = rewrite(bytes, id);
+        flushing =
+            trapFlush
+                && !noFlushing
+                && fuelField
+                && runMode == ExecutionMode.COMPILER
+                && costModel != null
+                && costModel.accounting() == CostModel.Accounting.EXACT;
+        rewritten = rewrite(bytes, id, flushing);
         prepared = rewritten == bytes ? checked : Engine.parse(id, rewritten, sha256);
       }
       return prepared;
@@ -712,7 +745,7 @@ public final class PluginHost implements AutoCloseable {
         costModel == null
             ? "unmetered"
             : costModel.key() + (splitFunctions ? "" : ",unsplit") + (countedLoops ? "" : ",uncounted")
-                + (boundedLoops ? "" : ",unbounded"),
+                + (boundedLoops ? "" : ",unbounded") + (trapFlush ? "" : ",noflush"),
         canonicalNaNs,
         costModel != null && runMode == ExecutionMode.COMPILER && fuelField);
   }
@@ -724,13 +757,20 @@ public final class PluginHost implements AutoCloseable {
    * for HotSpot to JIT-compile ({@link FunctionSplitter}; uncharged too). Returns {@code module} itself when
    * nothing changed.
    */
-  private byte[] rewrite(byte[] module, String pluginId) {
+  private byte[] rewrite(byte[] module, String pluginId, boolean flushing) {
     try {
       if (costModel == null) {
         return FloatRewriter.rewrite(module, canonicalNaNs);
       }
-      byte[] metered = FloatRewriter.rewrite(FuelRewriter.rewrite(module, costModel, countedLoops, boundedLoops), canonicalNaNs);
-      return splitFunctions ? FunctionSplitter.split(metered) : metered;
+      byte[] fuel =
+          flushing
+              ? FuelRewriter.rewriteWithTrapFlush(module, costModel, countedLoops, boundedLoops)
+              : FuelRewriter.rewrite(module, costModel, countedLoops, boundedLoops);
+      byte[] metered = FloatRewriter.rewrite(fuel, canonicalNaNs);
+      if (!splitFunctions) {
+        return metered;
+      }
+      return flushing ? FunctionSplitter.splitWithTrapFlush(metered) : FunctionSplitter.split(metered);
     } catch (MeteringException e) {
       throw e.forPlugin(pluginId);
     }

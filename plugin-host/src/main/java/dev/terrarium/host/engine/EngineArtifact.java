@@ -22,6 +22,8 @@ public final class EngineArtifact {
    * global is unused.
    */
   final boolean fuelInMachine;
+  /** Whether its compiled functions keep the counter in locals, stored by {@link TrapFlush}'s handlers at a trap. */
+  private final boolean trapFlush;
   private final long weight;
 
   EngineArtifact(
@@ -31,6 +33,18 @@ public final class EngineArtifact {
       int fuelCounter,
       boolean fuelInMachine,
       long weight) {
+    this(module, description, machineFactory, fuelCounter, fuelInMachine, weight, false);
+  }
+
+  EngineArtifact(
+      WasmModule module,
+      ModuleDescription description,
+      Function<Instance, Machine> machineFactory,
+      int fuelCounter,
+      boolean fuelInMachine,
+      long weight,
+      boolean trapFlush) {
+    this.trapFlush = trapFlush;
     this.module = module;
     this.description = description;
     this.machineFactory = machineFactory;
@@ -50,6 +64,14 @@ public final class EngineArtifact {
   /** Returns whether the module was rewritten to meter fuel. */
   public boolean metered() {
     return fuelCounter >= 0;
+  }
+
+  /**
+   * Returns whether this compilation keeps EXACT counters in locals and stores them at a trap ({@link TrapFlush});
+   * not known (false) for one restored from the cache's directory.
+   */
+  public boolean trapFlush() {
+    return trapFlush;
   }
 
   /** Returns whether the fuel counter is a field of the compiled machine ({@link FuelField}). */

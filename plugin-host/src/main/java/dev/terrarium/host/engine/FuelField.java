@@ -70,6 +70,11 @@ public final class FuelField {
 
   /** Like {@link #compile}, also telling the size of the (rewritten) classes, or {@code null}. */
   static Compiled compileMeasured(WasmModule module, int counter) {
+    return compileMeasured(module, counter, false);
+  }
+
+  /** Like {@link #compileMeasured(WasmModule, int)}, with {@link TrapFlush}'s handlers when {@code trapFlush}. */
+  static Compiled compileMeasured(WasmModule module, int counter, boolean trapFlush) {
     if (module.digest() == null) {
       return null;
     }
@@ -85,7 +90,7 @@ public final class FuelField {
     if (captured[0] == null) {
       return null;
     }
-    byte[] rewritten = rewriteJar(captured[0], counter);
+    byte[] rewritten = rewriteJar(captured[0], counter, trapFlush);
     if (rewritten == null) {
       return null;
     }
@@ -99,6 +104,14 @@ public final class FuelField {
 
   /** Rewrites every class of an Endive class jar; {@code null} when the machine class or no access is found. */
   static byte[] rewriteJar(byte[] jar, int counter) {
+    return rewriteJar(jar, counter, false);
+  }
+
+  /**
+   * Like {@link #rewriteJar(byte[], int)}; with {@code trapFlush}, every method that keeps the counter in a JVM
+   * local also gets the handler of {@link TrapFlush}.
+   */
+  static byte[] rewriteJar(byte[] jar, int counter, boolean trapFlush) {
     try {
       String machineClass = null;
       try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
@@ -125,6 +138,9 @@ public final class FuelField {
           byte[] data = in.readAllBytes();
           if (e.getName().endsWith(".class")) {
             data = rewriteClass(data, machineClass, counter, rewrites);
+            if (trapFlush) {
+              data = TrapFlush.apply(data);
+            }
           }
           jos.putNextEntry(new JarEntry(e.getName()));
           jos.write(data);

@@ -81,7 +81,7 @@ public final class ParsedModule {
 
   private EngineArtifact compile(
       String pluginId, ExecutionMode mode, ModuleDescription described, int counter, boolean fuelField) {
-    return compile(pluginId, mode, described, counter, fuelField, false).artifact();
+    return compile(pluginId, mode, described, counter, fuelField, false, false).artifact();
   }
 
   /**
@@ -100,7 +100,28 @@ public final class ParsedModule {
       boolean fuelField,
       boolean keepClasses) {
     int counter = metered ? counterGlobal() : -1;
-    return compile(pluginId, mode, original, counter, fuelField, keepClasses);
+    return compile(pluginId, mode, original, counter, fuelField, keepClasses, false);
+  }
+
+  /**
+   * Like {@link #compile(String, ExecutionMode, ModuleDescription, boolean, boolean, boolean)}, for a module
+   * rewritten with trap flushing when {@code trapFlush} ({@code FuelRewriter.rewriteWithTrapFlush}): its classes
+   * get {@link TrapFlush}'s handlers. Such a module can only run as compiled with them: returns {@code null} when
+   * that is not possible (the caller rewrites the module without trap flushing).
+   */
+  public Compilation compile(
+      String pluginId,
+      ExecutionMode mode,
+      ModuleDescription original,
+      boolean metered,
+      boolean fuelField,
+      boolean keepClasses,
+      boolean trapFlush) {
+    int counter = metered ? counterGlobal() : -1;
+    if (trapFlush && (mode != ExecutionMode.COMPILER || counter < 0 || !fuelField)) {
+      return null;
+    }
+    return compile(pluginId, mode, original, counter, fuelField, keepClasses, trapFlush);
   }
 
   private int counterGlobal() {
@@ -116,7 +137,8 @@ public final class ParsedModule {
       ModuleDescription described,
       int counter,
       boolean fuelField,
-      boolean keepClasses) {
+      boolean keepClasses,
+      boolean trapFlush) {
     if (!bodies) {
       throw new IllegalStateException("a module parsed without its function bodies cannot be compiled or interpreted");
     }
@@ -124,16 +146,20 @@ public final class ParsedModule {
     if (mode == ExecutionMode.COMPILER && counter >= 0 && fuelField) {
       FuelField.Compiled compiled;
       try {
-        compiled = FuelField.compileMeasured(module, counter);
+        compiled = FuelField.compileMeasured(module, counter, trapFlush);
       } catch (RuntimeException | LinkageError e) {
         compiled = null; // compiled as usual below, with the counter a global
       }
       if (compiled != null) {
         HugeMethods.warnIfAny(pluginId, compiled.classes());
         EngineArtifact a =
-            new EngineArtifact(module, described, compiled.factory(), counter, true, weight(compiled.classBytes()));
+            new EngineArtifact(
+                module, described, compiled.factory(), counter, true, weight(compiled.classBytes()), trapFlush);
         // Compiled with no interpreter fallback: every function is JVM bytecode.
         return new Compilation(a, keepClasses ? compiled.jar() : null, compiled.classBytes(), new int[0]);
+      }
+      if (trapFlush) {
+        return null; // its counters would be lost at a trap anywhere else
       }
     }
     long classBytes = 0;

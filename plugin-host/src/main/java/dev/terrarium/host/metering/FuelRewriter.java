@@ -42,7 +42,7 @@ public final class FuelRewriter {
    *     construct the rewriter cannot meter (exceptions, GC, threads, multi-memory, memory64, ...)
    */
   public static byte[] rewrite(byte[] module, CostModel model) {
-    return rewrite(module, model, true, true, true);
+    return rewrite(module, model, true, true, true, false);
   }
 
   /**
@@ -51,7 +51,7 @@ public final class FuelRewriter {
    * every call that returns is the same either way.
    */
   public static byte[] rewrite(byte[] module, CostModel model, boolean countedLoops) {
-    return rewrite(module, model, true, countedLoops, true);
+    return rewrite(module, model, true, countedLoops, true, false);
   }
 
   /**
@@ -59,15 +59,31 @@ public final class FuelRewriter {
    * counter tests ({@link BoundedLoop}), for comparisons. No charge differs either way.
    */
   public static byte[] rewrite(byte[] module, CostModel model, boolean countedLoops, boolean boundedLoops) {
-    return rewrite(module, model, true, countedLoops, boundedLoops);
+    return rewrite(module, model, true, countedLoops, boundedLoops, false);
   }
+
+  /**
+   * Like {@link #rewrite(byte[], CostModel, boolean, boolean)}, with trap flushing (for a module compiled with
+   * its counter in the machine and the handlers of {@code engine.TrapFlush}, under {@link
+   * CostModel.Accounting#EXACT}), functions keep their counter in a local as under {@code FAST}, and put the marker
+   * {@link #TRAP_FLUSH_MARK} in it before every call. Charges are those of {@code EXACT}; a trap is charged exactly
+   * only by code compiled with those handlers (the interpreter would lose the local).
+   */
+  public static byte[] rewriteWithTrapFlush(
+      byte[] module, CostModel model, boolean countedLoops, boolean boundedLoops) {
+    return rewrite(module, model, true, countedLoops, boundedLoops, true);
+  }
+
+  /** What a function's counter local holds during a call, under trapFlush: the global is exact, keep it. */
+  public static final long TRAP_FLUSH_MARK = Long.MIN_VALUE;
 
   /**
    * Like {@link #rewrite(byte[], CostModel, boolean, boolean)}; without {@code plan}, each segment pays at its own
    * start (as before {@link ChargePlan}), for tests that compare the two. Counted loops then pay per iteration too:
    * their drivers take the cost of an iteration from the plan's recording pass.
    */
-  static byte[] rewrite(byte[] module, CostModel model, boolean plan, boolean countedLoops, boolean boundedLoops) {
+  static byte[] rewrite(
+      byte[] module, CostModel model, boolean plan, boolean countedLoops, boolean boundedLoops, boolean trapFlush) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(model, "model");
     try {
@@ -75,6 +91,7 @@ public final class FuelRewriter {
       r.planned = plan;
       r.counted = countedLoops;
       r.bounded = boundedLoops;
+      r.trapFlush = trapFlush && model.accounting() == CostModel.Accounting.EXACT;
       return r.run();
     } catch (IndexOutOfBoundsException e) {
       throw new MeteringException(ErrorCode.LOAD_MALFORMED, "the module is truncated or malformed: " + e.getMessage());
@@ -145,6 +162,8 @@ public final class FuelRewriter {
     boolean counted = true;
     /** Whether bounded loops get an unchecked copy ({@link BoundedLoop}). */
     boolean bounded = true;
+    /** EXACT accounting with counters in locals, flushed by the compiled code's handlers at a trap. */
+    boolean trapFlush;
 
     Rewriter(byte[] b, CostModel model) {
       this.b = b;
@@ -694,7 +713,7 @@ public final class FuelRewriter {
         rewriteCodeOnce(r); // records the segments only
         plan = recording;
         recording = null;
-        plan.compute(escapes, model.accounting() == CostModel.Accounting.FAST);
+        plan.compute(escapes, model.accounting() == CostModel.Accounting.FAST || trapFlush);
         r.pos = start;
       }
       byte[] out = rewriteCodeOnce(r);
@@ -948,6 +967,12 @@ public final class FuelRewriter {
               store(seg);
               synced = true;
             }
+            if (call && trapFlush) {
+              seg.write(0x42);
+              seg.s64(TRAP_FLUSH_MARK);
+              seg.write(0x21);
+              seg.u32(scratch + 1L); // the callee keeps the global exact: a trap there must not overwrite it
+            }
           }
           curDepth = depth;
           if (next == 0x03 && !dead && plan != null && rec == null) {
@@ -1152,7 +1177,7 @@ public final class FuelRewriter {
       boolean localCounter() {
         return metered
             && useTemp
-            && model.accounting() == CostModel.Accounting.FAST
+            && (model.accounting() == CostModel.Accounting.FAST || trapFlush)
             && !(plan != null && rec == null && plan.callHeavy(defined));
       }
 

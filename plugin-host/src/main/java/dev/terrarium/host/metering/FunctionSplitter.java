@@ -69,9 +69,38 @@ public final class FunctionSplitter {
    * defect of this pass: a slow plugin is better than one that does not load).
    */
   public static byte[] split(byte[] module) {
+    return split(module, DEFAULT_LIMIT, false, true);
+  }
+
+  /**
+   * Splits functions estimated above {@code limit}; throws on a module it cannot read. Tests use small limits to
+   * move as many constructs as they can: then any construct larger than its glue is moved.
+   */
+  static byte[] split(byte[] module, int limit) {
+    return split(module, limit, false);
+  }
+
+  /**
+   * Like {@link #split(byte[])}, for a module rewritten with trap flushing ({@link
+   * FuelRewriter#rewriteWithTrapFlush}): a function that keeps its fuel counter in a local does not pass it to
+   * the functions it moves constructs into. It stores the counter in the global and puts the marker in its local
+   * before the call; the new function loads the counter from the global on entry (so that its compiled method
+   * gets its own handler) and stores it before it returns; the caller loads it again after the call.
+   */
+  public static byte[] splitWithTrapFlush(byte[] module) {
+    return split(module, DEFAULT_LIMIT, true, true);
+  }
+
+  static byte[] split(byte[] module, int limit, boolean trapFlush) {
+    Splitter s = new Splitter(module, limit);
+    s.trapFlush = trapFlush;
+    return s.run();
+  }
+
+  private static byte[] split(byte[] module, int limit, boolean trapFlush, boolean validate) {
     try {
-      byte[] split = split(module, DEFAULT_LIMIT);
-      if (split != module) {
+      byte[] split = split(module, limit, trapFlush);
+      if (validate && split != module) {
         // The host validates the bytes it runs again (with Endive's validator too); this pass checks first so that
         // a split it got wrong costs speed, not the plugin.
         ModuleValidator.validate(split);
@@ -85,14 +114,6 @@ public final class FunctionSplitter {
           e.toString());
       return module;
     }
-  }
-
-  /**
-   * Splits functions estimated above {@code limit}; throws on a module it cannot read. Tests use small limits to
-   * move as many constructs as they can: then any construct larger than its glue is moved.
-   */
-  static byte[] split(byte[] module, int limit) {
-    return new Splitter(module, limit).run();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -123,6 +144,8 @@ public final class FunctionSplitter {
     final List<Body> bodies = new ArrayList<>();
     int definedTypes;
     int definedFunctions;
+    /** Whether counter locals are synced through the global around moved constructs (see splitWithTrapFlush). */
+    boolean trapFlush;
 
     Splitter(byte[] b, int limit) {
       this.b = b;
@@ -501,6 +524,8 @@ public final class FunctionSplitter {
      */
     void moveOut(int f, Code c, Region r, Out g, Bytes callerLocals) {
       Body body = bodies.get(f);
+      int counterLocal = trapFlush ? counterLocal(body) : -1;
+      boolean sync = counterLocal >= 0 && Arrays.stream(r.used()).anyMatch(x -> x == counterLocal);
       FuncType fnType = types.get(funcTypes.get(f));
       boolean isIf = c.op[r.open()] == 0x04;
       boolean hasExits = !r.exits().isEmpty() || r.returns();
@@ -543,6 +568,9 @@ public final class FunctionSplitter {
       }
       Out o = new Out();
       int exitCodeReturn = r.exits().size() + 1;
+      if (sync) {
+        loadCounter(o, map[counterLocal]); // first, as a function's own counter load: its method gets a handler
+      }
       if (hasExits) {
         o.write(0x02);
         o.write(I32); // block $exit (result i32)
@@ -636,6 +664,9 @@ public final class FunctionSplitter {
           default -> c.copy(o, i);
         }
       }
+      if (sync) {
+        storeCounter(o, map[counterLocal]); // the end of the construct
+      }
       if (hasExits) {
         zeros(o, funcResults);
         for (int x : r.written()) {
@@ -646,6 +677,9 @@ public final class FunctionSplitter {
         o.write(0x0F); // return, from inside block $exit
         o.write(0x0B); // end $exit: the exit code is on the stack
         set(o, codeLocal);
+        if (sync) {
+          storeCounter(o, map[counterLocal]); // an exit of the construct
+        }
         zeros(o, r.type().results());
         for (int k = 0; k < funcResults.length; k++) {
           get(o, stash + k);
@@ -670,8 +704,16 @@ public final class FunctionSplitter {
         callerLocals.add((byte) I32);
         callerLocals.add(funcResults);
       }
+      if (sync) {
+        storeCounter(g, counterLocal);
+      }
       for (int x : r.used()) {
         get(g, x);
+      }
+      if (sync) {
+        g.write(0x42);
+        g.s64(FuelRewriter.TRAP_FLUSH_MARK);
+        set(g, counterLocal); // the new function keeps the global exact: a trap there must not overwrite it
       }
       g.write(0x10);
       g.u32(newFunction);
@@ -683,6 +725,9 @@ public final class FunctionSplitter {
       }
       for (int k = funcResults.length - 1; k >= 0; k--) {
         set(g, callerStash + k);
+      }
+      if (sync) {
+        loadCounter(g, counterLocal); // what the new function stored when it returned
       }
       if (hasExits) {
         get(g, callerCode);
@@ -706,6 +751,33 @@ public final class FunctionSplitter {
         }
         g.write(0x0B);
       }
+    }
+
+    /**
+     * The local a function keeps its fuel counter in: the function starts with {@code global.get $counter;
+     * local.set $c} (as the rewriter writes it, and as this pass writes the functions it makes); else -1.
+     */
+    int counterLocal(Body body) {
+      if (counter < 0) {
+        return -1;
+      }
+      Reader r = new Reader(body.code(), 0, body.code().length);
+      if (r.pos + 4 > r.end || r.u8() != 0x23 || r.u32() != counter || r.u8() != 0x21) {
+        return -1;
+      }
+      return r.u32();
+    }
+
+    void loadCounter(Out o, int local) {
+      o.write(0x23);
+      o.u32(counter);
+      set(o, local);
+    }
+
+    void storeCounter(Out o, int local) {
+      get(o, local);
+      o.write(0x24);
+      o.u32(counter);
     }
 
     void exit(Out o, int code, int depth) {

@@ -194,8 +194,8 @@ class BoundedLoopTest {
   void onlyBoundedLoopsGetACopy_andTheCopyHasNoCheck(CostModel.Accounting accounting) {
     CostModel model = CostModel.builder().accounting(accounting).build();
     byte[] module = Meter.wat(null, LOOPS);
-    String copied = Wat.text(FuelRewriter.rewrite(module, model, true, true, true));
-    String alone = Wat.text(FuelRewriter.rewrite(module, model, true, true, false));
+    String copied = Wat.text(FuelRewriter.rewrite(module, model, true, true));
+    String alone = Wat.text(FuelRewriter.rewrite(module, model, true, false));
     for (String f : COPIED) {
       String with = function(copied, f);
       String without = function(alone, f);

@@ -97,7 +97,7 @@ class ChargePlanTest {
   void underFastAccounting_forwardExitsArePaidBeforeTheBranchAndRefundedWhenTaken() {
     byte[] module = wat(dir, EXITS);
     byte[] planned = FuelRewriter.rewrite(module, FAST);
-    byte[] unplanned = FuelRewriter.rewrite(module, FAST, false, true, true);
+    byte[] unplanned = FuelRewriter.rewrite(module, FAST, false, true, true, false);
     // without the plan: the entry, each of the three fall-throughs, the inner block's end and the outer block's
     // end; with it, the fall-throughs charge nothing (the entry still pays for itself: f is exported)
     assertThat(charges(unplanned, 0)).isEqualTo(6);
@@ -182,7 +182,7 @@ class ChargePlanTest {
   void recursiveFibonacciKeepsTwoChargesInsteadOfFive() {
     byte[] module = wat(dir, FIB);
     // Without the plan: the entry, the return arm, the code before the loop, the loop's header and its exit.
-    assertThat(charges(FuelRewriter.rewrite(module, CostModel.defaults(), false, true, true), 0)).isEqualTo(5);
+    assertThat(charges(FuelRewriter.rewrite(module, CostModel.defaults(), false, true, true, false), 0)).isEqualTo(5);
     // With it: the entry and the arm are paid by the caller, the header on the way in (before the loop, and on
     // the taken back edge), and the exit with the last iteration. A leaf call pays nothing itself.
     assertThat(charges(FuelRewriter.rewrite(module, CostModel.defaults()), 0)).isEqualTo(2);
@@ -255,7 +255,7 @@ class ChargePlanTest {
     byte[] module = wat(dir, wat.toString());
     assertThat(FuelRewriter.rewrite(module, CostModel.defaults()))
         .as("the module is metered segment by segment")
-        .isEqualTo(FuelRewriter.rewrite(module, CostModel.defaults(), false, true, true));
+        .isEqualTo(FuelRewriter.rewrite(module, CostModel.defaults(), false, true, true, false));
     assertThat(fuel(module, true, true, "run")).isEqualTo(fuel(module, false, true, "run"));
   }
 
@@ -270,7 +270,7 @@ class ChargePlanTest {
                 + "  (block $out (br_table $l $out (i32.eqz (local.get 0)))))"
                 + " (local.get 1)))");
     byte[] metered = FuelRewriter.rewrite(module, CostModel.defaults());
-    assertThat(charges(metered, 0)).isEqualTo(charges(FuelRewriter.rewrite(module, CostModel.defaults(), false, true, true), 0));
+    assertThat(charges(metered, 0)).isEqualTo(charges(FuelRewriter.rewrite(module, CostModel.defaults(), false, true, true, false), 0));
     assertThat(fuel(module, true, true, "count", 5)).isEqualTo(fuel(module, false, true, "count", 5));
   }
 
@@ -348,7 +348,7 @@ class ChargePlanTest {
                 + "  (block $out (loop $l (br_if $out (i32.eq (local.get 1) (i32.const 1000))) " + scan + ")"
                 + after + ") (local.get 1)))");
     byte[] planned = FuelRewriter.rewrite(module, CostModel.defaults());
-    byte[] unplanned = FuelRewriter.rewrite(module, CostModel.defaults(), false, true, true);
+    byte[] unplanned = FuelRewriter.rewrite(module, CostModel.defaults(), false, true, true, false);
     // scan: the entry (with the first iteration and the exit) and the back edge; unplanned also the header and
     // the exit.
     assertThat(charges(planned, 0)).isEqualTo(2);

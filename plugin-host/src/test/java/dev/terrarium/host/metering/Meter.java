@@ -154,7 +154,7 @@ public final class Meter {
       byte[] stdin,
       int maxPages) {
     Run run = new Run(metered, slice, budget);
-    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned, counted, bounded) : bytes;
+    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned, counted, bounded, false) : bytes;
     if (metered && splitLimit > 0) {
       code = FunctionSplitter.split(code, splitLimit);
     }
