@@ -56,7 +56,15 @@ public final class FuelField {
    * the caller then compiles as usual.
    */
   public static Function<Instance, Machine> compile(WasmModule module, int counter) {
-    Compiled c = compileMeasured(module, counter);
+    return compile(module, counter, false);
+  }
+
+  /**
+   * Like {@link #compile(WasmModule, int)}; with {@code trapFlush}, for a module rewritten with trap flushing, its
+   * methods also get {@link TrapFlush}'s handlers (then {@code null} means the module cannot run exactly compiled).
+   */
+  public static Function<Instance, Machine> compile(WasmModule module, int counter, boolean trapFlush) {
+    Compiled c = compileMeasured(module, counter, trapFlush);
     return c == null ? null : c.factory();
   }
 

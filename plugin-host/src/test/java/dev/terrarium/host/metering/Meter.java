@@ -134,6 +134,11 @@ public final class Meter {
   static boolean bounded = true;
   /** When positive, metered modules are also split at this estimated size ({@link FunctionSplitter}). */
   static int splitLimit = 0;
+  /**
+   * Whether compiled metered runs use trap flushing (EXACT counters in locals, FuelField's handlers store them at a
+   * trap), as PluginHost compiles EXACT modules; interpreted runs never do.
+   */
+  static boolean trapFlush = false;
 
   static Run instantiate(byte[] bytes, boolean metered, boolean compiled, long slice, long budget) {
     return instantiate(bytes, metered, compiled, slice, budget, false, new byte[0]);
@@ -154,9 +159,10 @@ public final class Meter {
       byte[] stdin,
       int maxPages) {
     Run run = new Run(metered, slice, budget);
-    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned, counted, bounded, false) : bytes;
+    boolean flush = trapFlush && metered && compiled && model.accounting() == CostModel.Accounting.EXACT;
+    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned, counted, bounded, flush) : bytes;
     if (metered && splitLimit > 0) {
-      code = FunctionSplitter.split(code, splitLimit);
+      code = FunctionSplitter.split(code, splitLimit, flush);
     }
     WasmModule m = Parser.parse(code);
     List<ImportFunction> fns = new ArrayList<>();
@@ -224,7 +230,10 @@ public final class Meter {
       if (metered) {
         // As Terrarium compiles metered modules: the counter (the last global) as a field of the machine.
         int counter = m.importSection().count(ExternalType.GLOBAL) + m.globalSection().globals().length - 1;
-        factory = dev.terrarium.host.engine.FuelField.compile(m, counter);
+        factory = dev.terrarium.host.engine.FuelField.compile(m, counter, flush);
+        if (flush && factory == null && dev.terrarium.host.engine.FuelField.compile(m, counter, false) != null) {
+          throw new IllegalStateException("the trap-flushing rewrite could not be compiled with its handlers");
+        }
         run.fuelInMachine = factory != null;
       }
       builder.withMachineFactory(factory != null ? factory : MachineFactoryCompiler.compile(m));

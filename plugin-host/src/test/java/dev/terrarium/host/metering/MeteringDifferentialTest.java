@@ -134,6 +134,70 @@ class MeteringDifferentialTest {
   }
 
   /**
+   * Trap flushing (EXACT counters in compiled functions' locals, stored by FuelField's handlers at a trap) charges
+   * every call what the interpreter charges with the counter in the global, traps included: on the random modules
+   * as they are, and split at a small limit so that most of their code runs in moved pieces.
+   */
+  @Test
+  void trapFlushingChargesWhatTheInterpreterCharges() throws Exception {
+    long seed = Long.getLong("metering.fuzz.seed", 20261121L);
+    int count = Integer.getInteger("metering.fuzz.count", 25);
+    int compared = 0;
+    int trapped = 0;
+    int flushedRuns = 0;
+    int splitRuns = 0;
+    for (int i = 0; i < count; i++) {
+      byte[] bytes = randomModule(dir, seed, i);
+      try {
+        script(instantiate(bytes, false, false, SLICE, AMPLE));
+        FuelRewriter.rewrite(bytes, CostModel.defaults());
+      } catch (RuntimeException | StackOverflowError e) {
+        continue; // the engine cannot run it, or the meter does not support it: the other tests cover both
+      }
+      for (int limit : new int[] {0, 150}) {
+        List<Object[]> interpreted;
+        List<Object[]> flushed;
+        Meter.splitLimit = limit;
+        try {
+          interpreted = callsWithFuel(instantiate(bytes, true, false, SLICE, AMPLE));
+          Meter.trapFlush = true;
+          Run run = instantiate(bytes, true, true, SLICE, AMPLE);
+          flushedRuns += run.fuelInMachine ? 1 : 0;
+          splitRuns += run.fuelInMachine && limit > 0 ? 1 : 0;
+          flushed = callsWithFuel(run);
+        } catch (RuntimeException e) {
+          if (e instanceof IllegalStateException && e.getMessage().contains("trap-flushing")) {
+            throw e;
+          }
+          continue; // Endive's compiler lacks a feature (e.g. SIMD)
+        } finally {
+          Meter.trapFlush = false;
+          Meter.splitLimit = 0;
+        }
+        assertThat(flushed).hasSameSizeAs(interpreted);
+        for (int c = 0; c < interpreted.size(); c++) {
+          Object[] want = interpreted.get(c);
+          Object[] got = flushed.get(c);
+          String what = "module " + i + ", split at " + limit + ", " + want[0];
+          assertThat(got[1]).as(what).isEqualTo(want[1]);
+          if (!"stack-exhausted".equals(want[1])) {
+            assertThat((long) got[2]).as(what + " fuel").isEqualTo((long) want[2]);
+            trapped += want[1] instanceof List ? 0 : 1;
+          }
+          compared++;
+        }
+      }
+    }
+    System.out.printf(
+        "trap flushing: %d runs with the handlers (%d of them split), %d calls compared, %d of them trapped%n",
+        flushedRuns, splitRuns, compared, trapped);
+    assertThat(flushedRuns).as("runs compiled with the handlers").isGreaterThanOrEqualTo(count / 2);
+    assertThat(splitRuns).as("split runs compiled with the handlers").isGreaterThanOrEqualTo(count / 4);
+    assertThat(compared).as("calls compared").isGreaterThan(count);
+    assertThat(trapped).as("calls that trapped").isGreaterThanOrEqualTo(Math.max(1, count / 5));
+  }
+
+  /**
    * Moving constructs out of functions ({@link FunctionSplitter}, at a small limit so that it moves every construct
    * larger than its glue) changes no outcome, memory or host call, nor the fuel of any call, under the interpreter
    * and the compiler, with EXACT and FAST accounting (whose function-local counter crosses the glue); the split
