@@ -127,6 +127,13 @@ public final class PluginHost implements AutoCloseable {
    * terrarium.trapFlush} is {@code false} when the host is built (for comparisons). Charges are the same either way.
    */
   private final boolean trapFlush;
+  /**
+   * The largest module that is compiled with trap flushing. When FuelField cannot compile a trap-flushing rewrite
+   * (a function Endive leaves to its interpreter, which happens in very large modules), the module is rewritten
+   * again without; a rewrite of a module of tens of megabytes takes tens of seconds, so those keep the global from
+   * the start.
+   */
+  private static final int TRAP_FLUSH_MAX_MODULE_BYTES = 4 << 20;
   private final Watchdog watchdog;
   private final CostModel costModel;
   private final boolean canonicalNaNs;
@@ -696,6 +703,7 @@ public final class PluginHost implements AutoCloseable {
         flushing =
             trapFlush
                 && !noFlushing
+                && bytes.length <= TRAP_FLUSH_MAX_MODULE_BYTES
                 && fuelField
                 && runMode == ExecutionMode.COMPILER
                 && costModel != null

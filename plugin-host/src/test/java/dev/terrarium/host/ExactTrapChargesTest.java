@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Under EXACT accounting the compiler keeps counters in locals and its handlers store them at a trap
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.Test;
  * charges, in a function of its own, in a callee, and in the pieces a large function is split into.
  */
 class ExactTrapChargesTest {
+  @TempDir java.nio.file.Path temp;
+
   private static final int OUT = 70_000; // beyond the one page of memory: a load there traps
 
   /** A large function (split by FunctionSplitter), a callee that traps, and loops before a trap. */
@@ -115,5 +118,33 @@ class ExactTrapChargesTest {
     for (int k = 1; k < interpreted.size(); k += 2) {
       assertThat(interpreted.get(k)).as("every call is charged").isPositive();
     }
+  }
+
+  /**
+   * A module with a function too large for a JVM method cannot be compiled with the handlers (Endive leaves that
+   * function to its interpreter, which would lose a local counter): it is rewritten again without trap flushing, and
+   * charges what the interpreter charges.
+   */
+  @Test
+  void aModuleTheHandlersCannotCover_isRewrittenWithoutThem() {
+    byte[] module = PersistentCacheTest.hugeFunctionModule(temp, false);
+    List<List<Long>> byMode = new ArrayList<>();
+    for (ExecutionMode mode : ExecutionMode.values()) {
+      try (PluginHost host = Fixtures.host(mode).meterFuel().build()) {
+        Tenant t = host.tenant("t", FuelPolicy.builder().capacity(1L << 40).refill(1, Duration.ofDays(1)).build());
+        Plugin plugin = host.load(module);
+        assertThat(plugin.artifact().trapFlush()).as(mode.toString()).isFalse();
+        List<Long> out = new ArrayList<>();
+        try (PluginInstance i = plugin.instantiate(t, InstanceOptions.defaults())) {
+          for (String f : List.of("big", "small", "neighbour")) {
+            out.add(i.call(f, 5)[0]);
+            out.add(i.lastCallFuel());
+          }
+        }
+        byMode.add(out);
+      }
+    }
+    assertThat(byMode.get(0)).isEqualTo(byMode.get(1));
+    assertThat(byMode.get(0).get(0)).isEqualTo(40_005L);
   }
 }
