@@ -32,16 +32,6 @@ public final class EngineArtifact {
       Function<Instance, Machine> machineFactory,
       int fuelCounter,
       boolean fuelInMachine,
-      long weight) {
-    this(module, description, machineFactory, fuelCounter, fuelInMachine, weight, false);
-  }
-
-  EngineArtifact(
-      WasmModule module,
-      ModuleDescription description,
-      Function<Instance, Machine> machineFactory,
-      int fuelCounter,
-      boolean fuelInMachine,
       long weight,
       boolean trapFlush) {
     this.trapFlush = trapFlush;

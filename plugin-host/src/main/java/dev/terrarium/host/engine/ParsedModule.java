@@ -99,8 +99,7 @@ public final class ParsedModule {
       boolean metered,
       boolean fuelField,
       boolean keepClasses) {
-    int counter = metered ? counterGlobal() : -1;
-    return compile(pluginId, mode, original, counter, fuelField, keepClasses, false);
+    return compile(pluginId, mode, original, metered, fuelField, keepClasses, false);
   }
 
   /**
@@ -190,7 +189,7 @@ public final class ParsedModule {
       }
     }
     return new Compilation(
-        new EngineArtifact(module, described, factory, counter, false, weight(classBytes)),
+        new EngineArtifact(module, described, factory, counter, false, weight(classBytes), false),
         jar,
         classBytes,
         interpreted);
@@ -247,7 +246,8 @@ public final class ParsedModule {
       throw new IllegalStateException("the stored classes cannot make a machine: " + e, e);
     }
     int counter = metered ? counterGlobal() : -1;
-    return new EngineArtifact(module, original, factory, counter, metered && fuelInMachine, weight(classBytes));
+    return new EngineArtifact(
+        module, original, factory, counter, metered && fuelInMachine, weight(classBytes), false);
   }
 
   /** Endive's class cache for one module: answers {@code stored} (or nothing), and catches what it is given. */

@@ -26,7 +26,7 @@ import org.objectweb.asm.Opcodes;
  */
 final class TrapFlush {
   /** What a function puts in its counter local before a call: the field is exact, do not overwrite it. */
-  static final long MARK = Long.MIN_VALUE;
+  static final long MARK = dev.terrarium.host.metering.FuelRewriter.TRAP_FLUSH_MARK;
 
   private static final String ATOMIC_LONG = "java/util/concurrent/atomic/AtomicLong";
   private static final String INSTANCE = "run/endive/runtime/Instance";

@@ -24,11 +24,11 @@ import java.util.Objects;
 public final class FuelRewriter {
   /** Module name of the injected refuel import. A module that imports anything from it is refused. */
   public static final String IMPORT_MODULE = "terrarium_fuel";
+  /** Field name of the injected refuel import. */
+  public static final String IMPORT_NAME = "refuel";
 
   /** The most a bounded loop's pass may charge for its unchecked copy to be written. */
   static final long BOUNDED_PASS_CAP = 1L << 20;
-  /** Field name of the injected refuel import. */
-  public static final String IMPORT_NAME = "refuel";
 
   private static final int I32 = 0x7F;
   private static final int I64 = 0x7E;

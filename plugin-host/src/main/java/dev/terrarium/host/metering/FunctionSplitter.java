@@ -69,7 +69,7 @@ public final class FunctionSplitter {
    * defect of this pass: a slow plugin is better than one that does not load).
    */
   public static byte[] split(byte[] module) {
-    return split(module, DEFAULT_LIMIT, false, true);
+    return splitChecked(module, false);
   }
 
   /**
@@ -88,7 +88,7 @@ public final class FunctionSplitter {
    * gets its own handler) and stores it before it returns; the caller loads it again after the call.
    */
   public static byte[] splitWithTrapFlush(byte[] module) {
-    return split(module, DEFAULT_LIMIT, true, true);
+    return splitChecked(module, true);
   }
 
   static byte[] split(byte[] module, int limit, boolean trapFlush) {
@@ -97,10 +97,11 @@ public final class FunctionSplitter {
     return s.run();
   }
 
-  private static byte[] split(byte[] module, int limit, boolean trapFlush, boolean validate) {
+  /** Splits at {@link #DEFAULT_LIMIT}; never fails (see {@link #split(byte[])}). */
+  private static byte[] splitChecked(byte[] module, boolean trapFlush) {
     try {
-      byte[] split = split(module, limit, trapFlush);
-      if (validate && split != module) {
+      byte[] split = split(module, DEFAULT_LIMIT, trapFlush);
+      if (split != module) {
         // The host validates the bytes it runs again (with Endive's validator too); this pass checks first so that
         // a split it got wrong costs speed, not the plugin.
         ModuleValidator.validate(split);
