@@ -52,6 +52,6 @@ train -XX:SharedArchiveFile="$out" -Xshare:on -Xlog:class+load=info:file="$work/
   || fail "the CLI does not start with the archive: $(cat "$work/err.txt")"
 grep -q 'dev.terrarium.cli.TerrariumCli source: shared objects file' "$work/classes.txt" \
   || fail "the archive does not hold the CLI's classes"
-grep -q 'com.fasterxml.jackson.databind.ObjectMapper source: shared objects file' "$work/classes.txt" \
+grep -q 'dev.terrarium.host.ManifestReader source: shared objects file' "$work/classes.txt" \
   || fail "the archive does not hold the classes that read a manifest"
 rm -rf "$work"

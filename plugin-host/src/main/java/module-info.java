@@ -16,6 +16,7 @@ module dev.terrarium.host {
   requires run.endive.wasi; // tests compare with Endive's WASI; main code no longer uses it
   requires com.github.benmanes.caffeine;
   requires com.google.common.jimfs;
+  requires com.fasterxml.jackson.core;
   requires com.fasterxml.jackson.databind;
   requires com.fasterxml.jackson.datatype.jsr310;
   requires java.management;

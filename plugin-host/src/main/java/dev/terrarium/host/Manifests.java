@@ -20,13 +20,14 @@ import java.nio.file.Path;
  * silently ignored. Durations are ISO-8601 ({@code "PT2S"}).
  */
 public final class Manifests {
-  private static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .addModule(new JavaTimeModule())
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
-          .build();
+  /** Writes manifests; made on first use ({@link ManifestReader} reads them without a mapper). */
+  private static final class Writer {
+    static final ObjectMapper MAPPER =
+        JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+            .build();
+  }
 
   private Manifests() {}
 
@@ -46,41 +47,21 @@ public final class Manifests {
    * this manifest), or none when it is {@code null}.
    */
   static PluginManifest parse(String json, String source, String pluginId) {
+    PluginManifest m;
     try {
-      PluginManifest m = MAPPER.readValue(json, PluginManifest.class);
-      if (m == null) {
-        throw new ManifestException(pluginId, "the manifest in " + source + " is empty (null).", null);
-      }
-      return m;
-    } catch (ValueInstantiationException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new ManifestException(
-          pluginId,
-          "the manifest in " + source + " is not valid: " + cause.getMessage() + location(e) + ". Fix the manifest.",
-          e);
-    } catch (JsonMappingException e) {
-      throw new ManifestException(
-          pluginId,
-          "the manifest in " + source + " is not valid: " + e.getOriginalMessage() + location(e)
-              + ". Expected fields: id, version, sha256, capabilities {hostModules, wasi, mounts}, limits"
-              + " {maxMemoryPages, callTimeout, guestStackBytes, maxModuleBytes, maxFuelPerCall, maxFuelPerInstance,"
-              + " maxTableElements}.",
-          e);
-    } catch (JsonProcessingException e) {
-      throw new ManifestException(
-          pluginId,
-          "the manifest in " + source + " is not JSON: " + e.getOriginalMessage() + location(e) + ".",
-          e);
+      m = ManifestReader.read(json);
+    } catch (ManifestReader.Problem e) {
+      String message =
+          e.json
+              ? "is not JSON: " + e.getMessage() + "."
+              : "is not valid: " + e.getMessage()
+                  + (e.unknownField ? ". " + ManifestReader.EXPECTED_FIELDS + "." : ". Fix the manifest.");
+      throw new ManifestException(pluginId, "the manifest in " + source + " " + message, e);
     }
-  }
-
-  private static String location(JsonProcessingException e) {
-    var loc = e.getLocation();
-    String path = "";
-    if (e instanceof JsonMappingException jme && !jme.getPath().isEmpty()) {
-      path = " at " + jme.getPathReference().replace("dev.terrarium.api.", "");
+    if (m == null) {
+      throw new ManifestException(pluginId, "the manifest in " + source + " is empty (null).", null);
     }
-    return loc == null ? path : path + " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+    return m;
   }
 
   /** Reads a manifest file. */
@@ -104,7 +85,7 @@ public final class Manifests {
   /** Writes a manifest as JSON. */
   public static String toJson(PluginManifest manifest) {
     try {
-      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(manifest);
+      return Writer.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(manifest);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write manifest " + manifest, e);
     }

@@ -270,7 +270,7 @@ public final class Wasi implements AutoCloseable {
 
   private int run(WasiFunctions.Function function, WasiMemory memory, long[] a) {
     try {
-      return function.body.call(this, memory, a);
+      return WasiFunctions.call(function, this, memory, a);
     } catch (Errno.WasiError e) {
       return e.errno.code();
     } catch (FsException e) {
