@@ -5,7 +5,8 @@
 #
 #   make-cds-archive.sh JAVA JAR TRAINING_WAT OUT_JSA
 #
-# The archive holds the classes that two training runs of `terrarium run --invoke` load: the first fills a
+# The archive holds the classes that two training runs of `terrarium run --dir ... --invoke` load (a mounted
+# directory, so that the file system classes are trained too): the first fills a
 # private module cache, the second, which writes the archive, loads the module from it, as a user's second run
 # does. An archive only works with the JVM that made it and with this very jar; a JVM that finds it does not
 # match ignores it. The script checks that the archive maps and serves the CLI's classes, and fails the build
@@ -25,13 +26,13 @@ fail() {
 }
 
 rm -rf "$work" "$out"
-mkdir -p "$work/cache" "$work/config" || fail "cannot create $work"
+mkdir -p "$work/cache" "$work/config" "$work/data" || fail "cannot create $work"
 chmod 700 "$work/cache" "$work/config"
 command -v wat2wasm >/dev/null 2>&1 || fail "wat2wasm is not on the PATH (scripts/install-toolchains.sh installs it)"
 wat2wasm "$wat" -o "$work/training.wasm" || fail "wat2wasm failed on $wat"
 # An embedded manifest, as most plugins carry, so that reading one (JSON) is trained too: a custom section
 # "terrarium.manifest" appended to the module (id 0, then sizes as one-byte LEB128: the section is short).
-manifest='{"id":"training","version":"1.0.0","capabilities":{"wasi":["stdio"]}}'
+manifest='{"id":"training","version":"1.0.0","capabilities":{"wasi":["stdio","files"]}}'
 name="terrarium.manifest"
 size=$((1 + ${#name} + ${#manifest}))
 [ "$size" -lt 128 ] || fail "the training manifest is too long for a one-byte section size"
@@ -40,7 +41,7 @@ printf "\\x00\\x$(printf '%02x' "$size")\\x$(printf '%02x' "${#name}")%s%s" "$na
 
 train() {
   TERRARIUM_CACHE_DIR="$work/cache" XDG_CONFIG_HOME="$work/config" "$java" -Xshare:auto "$@" -jar "$jar" \
-    run --invoke add "$work/training.wasm" 1 2 >"$work/out.txt" 2>"$work/err.txt"
+    run --dir "$work/data::/data" --invoke add "$work/training.wasm" 1 2 >"$work/out.txt" 2>"$work/err.txt"
 }
 train || fail "the first training run failed: $(cat "$work/err.txt")"
 train -XX:ArchiveClassesAtExit="$out" -Xlog:cds=off -Xlog:cds+dynamic=off \

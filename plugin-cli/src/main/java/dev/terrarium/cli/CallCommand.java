@@ -207,7 +207,7 @@ final class CallCommand implements Callable<Integer> {
     if (PluginHost.isPrecompiled(bytes)) {
       throw new UsageException(fileName + " is a precompiled plugin; call the .wasm module it was compiled from");
     }
-    ManifestWarmup.startIf(manifest != null || ManifestWarmup.mayEmbedManifest(bytes)
+    LoadWarmup.start(manifest != null || LoadWarmup.mayEmbedManifest(bytes)
         || Files.isRegularFile(PluginHost.besideManifest(module)));
     List<Descriptor> descriptors = descriptors(bytes);
     Descriptor.Function function = exportFunction(descriptors, fileName);

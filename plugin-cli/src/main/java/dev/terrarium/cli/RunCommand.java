@@ -205,7 +205,7 @@ final class RunCommand implements Callable<Integer> {
     // Without --manifest or a manifest beside the module, the module is read now, to see whether it embeds one.
     boolean besideFile = manifest == null && Files.isRegularFile(PluginHost.besideManifest(module));
     byte[] bytes = manifest != null || besideFile ? null : ModuleFiles.read(module, limits.maxModuleBytes());
-    ManifestWarmup.startIf(bytes == null || ManifestWarmup.mayEmbedManifest(bytes));
+    LoadWarmup.start(bytes == null || LoadWarmup.mayEmbedManifest(bytes));
     ModuleCache cache = cacheOptions.open(env, io);
     PluginHost.Builder builder =
         tier().configure(PluginHost.builder().moduleCache(cache).grants(CliPolicy.grants(dirs)).limits(limits));

@@ -10,12 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The manifest reader's warm-up: what it parses, and when a run starts it. */
-class ManifestWarmupTest {
+/** The load's warm-up: the manifest it parses, and when a run has it parse one. */
+class LoadWarmupTest {
   @Test
   void theWarmUpManifestIsValid_andUsesEveryKindOfField() {
     // A warm-up that failed would be silently ignored, and would then warm up nothing.
-    PluginManifest m = ManifestWarmup.warmUp();
+    PluginManifest m = LoadWarmup.warmUp();
 
     assertThat(m.id()).isEqualTo("warm-up");
     assertThat(m.capabilities().wasi()).containsExactly(WasiCapability.STDIO);
@@ -26,17 +26,17 @@ class ManifestWarmupTest {
 
   @Test
   void aModuleWithAnEmbeddedManifest_isSeen_oneWithoutIsNot() {
-    assertThat(ManifestWarmup.mayEmbedManifest(SamplePlugins.bytes("sizer.wasm"))).isTrue();
-    assertThat(ManifestWarmup.mayEmbedManifest(SamplePlugins.bytes("fixtures/add.wasm"))).isFalse();
+    assertThat(LoadWarmup.mayEmbedManifest(SamplePlugins.bytes("sizer.wasm"))).isTrue();
+    assertThat(LoadWarmup.mayEmbedManifest(SamplePlugins.bytes("fixtures/add.wasm"))).isFalse();
 
     byte[] add = SamplePlugins.bytes("fixtures/add.wasm");
     byte[] withManifest =
         CustomSections.replace(
             add, PluginManifest.CUSTOM_SECTION, "{\"id\":\"add\",\"version\":\"1\"}".getBytes(StandardCharsets.UTF_8));
-    assertThat(ManifestWarmup.mayEmbedManifest(withManifest)).isTrue();
+    assertThat(LoadWarmup.mayEmbedManifest(withManifest)).isTrue();
     // The name must follow its length, as in a custom section: the bare name in data is not enough.
     byte[] bare = PluginManifest.CUSTOM_SECTION.getBytes(StandardCharsets.UTF_8);
-    assertThat(ManifestWarmup.mayEmbedManifest(bare)).isFalse();
-    assertThat(ManifestWarmup.mayEmbedManifest(new byte[0])).isFalse();
+    assertThat(LoadWarmup.mayEmbedManifest(bare)).isFalse();
+    assertThat(LoadWarmup.mayEmbedManifest(new byte[0])).isFalse();
   }
 }
