@@ -26,8 +26,8 @@ import java.util.Set;
  *
  * <p>The manifest was read with Jackson's object mapper until 2026-12-05. Setting up a mapper costs a fresh JVM
  * about 40 ms on the loading thread (80 ms of CPU in all), which was most of what a CLI run spent loading a
- * small plugin from the disk cache (docs/performance.md, "Compile once, ever"); the streaming parser is ready in
- * about a millisecond. The format is small and fixed, and this reader is stricter than the mapper was: integers
+ * small plugin from the disk cache (docs/performance.md, "Compile once, ever"); the streaming parser needs next to
+ * no set-up. The format is small and fixed, and this reader is stricter than the mapper was: integers
  * must be JSON integers (not {@code "256"} or {@code 256.0}), a field may appear once, and nothing may follow the
  * manifest object. Every problem is one {@link Problem} naming the field and its line and column.
  */
@@ -135,37 +135,35 @@ final class ManifestReader {
   }
 
   private Set<String> hostModules() throws IOException, Problem {
-    if (!array("capabilities.hostModules")) {
-      return null;
-    }
-    Set<String> modules = new LinkedHashSet<>();
-    while (p.nextToken() != JsonToken.END_ARRAY) {
-      String m = string("capabilities.hostModules");
-      if (m == null) {
-        throw problem("capabilities.hostModules must list names, not null", null);
-      }
-      modules.add(m);
-    }
-    return modules;
+    return names("capabilities.hostModules", name -> name);
   }
 
   private Set<WasiCapability> wasi() throws IOException, Problem {
-    if (!array("capabilities.wasi")) {
+    return names("capabilities.wasi", WasiCapability::fromManifestName);
+  }
+
+  /**
+   * An array of names, each made into a {@code T} by {@code parse} (whose {@link IllegalArgumentException} is a
+   * problem at that name), or {@code null} for JSON null.
+   */
+  private <T> Set<T> names(String field, java.util.function.Function<String, T> parse)
+      throws IOException, Problem {
+    if (!array(field)) {
       return null;
     }
-    Set<WasiCapability> groups = new LinkedHashSet<>();
+    Set<T> names = new LinkedHashSet<>();
     while (p.nextToken() != JsonToken.END_ARRAY) {
-      String name = string("capabilities.wasi");
+      String name = string(field);
       if (name == null) {
-        throw problem("capabilities.wasi must list names, not null", null);
+        throw problem(field + " must list names, not null", null);
       }
       try {
-        groups.add(WasiCapability.fromManifestName(name));
+        names.add(parse.apply(name));
       } catch (IllegalArgumentException e) {
         throw problem(e.getMessage(), e);
       }
     }
-    return groups;
+    return names;
   }
 
   private List<MountRequest> mounts() throws IOException, Problem {
