@@ -18,6 +18,13 @@ enum Tier {
   /** Compile before running, whatever the module's size. */
   COMPILER;
 
+  /**
+   * How long a tiered run interprets before its module's compile starts: a run is one process with one instance, so
+   * a run that ends sooner would not use the compile, and on a small machine a compile started at once slows the
+   * interpreter's start-up (yosys {@code -V} on a cold cache: docs/performance.md, "Compile once, ever").
+   */
+  static final java.time.Duration COMPILE_DELAY = java.time.Duration.ofSeconds(2);
+
   /** The name on the command line. */
   String optionValue() {
     return name().toLowerCase(Locale.ROOT);
@@ -26,7 +33,8 @@ enum Tier {
   /** Sets up {@code builder} to run modules this way. */
   PluginHost.Builder configure(PluginHost.Builder builder) {
     return switch (this) {
-      case AUTO -> builder.executionMode(ExecutionMode.COMPILER).tiering(Tiering.auto());
+      case AUTO ->
+          builder.executionMode(ExecutionMode.COMPILER).tiering(Tiering.auto().withCompileDelay(COMPILE_DELAY));
       case INTERPRETER -> builder.executionMode(ExecutionMode.INTERPRETER);
       case COMPILER -> builder.executionMode(ExecutionMode.COMPILER).tiering(Tiering.off());
     };

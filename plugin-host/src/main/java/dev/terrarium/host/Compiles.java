@@ -64,7 +64,8 @@ final class Compiles implements AutoCloseable {
    * before. It fails with the compile's {@link PluginLoadException}, or a {@link CancellationException} when the
    * host closes first.
    */
-  CompletableFuture<EngineArtifact> inBackground(ModuleCache.Key key, Subject subject, ModuleCache.Loader loader) {
+  CompletableFuture<EngineArtifact> inBackground(
+      ModuleCache.Key key, Subject subject, ModuleCache.Loader loader, java.time.Duration delay) {
     PluginLoadException before = failed.get(key);
     if (before != null) {
       return CompletableFuture.failedFuture(before);
@@ -72,7 +73,7 @@ final class Compiles implements AutoCloseable {
     @SuppressWarnings("unchecked")
     CompletableFuture<EngineArtifact>[] started = new CompletableFuture[1];
     CompletableFuture<EngineArtifact> future =
-        running.computeIfAbsent(key, k -> started[0] = threads.submit(() -> compileInBackground(k, subject, loader)));
+        running.computeIfAbsent(key, k -> started[0] = threads.submit(delay, () -> compileInBackground(k, subject, loader)));
     if (started[0] != null) {
       CompletableFuture<EngineArtifact> mine = started[0];
       mine.whenComplete((a, e) -> running.remove(key, mine));

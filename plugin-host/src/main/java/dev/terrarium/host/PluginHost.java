@@ -558,7 +558,7 @@ public final class PluginHost implements AutoCloseable {
           // same code. A module the cache's directory holds is loaded from it instead, which is quicker.
           EngineArtifact interpreted = loader.compile(ExecutionMode.INTERPRETER, false).compilation().artifact();
           return new Plugin(
-              this, manifest, interpreted, effective, effectiveLimits, compiles.inBackground(key, subject, loader));
+              this, manifest, interpreted, effective, effectiveLimits, compiles.inBackground(key, subject, loader, tiering.compileDelay()));
         }
         artifact = compiles.now(key, subject, loader);
       }

@@ -1,5 +1,6 @@
 package dev.terrarium.host;
 
+import java.time.Duration;
 import java.util.OptionalLong;
 
 /**
@@ -20,13 +21,17 @@ public final class Tiering {
    */
   public static final long DEFAULT_THRESHOLD_BYTES = 1024L * 1024;
 
-  private static final Tiering OFF = new Tiering(-1);
+  private static final Tiering OFF = new Tiering(-1, Duration.ZERO);
 
   /** The size a module must exceed to start interpreted, or -1 for never. */
   private final long thresholdBytes;
 
-  private Tiering(long thresholdBytes) {
+  /** How long after the load the background compile starts. */
+  private final Duration compileDelay;
+
+  private Tiering(long thresholdBytes, Duration compileDelay) {
     this.thresholdBytes = thresholdBytes;
+    this.compileDelay = compileDelay;
   }
 
   /** Never tiers: every module is compiled before {@code load} returns. */
@@ -49,12 +54,34 @@ public final class Tiering {
       throw new IllegalArgumentException(
           "the tiering threshold must not be negative, was " + thresholdBytes + "; use Tiering.off() to never tier");
     }
-    return new Tiering(thresholdBytes);
+    return new Tiering(thresholdBytes, Duration.ZERO);
   }
 
   /** Tiers every module, whatever its size. */
   public static Tiering always() {
     return auto(0);
+  }
+
+  /**
+   * Returns this tiering with the background compile started {@code delay} after the load instead of at once (the
+   * default). A run that ends before then never pays for a compile it would not have used: on a machine with few
+   * cores a compile started at once competes with the interpreter's own start-up, the JIT compiling its hot paths.
+   * The CLI's {@code --tier auto} waits {@code 2 s}; a service that wants compiled instances as soon as possible
+   * keeps the default. Delays for tiered modules only; a module compiled first is compiled at once.
+   *
+   * @throws IllegalArgumentException when {@code delay} is negative
+   */
+  public Tiering withCompileDelay(Duration delay) {
+    java.util.Objects.requireNonNull(delay, "delay");
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("the compile delay must not be negative, was " + delay);
+    }
+    return thresholdBytes < 0 ? this : new Tiering(thresholdBytes, delay);
+  }
+
+  /** Returns how long after the load a tiered module's background compile starts (zero: at once). */
+  public Duration compileDelay() {
+    return compileDelay;
   }
 
   /** Returns the size a module must exceed to start in the interpreter, or empty when tiering is off. */
@@ -69,16 +96,18 @@ public final class Tiering {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Tiering t && t.thresholdBytes == thresholdBytes;
+    return o instanceof Tiering t && t.thresholdBytes == thresholdBytes && t.compileDelay.equals(compileDelay);
   }
 
   @Override
   public int hashCode() {
-    return Long.hashCode(thresholdBytes);
+    return Long.hashCode(thresholdBytes) * 31 + compileDelay.hashCode();
   }
 
   @Override
   public String toString() {
-    return thresholdBytes < 0 ? "Tiering.off()" : "Tiering.auto(" + thresholdBytes + ")";
+    return thresholdBytes < 0
+        ? "Tiering.off()"
+        : "Tiering.auto(" + thresholdBytes + ")" + (compileDelay.isZero() ? "" : ".withCompileDelay(" + compileDelay + ")");
   }
 }

@@ -79,10 +79,16 @@ class TieredStartTest {
       return events.stream().map(CompileEvent::kind).toList();
     }
 
+    /** When the first background compile started ({@link System#nanoTime}). */
+    volatile long startedNanos;
+
     @Override
     public void onCompile(CompileEvent event) {
       events.add(event);
       if (event.kind() == CompileEvent.Kind.STARTED && event.background()) {
+        if (startedNanos == 0) {
+          startedNanos = System.nanoTime();
+        }
         compileThreads.add(Thread.currentThread());
         backgroundStarted.countDown();
         if (hold) {
@@ -324,6 +330,67 @@ class TieredStartTest {
       assertThat(recorder.events).as("not compiled again").hasSize(2);
       Fixtures.assertHealthy(h);
     }
+  }
+
+  @Test
+  void aCompileDelay_holdsTheBackgroundCompileBack_whileThePluginServesInterpreted() throws Exception {
+    Recorder recorder = Recorder.recording();
+    Duration delay = Duration.ofMillis(700);
+    try (PluginHost h =
+        Fixtures.host(ExecutionMode.COMPILER)
+            .tiering(Tiering.always().withCompileDelay(delay))
+            .compileListener(recorder, NO_PROGRESS)
+            .build()) {
+      long loaded = System.nanoTime();
+      Plugin p = h.load(KERNELS);
+      try (PluginInstance i = p.instantiate()) {
+        assertThat(i.compiled()).isFalse();
+        assertThat(i.call("fib", 10)).containsExactly(55);
+      }
+      assertThat(p.whenCompiled().get(60, SECONDS)).isSameAs(p);
+      long started = recorder.startedNanos;
+      assertThat(Duration.ofNanos(started - loaded)).as("the compile waited for its delay").isGreaterThanOrEqualTo(delay);
+      assertThat(recorder.kinds()).containsExactly(CompileEvent.Kind.STARTED, CompileEvent.Kind.FINISHED);
+      try (PluginInstance i = p.instantiate()) {
+        assertThat(i.compiled()).isTrue();
+        assertThat(i.call("fib", 10)).containsExactly(55);
+      }
+    }
+  }
+
+  @Test
+  void closingTheHostDuringTheDelay_cancelsTheCompile_beforeItStarts() throws Exception {
+    Recorder recorder = Recorder.recording();
+    PluginHost h =
+        Fixtures.host(ExecutionMode.COMPILER)
+            .tiering(Tiering.always().withCompileDelay(Duration.ofSeconds(30)))
+            .compileListener(recorder, NO_PROGRESS)
+            .build();
+    Plugin p = h.load(KERNELS);
+    assertThat(p.whenCompiled()).isNotDone();
+    h.close();
+    assertThatThrownBy(() -> p.whenCompiled().get(5, SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(CancellationException.class)
+        .hasMessage("the host was closed");
+    assertThat(recorder.events).as("nothing was compiled").isEmpty();
+  }
+
+  @Test
+  void theCompileDelay_isChecked_andPartOfTheTiering() {
+    assertThat(Tiering.auto().compileDelay()).isZero();
+    Tiering delayed = Tiering.auto().withCompileDelay(Duration.ofSeconds(2));
+    assertThat(delayed.compileDelay()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(delayed.thresholdBytes()).hasValue(Tiering.DEFAULT_THRESHOLD_BYTES);
+    assertThat(delayed).isNotEqualTo(Tiering.auto()).isEqualTo(Tiering.auto().withCompileDelay(Duration.ofMillis(2000)));
+    assertThat(delayed.hashCode()).isEqualTo(Tiering.auto().withCompileDelay(Duration.ofMillis(2000)).hashCode());
+    assertThat(delayed).hasToString("Tiering.auto(1048576).withCompileDelay(PT2S)");
+    assertThat(Tiering.off().withCompileDelay(Duration.ofSeconds(2))).as("nothing to delay").isEqualTo(Tiering.off());
+    assertThatThrownBy(() -> Tiering.auto().withCompileDelay(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not be negative");
+    assertThatThrownBy(() -> Tiering.auto().withCompileDelay(null)).isInstanceOf(NullPointerException.class);
   }
 
   private static Set<Thread> compileThreads() {

@@ -44,6 +44,14 @@ public final class CompileThreads implements AutoCloseable {
    * what the job returns or throws, or with a {@link CancellationException} when this is closed first.
    */
   public <T> CompletableFuture<T> submit(Supplier<T> job) {
+    return submit(Duration.ZERO, job);
+  }
+
+  /**
+   * Like {@link #submit(Supplier)}, with the job queued only after {@code delay}; closing this meanwhile cancels it
+   * as a queued job.
+   */
+  public <T> CompletableFuture<T> submit(Duration delay, Supplier<T> job) {
     CompletableFuture<T> future = new CompletableFuture<>();
     ThreadPoolExecutor executor;
     synchronized (this) {
@@ -61,7 +69,7 @@ public final class CompileThreads implements AutoCloseable {
       pending.add(future);
     }
     future.whenComplete((r, e) -> pending.remove(future));
-    executor.execute(
+    Runnable task =
         () -> {
           if (future.isDone()) {
             return;
@@ -71,7 +79,23 @@ public final class CompileThreads implements AutoCloseable {
           } catch (Throwable t) {
             future.completeExceptionally(t);
           }
-        });
+        };
+    if (delay.isZero() || delay.isNegative()) {
+      executor.execute(task);
+    } else {
+      // Queued when the delay ends, unless this was closed meanwhile (then the future is already cancelled).
+      CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS)
+          .execute(
+              () -> {
+                if (!future.isDone()) {
+                  try {
+                    executor.execute(task);
+                  } catch (java.util.concurrent.RejectedExecutionException e) {
+                    future.completeExceptionally(new CancellationException("the host was closed"));
+                  }
+                }
+              });
+    }
     return future;
   }
 
