@@ -346,6 +346,42 @@ class LoadingTest {
   }
 
   @Test
+  void load_refusesTheStricterManifestMistakes_andStaysHealthy(@TempDir Path dir) throws Exception {
+    // A field given twice, in a file beside the module: the reviewer of the first would not see what applies.
+    Path file = dir.resolve("twice.wasm");
+    Files.write(file, fixture("add"));
+    Files.writeString(
+        dir.resolve("twice.manifest.json"),
+        "{\"id\": \"twice\", \"version\": \"1\", \"limits\": {\"maxMemoryPages\": 1},\n"
+            + " \"limits\": {\"maxMemoryPages\": 65536}}");
+    assertThatThrownBy(() -> host.load(file))
+        .isInstanceOf(ManifestException.class)
+        .hasMessageStartingWith("[Terrarium/LOAD_MANIFEST]")
+        .hasMessageContaining("Duplicate field 'limits'")
+        .hasMessageContaining("(line 2, column");
+    assertHealthy(host);
+    // A limit written as a string, and text after the object, embedded in the module.
+    byte[] quoted =
+        BadInputTest.withCustomSection(
+            fixture("add"), PluginManifest.CUSTOM_SECTION,
+            "{\"id\":\"quoted\",\"version\":\"1\",\"limits\":{\"maxMemoryPages\":\"64\"}}");
+    assertThatThrownBy(() -> host.load(quoted))
+        .isInstanceOf(ManifestException.class)
+        .hasMessageContaining("the manifest in the module's custom section is not valid: maxMemoryPages must be an"
+            + " integer, was a string");
+    byte[] trailing =
+        BadInputTest.withCustomSection(
+            fixture("add"), PluginManifest.CUSTOM_SECTION, "{\"id\":\"t\",\"version\":\"1\"}{}");
+    assertThatThrownBy(() -> host.load(trailing))
+        .isInstanceOf(ManifestException.class)
+        .hasMessageContaining("there is more after the manifest object");
+    assertHealthy(host);
+    try (PluginInstance i = host.load(fixture("add"), manifest("after")).instantiate()) {
+      assertThat(i.call("add", 2, 3)).containsExactly(5);
+    }
+  }
+
+  @Test
   void load_rejectsManifestWithBadValues() {
     assertThatThrownBy(() -> Manifests.parse("{\"id\": \"Bad Id\", \"version\": \"1\"}", "test"))
         .isInstanceOf(ManifestException.class)

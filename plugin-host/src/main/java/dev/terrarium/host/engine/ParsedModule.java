@@ -91,22 +91,9 @@ public final class ParsedModule {
    *
    * @param metered whether this is the fuel-metered rewrite (its counter is the last global)
    * @param fuelField whether a metered module's counter should become a machine field ({@link FuelField})
-   */
-  public Compilation compile(
-      String pluginId,
-      ExecutionMode mode,
-      ModuleDescription original,
-      boolean metered,
-      boolean fuelField,
-      boolean keepClasses) {
-    return compile(pluginId, mode, original, metered, fuelField, keepClasses, false);
-  }
-
-  /**
-   * Like {@link #compile(String, ExecutionMode, ModuleDescription, boolean, boolean, boolean)}, for a module
-   * rewritten with trap flushing when {@code trapFlush} ({@code FuelRewriter.rewriteWithTrapFlush}): its classes
-   * get {@link TrapFlush}'s handlers. Such a module can only run as compiled with them: returns {@code null} when
-   * that is not possible (the caller rewrites the module without trap flushing).
+   * @param trapFlush whether the module was rewritten with trap flushing ({@code FuelRewriter.rewriteWithTrapFlush}):
+   *     its classes then get {@link TrapFlush}'s handlers. Such a module can only run as compiled with them: returns
+   *     {@code null} when that is not possible (the caller rewrites the module without trap flushing)
    */
   public Compilation compile(
       String pluginId,
@@ -227,7 +214,8 @@ public final class ParsedModule {
           run.endive.wasm.types.OpCode.RETURN_CALL_REF);
 
   /**
-   * Rebuilds the artifact {@link #compile(String, ExecutionMode, ModuleDescription, boolean, boolean, boolean)}
+   * Rebuilds the artifact {@link #compile(String, ExecutionMode, ModuleDescription, boolean, boolean, boolean,
+   * boolean)}
    * made, from the classes it kept, without generating bytecode: each class is defined when first used ({@link
    * StoredClasses}). This must be the module (the same rewritten bytes) they were compiled from, or that module
    * parsed without the bodies the classes replace.

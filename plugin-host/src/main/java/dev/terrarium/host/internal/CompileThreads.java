@@ -6,6 +6,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -16,7 +17,8 @@ import java.util.function.Supplier;
 /**
  * A host's threads for compiling in the background (tiered start) and for reporting the progress of compiles:
  * one compile thread (compiles are single-threaded and CPU-bound: more would only compete with the guests they
- * serve), jobs queued in order, and one progress thread. Both are daemons, made when first needed, and end after
+ * serve), jobs queued in order, and one timer thread, for the ticks of compile progress and for jobs that start after
+ * a delay. Both are daemons, made when first needed, and end after
  * {@value #IDLE_SECONDS} idle seconds, so a host that never compiles in the background holds no thread.
  *
  * <p>{@link #close()} cancels the jobs not yet started and abandons the running one: its future completes with a
@@ -32,7 +34,7 @@ public final class CompileThreads implements AutoCloseable {
   private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
   private final AtomicInteger threadCount = new AtomicInteger();
   private ThreadPoolExecutor compiler;
-  private ScheduledThreadPoolExecutor progress;
+  private ScheduledThreadPoolExecutor timer;
   private boolean closed;
 
   public CompileThreads(String prefix) {
@@ -82,44 +84,57 @@ public final class CompileThreads implements AutoCloseable {
         };
     if (delay.isZero() || delay.isNegative()) {
       executor.execute(task);
-    } else {
-      // Queued when the delay ends, unless this was closed meanwhile (then the future is already cancelled).
-      CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS)
-          .execute(
-              () -> {
-                if (!future.isDone()) {
-                  try {
-                    executor.execute(task);
-                  } catch (java.util.concurrent.RejectedExecutionException e) {
-                    future.completeExceptionally(new CancellationException("the host was closed"));
-                  }
-                }
-              });
+      return future;
+    }
+    // Queued when the delay ends. Closing this first drops it from the timer and cancels the future (which is
+    // pending): a timer found closed, here or when the delay ends, leaves the future to close().
+    ScheduledThreadPoolExecutor timer = timer();
+    Runnable enqueue =
+        () -> {
+          if (!future.isDone()) {
+            try {
+              executor.execute(task);
+            } catch (RejectedExecutionException e) {
+              future.completeExceptionally(new CancellationException("the host was closed"));
+            }
+          }
+        };
+    try {
+      if (timer != null) {
+        timer.schedule(enqueue, delay.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (RejectedExecutionException e) {
+      future.completeExceptionally(new CancellationException("the host was closed"));
     }
     return future;
   }
 
   /**
-   * Runs {@code tick} every {@code period} on the progress thread until the returned action is run or this is
+   * Runs {@code tick} every {@code period} on the timer thread until the returned action is run or this is
    * closed.
    */
   public Runnable every(Duration period, Runnable tick) {
-    ScheduledThreadPoolExecutor executor;
-    synchronized (this) {
-      if (closed) {
-        return () -> {};
-      }
-      if (progress == null) {
-        progress = new ScheduledThreadPoolExecutor(1, this::progressThread);
-        progress.setKeepAliveTime(IDLE_SECONDS, TimeUnit.SECONDS);
-        progress.allowCoreThreadTimeOut(true);
-        progress.setRemoveOnCancelPolicy(true);
-      }
-      executor = progress;
+    ScheduledThreadPoolExecutor executor = timer();
+    if (executor == null) {
+      return () -> {};
     }
     long nanos = Math.max(1, period.toNanos());
     ScheduledFuture<?> ticks = executor.scheduleAtFixedRate(tick, nanos, nanos, TimeUnit.NANOSECONDS);
     return () -> ticks.cancel(false);
+  }
+
+  /** The timer, made when first needed, or {@code null} when this is closed. */
+  private synchronized ScheduledThreadPoolExecutor timer() {
+    if (closed) {
+      return null;
+    }
+    if (timer == null) {
+      timer = new ScheduledThreadPoolExecutor(1, this::timerThread);
+      timer.setKeepAliveTime(IDLE_SECONDS, TimeUnit.SECONDS);
+      timer.allowCoreThreadTimeOut(true);
+      timer.setRemoveOnCancelPolicy(true);
+    }
+    return timer;
   }
 
   private Thread compileThread(Runnable r) {
@@ -128,8 +143,8 @@ public final class CompileThreads implements AutoCloseable {
     return t;
   }
 
-  private Thread progressThread(Runnable r) {
-    Thread t = new Thread(r, prefix + "-compile-progress-" + threadCount.incrementAndGet());
+  private Thread timerThread(Runnable r) {
+    Thread t = new Thread(r, prefix + "-compile-timer-" + threadCount.incrementAndGet());
     t.setDaemon(true);
     return t;
   }
@@ -145,8 +160,8 @@ public final class CompileThreads implements AutoCloseable {
       if (compiler != null) {
         compiler.shutdownNow();
       }
-      if (progress != null) {
-        progress.shutdownNow();
+      if (timer != null) {
+        timer.shutdownNow();
       }
     }
     for (CompletableFuture<?> f : Set.copyOf(pending)) {

@@ -51,7 +51,7 @@ class SplitMethodsTest {
         java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     ParsedModule parsed = Engine.parse("split", bytes, sha256);
     Compilation compilation =
-        parsed.compile("split", ExecutionMode.COMPILER, parsed.description(), metered, true, true);
+        parsed.compile("split", ExecutionMode.COMPILER, parsed.description(), metered, true, true, false);
     int largest = 0;
     for (byte[] classFile : ClassBytes.classes(compilation.classJar())) {
       for (HugeMethods.Method m : HugeMethods.methods(classFile)) {

@@ -28,7 +28,7 @@ class StoredClassesTest {
   void restoredClasses_runAsCompiled_andAClassNoCallNeedsIsNeverDefined() {
     ParsedModule module = parsed();
     Compilation compiled =
-        module.compile("kernels", ExecutionMode.COMPILER, module.description(), false, false, true);
+        module.compile("kernels", ExecutionMode.COMPILER, module.description(), false, false, true, false);
     ClassBytes.Jar jar = ClassBytes.read(compiled.classJar());
     assertThat(jar.classes()).containsKey(jar.mainClass());
 
@@ -45,7 +45,7 @@ class StoredClassesTest {
   void instancesMadeOnManyThreadsAtOnce_defineEachClassOnce_andComputeAlike() throws Exception {
     ParsedModule module = parsed();
     Compilation compiled =
-        module.compile("kernels", ExecutionMode.COMPILER, module.description(), false, false, true);
+        module.compile("kernels", ExecutionMode.COMPILER, module.description(), false, false, true, false);
     EngineArtifact restored =
         parsed().restore(module.description(), false, false, compiled.classJar(), compiled.classBytes());
     int threads = 8;
@@ -73,7 +73,7 @@ class StoredClassesTest {
   void storedClassesWithoutTheirMainClass_areRefused() {
     ParsedModule module = parsed();
     Compilation compiled =
-        module.compile("kernels", ExecutionMode.COMPILER, module.description(), false, false, true);
+        module.compile("kernels", ExecutionMode.COMPILER, module.description(), false, false, true, false);
     ClassBytes.Jar jar = ClassBytes.read(compiled.classJar());
     Map<String, byte[]> withoutMain = new LinkedHashMap<>(jar.classes());
     withoutMain.remove(jar.mainClass());

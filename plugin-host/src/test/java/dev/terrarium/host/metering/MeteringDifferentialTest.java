@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -45,7 +46,7 @@ class MeteringDifferentialTest {
 
   @Test
   void randomModulesBehaveTheSameMetered() throws Exception {
-    differential(CostModel.defaults(), Integer.getInteger("metering.fuzz.count", 25), true);
+    differential(CostModel.defaults(), fuzzCount(), true);
   }
 
   /**
@@ -57,7 +58,7 @@ class MeteringDifferentialTest {
     CostModel fast = CostModel.builder().accounting(CostModel.Accounting.FAST).build();
     Meter.model = fast;
     try {
-      differential(fast, Integer.getInteger("metering.fuzz.count", 25), false);
+      differential(fast, fuzzCount(), false);
     } finally {
       Meter.model = CostModel.defaults();
     }
@@ -84,17 +85,14 @@ class MeteringDifferentialTest {
    * have none.)
    */
   private int[] compareWithAndWithout(java.util.function.Consumer<Boolean> set) throws Exception {
-    long seed = Long.getLong("metering.fuzz.seed", 20261121L);
-    int count = Integer.getInteger("metering.fuzz.count", 25);
+    int count = fuzzCount();
     int compared = 0;
     int returned = 0;
     int trapped = 0;
     int prepaid = 0;
-    for (int i = 0; i < count; i++) {
-      byte[] bytes = randomModule(dir, seed, i);
-      if (!runsAndMeters(bytes)) {
-        continue; // the engine cannot run it, or the meter does not support it: the other tests cover both
-      }
+    for (Map.Entry<Integer, byte[]> m : runnableModules(count).entrySet()) {
+      int i = m.getKey();
+      byte[] bytes = m.getValue();
       for (boolean compiled : new boolean[] {false, true}) {
         List<Object[]> on;
         List<Object[]> off;
@@ -137,17 +135,14 @@ class MeteringDifferentialTest {
    */
   @Test
   void trapFlushingChargesWhatTheInterpreterCharges() throws Exception {
-    long seed = Long.getLong("metering.fuzz.seed", 20261121L);
-    int count = Integer.getInteger("metering.fuzz.count", 25);
+    int count = fuzzCount();
     int compared = 0;
     int trapped = 0;
     int flushedRuns = 0;
     int splitRuns = 0;
-    for (int i = 0; i < count; i++) {
-      byte[] bytes = randomModule(dir, seed, i);
-      if (!runsAndMeters(bytes)) {
-        continue; // the engine cannot run it, or the meter does not support it: the other tests cover both
-      }
+    for (Map.Entry<Integer, byte[]> m : runnableModules(count).entrySet()) {
+      int i = m.getKey();
+      byte[] bytes = m.getValue();
       for (int limit : new int[] {0, 150}) {
         List<Object[]> interpreted;
         List<Object[]> flushed;
@@ -217,7 +212,7 @@ class MeteringDifferentialTest {
   @Test
   void unmeteredSplitModulesBehaveTheSame() throws Exception {
     long seed = Long.getLong("metering.fuzz.seed", 20261121L);
-    int count = Integer.getInteger("metering.fuzz.count", 25);
+    int count = fuzzCount();
     int compared = 0;
     for (int i = 0; i < count; i++) {
       byte[] bytes = randomModule(dir, seed, i);
@@ -247,7 +242,7 @@ class MeteringDifferentialTest {
   private void splitModules(CostModel model) throws Exception {
     boolean fast = model.accounting() == CostModel.Accounting.FAST;
     long seed = Long.getLong("metering.fuzz.seed", 20261121L);
-    int count = Integer.getInteger("metering.fuzz.count", 25);
+    int count = fuzzCount();
     int split = 0;
     int calls = 0;
     for (int i = 0; i < count; i++) {
@@ -294,6 +289,27 @@ class MeteringDifferentialTest {
   }
 
   /** Whether the engine runs {@code bytes} unmetered and the meter rewrites it (under EXACT accounting). */
+  /**
+   * The first {@code count} random modules (of the series {@code -Dmetering.fuzz.seed} names) that the engine runs
+   * and the meter supports, by index; the other tests cover the rest.
+   */
+  private Map<Integer, byte[]> runnableModules(int count) throws Exception {
+    long seed = Long.getLong("metering.fuzz.seed", 20261121L);
+    Map<Integer, byte[]> modules = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      byte[] bytes = randomModule(dir, seed, i);
+      if (runsAndMeters(bytes)) {
+        modules.put(i, bytes);
+      }
+    }
+    return modules;
+  }
+
+  /** How many random modules a test runs: {@code -Dmetering.fuzz.count}, 25 by default. */
+  private static int fuzzCount() {
+    return Integer.getInteger("metering.fuzz.count", 25);
+  }
+
   private static boolean runsAndMeters(byte[] bytes) throws Exception {
     try {
       script(instantiate(bytes, false, false, SLICE, AMPLE));
