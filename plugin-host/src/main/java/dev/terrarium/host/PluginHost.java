@@ -128,6 +128,12 @@ public final class PluginHost implements AutoCloseable {
    */
   private final boolean trapFlush;
   /**
+   * Whether the charges of metered modules outside loops may skip their counter test ({@code
+   * FuelRewriter.DEFERRED_MAX}), unless the system property {@code terrarium.deferredTests} is {@code false} when the
+   * host is built (for comparisons). Charges are the same either way.
+   */
+  private final boolean deferredTests;
+  /**
    * The largest module that is compiled with trap flushing. When FuelField cannot compile a trap-flushing rewrite
    * (a function Endive leaves to its interpreter, which happens in very large modules), the module is rewritten
    * again without; a rewrite of a module of tens of megabytes takes tens of seconds, so those keep the global from
@@ -171,6 +177,7 @@ public final class PluginHost implements AutoCloseable {
     this.countedLoops = !"false".equals(System.getProperty("terrarium.countedLoops"));
     this.boundedLoops = !"false".equals(System.getProperty("terrarium.boundedLoops"));
     this.trapFlush = !"false".equals(System.getProperty("terrarium.trapFlush"));
+    this.deferredTests = !"false".equals(System.getProperty("terrarium.deferredTests"));
     this.watchdog = new Watchdog("terrarium-watchdog");
     this.costModel = b.costModel;
     this.canonicalNaNs = b.canonicalNaNs;
@@ -753,7 +760,8 @@ public final class PluginHost implements AutoCloseable {
         costModel == null
             ? "unmetered"
             : costModel.key() + (splitFunctions ? "" : ",unsplit") + (countedLoops ? "" : ",uncounted")
-                + (boundedLoops ? "" : ",unbounded") + (trapFlush ? "" : ",noflush"),
+                + (boundedLoops ? "" : ",unbounded") + (trapFlush ? "" : ",noflush")
+                + (deferredTests ? "" : ",tested"),
         canonicalNaNs,
         costModel != null && runMode == ExecutionMode.COMPILER && fuelField);
   }
@@ -770,10 +778,7 @@ public final class PluginHost implements AutoCloseable {
       if (costModel == null) {
         return FloatRewriter.rewrite(module, canonicalNaNs);
       }
-      byte[] fuel =
-          flushing
-              ? FuelRewriter.rewriteWithTrapFlush(module, costModel, countedLoops, boundedLoops)
-              : FuelRewriter.rewrite(module, costModel, countedLoops, boundedLoops);
+      byte[] fuel = FuelRewriter.rewriteWith(module, costModel, countedLoops, boundedLoops, flushing, deferredTests);
       byte[] metered = FloatRewriter.rewrite(fuel, canonicalNaNs);
       if (!splitFunctions) {
         return metered;

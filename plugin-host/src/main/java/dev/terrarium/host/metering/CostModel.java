@@ -88,7 +88,7 @@ public final class CostModel {
   }
 
   public String key() {
-    StringBuilder sb = new StringBuilder("fuel-v3");
+    StringBuilder sb = new StringBuilder("fuel-v4");
     for (InstructionClass c : InstructionClass.values()) {
       sb.append(';').append(c.name().toLowerCase(java.util.Locale.ROOT)).append('=').append(cost(c));
     }

@@ -71,8 +71,25 @@ public final class FuelRewriter {
    */
   public static byte[] rewriteWithTrapFlush(
       byte[] module, CostModel model, boolean countedLoops, boolean boundedLoops) {
-    return rewrite(module, model, true, countedLoops, boundedLoops, true);
+    return rewrite(module, model, true, countedLoops, boundedLoops, true, true);
   }
+
+  /**
+   * Like {@link #rewrite(byte[], CostModel, boolean, boolean)} (or, with {@code trapFlush}, {@link
+   * #rewriteWithTrapFlush}); without {@code deferredTests}, every charge tests the counter, for comparisons (see
+   * {@link #DEFERRED_MAX}). The fuel of every call that does not run out of fuel is the same either way.
+   */
+  public static byte[] rewriteWith(
+      byte[] module, CostModel model, boolean countedLoops, boolean boundedLoops, boolean trapFlush,
+      boolean deferredTests) {
+    return rewrite(module, model, true, countedLoops, boundedLoops, trapFlush, deferredTests);
+  }
+
+  /**
+   * The most a function charges without testing the counter (deferred tests, docs/metering.md): so the most a call
+   * that runs out of fuel may run past its end before it is stopped.
+   */
+  public static final long DEFERRED_MAX = 1024;
 
   /** What a function's counter local holds during a call, under trapFlush: the global is exact, keep it. */
   public static final long TRAP_FLUSH_MARK = Long.MIN_VALUE;
@@ -84,6 +101,13 @@ public final class FuelRewriter {
    */
   static byte[] rewrite(
       byte[] module, CostModel model, boolean plan, boolean countedLoops, boolean boundedLoops, boolean trapFlush) {
+    return rewrite(module, model, plan, countedLoops, boundedLoops, trapFlush, true);
+  }
+
+  /** Like {@link #rewrite(byte[], CostModel, boolean, boolean, boolean, boolean)}, with or without deferred tests. */
+  static byte[] rewrite(
+      byte[] module, CostModel model, boolean plan, boolean countedLoops, boolean boundedLoops, boolean trapFlush,
+      boolean deferredTests) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(model, "model");
     try {
@@ -92,6 +116,7 @@ public final class FuelRewriter {
       r.counted = countedLoops;
       r.bounded = boundedLoops;
       r.trapFlush = trapFlush && model.accounting() == CostModel.Accounting.EXACT;
+      r.deferred = deferredTests;
       return r.run();
     } catch (IndexOutOfBoundsException e) {
       throw new MeteringException(ErrorCode.LOAD_MALFORMED, "the module is truncated or malformed: " + e.getMessage());
@@ -164,6 +189,8 @@ public final class FuelRewriter {
     boolean bounded = true;
     /** EXACT accounting with counters in locals, flushed by the compiled code's handlers at a trap. */
     boolean trapFlush;
+    /** Whether charges outside loops may skip their counter test ({@link Body#deferrable}). */
+    boolean deferred = true;
 
     Rewriter(byte[] b, CostModel model) {
       this.b = b;
@@ -898,6 +925,28 @@ public final class FuelRewriter {
       boolean pendingWrap;
       /** The depth of open blocks (meter()'s), and per open block the blocks the rewriter put around it. */
       int curDepth;
+      /**
+       * Deferred tests (docs/metering.md, "Deferred counter tests"): whether the segment being built starts inside a
+       * loop, and whether it contains a call, leaves the function or enters a loop.
+       */
+      boolean segInLoop;
+      boolean segCall;
+      boolean segExit;
+      boolean segEntersLoop;
+      /**
+       * The most any path to the start of the segment being built has charged since the counter was last tested
+       * (0 inside loops, whose charges all test). Outside loops control only moves forward, so it is the maximum
+       * over the ways in: per open block, {@link #endDebt} is the most any branch to its end carried ({@link #NONE}
+       * for none), {@link #ifDebt} what an {@code if}'s condition left, for its {@code else}.
+       */
+      long debt;
+      long[] endDebt = new long[16];
+      long[] ifDebt = new long[16];
+      boolean[] elseSeen = new boolean[16];
+      /** The blocks (not loops, not the function) that the instruction just read branches to. */
+      int[] brTargets = new int[8];
+      int brTargetCount;
+      static final long NONE = -1;
       int[] wraps = new int[16];
       /** {@code wrapped[d]}: the blocks the rewriter put around the open blocks below depth {@code d}. */
       int[] wrapped = new int[17];
@@ -975,6 +1024,13 @@ public final class FuelRewriter {
             }
           }
           curDepth = depth;
+          if (next >= 0x10 && next <= 0x13) {
+            segCall = true; // call, call_indirect, return_call, return_call_indirect
+          } else if (next == 0x0F || (next == 0x0B && depth == 1) || leavesFunction(next, depth)) {
+            segExit = true;
+          } else if (next == 0x03) {
+            segEntersLoop = true;
+          }
           if (next == 0x03 && !dead && plan != null && rec == null) {
             boolean driven = counted && useTemp && countedLoop(seg);
             if (!driven && Rewriter.this.bounded && metered && bounded == null
@@ -1000,9 +1056,16 @@ public final class FuelRewriter {
           }
           boolean recordLive = rec != null && !wasDead; // the recording pass, on code that can run
           ChargePlan.Loop inLoop = loopAt[depth - 1];
+          brTargetCount = 0;
           for (int i = 0; i < labelCount; i++) {
             int l = depth - 1 - labels[i];
             if (l >= 0 && l < depth) {
+              if (!wasDead && l >= 1 && kinds[l] != K_LOOP) {
+                if (brTargetCount == brTargets.length) {
+                  brTargets = Arrays.copyOf(brTargets, brTargetCount * 2);
+                }
+                brTargets[brTargetCount++] = l;
+              }
               targeted[l] = true;
               if (recordLive && blocks[l] instanceof ChargePlan.Loop target) {
                 branchToLoop(target);
@@ -1119,7 +1182,53 @@ public final class FuelRewriter {
           }
           if (split) {
             flush(code, seg);
+            segInLoop = false;
+            for (int q = 1; q < depth; q++) {
+              segInLoop |= kinds[q] == K_LOOP;
+            }
           }
+          trackDebt(kind, wasDead, depth, kinds[kind == END ? depth : depth - 1]);
+        }
+      }
+
+      /**
+       * Updates {@link #debt} after an instruction that ends a segment or opens or closes a block (after the segment's
+       * flush, which applied its charge): branches carry it to their blocks' ends, an {@code else} starts from what
+       * the condition left, and an {@code end} takes the most of every way in. {@code kind} is that of the block the
+       * instruction opened or closed, or of the one it is in.
+       */
+      void trackDebt(int kind, boolean wasDead, int depth, int blockKind) {
+        if (rec != null) {
+          return;
+        }
+        if (depth >= endDebt.length) {
+          int n = Math.max(depth + 1, endDebt.length * 2);
+          endDebt = Arrays.copyOf(endDebt, n);
+          ifDebt = Arrays.copyOf(ifDebt, n);
+          elseSeen = Arrays.copyOf(elseSeen, n);
+        }
+        for (int i = 0; i < brTargetCount; i++) {
+          endDebt[brTargets[i]] = Math.max(endDebt[brTargets[i]], debt);
+        }
+        brTargetCount = 0;
+        if (kind == OPEN) {
+          int opened = depth - 1;
+          endDebt[opened] = NONE;
+          ifDebt[opened] = debt; // an if's condition was flushed: what its arms start from
+          elseSeen[opened] = false;
+        } else if (kind == END) {
+          long in = Math.max(wasDead ? NONE : debt, endDebt[depth]);
+          if (blockKind == K_IF && !elseSeen[depth]) {
+            in = Math.max(in, ifDebt[depth]); // the condition was false: straight to the end
+          }
+          debt = Math.max(in, 0);
+        } else if (lastOp == 0x05) { // else: the first arm's way to the end, then the second arm
+          int open = depth - 1;
+          if (!wasDead) {
+            endDebt[open] = Math.max(endDebt[open], debt);
+          }
+          elseSeen[open] = true;
+          debt = ifDebt[open];
         }
       }
 
@@ -1283,8 +1392,23 @@ public final class FuelRewriter {
           rec.segment(segmentCost);
           charge(code, segmentCost);
         } else {
-          charge(code, plan == null ? segmentCost : plan.charge(defined, segIndex, segmentCost));
+          long cost = plan == null ? segmentCost : plan.charge(defined, segIndex, segmentCost);
+          if (deferrable(cost)) {
+            debt += cost;
+            subtract(code, cost);
+          } else {
+            charge(code, cost);
+            if (cost > 0) {
+              debt = 0;
+            } else if (debt > 0 && (segCall || segExit || segEntersLoop || segInLoop)) {
+              test(code); // what earlier segments charged without a test is tested before this one goes on
+              debt = 0;
+            }
+          }
         }
+        segCall = false;
+        segExit = false;
+        segEntersLoop = false;
         segIndex++;
         byte[] s = seg.toByteArray();
         Bounded bl = bounded;
@@ -1454,6 +1578,52 @@ public final class FuelRewriter {
 
       void charge(Out o, long cost) {
         charge(o, cost, -1);
+      }
+
+      /**
+       * Whether the segment being flushed may charge {@code cost} without testing the counter: a positive charge
+       * outside loops, in a segment that neither calls, nor leaves the function, nor enters a loop, while what the
+       * function charges untested stays within {@link #DEFERRED_MAX}. The counter may then go below zero until the
+       * next test, which comes at the latest before the next call, loop or exit: a call that returns has paid what
+       * it ran, as before, and one that runs out of fuel is stopped at most {@link #DEFERRED_MAX} units later than
+       * with a test per charge (an overrun, docs/quotas.md).
+       */
+      boolean deferrable(long cost) {
+        return deferred
+            && metered
+            && plan != null
+            && cost > 0
+            && !segInLoop
+            && !segCall
+            && !segExit
+            && !segEntersLoop
+            && bounded == null
+            && debt + cost <= DEFERRED_MAX;
+      }
+
+      /** {@code counter -= cost}, without a test (see {@link #deferrable}). */
+      void subtract(Out o, long cost) {
+        getCounter(o);
+        o.write(0x42);
+        o.s64(cost);
+        o.write(0x7D); // i64.sub
+        setCounter(o);
+      }
+
+      /** Refuels if the counter is below zero, charging nothing. */
+      void test(Out o) {
+        if (localCounter()) {
+          getCounter(o);
+          o.write(0x42);
+          o.s64(0);
+          o.write(0x53); // i64.lt_s
+          o.write(0x04);
+          o.write(0x40);
+          refillLocal(o);
+          o.write(0x0B);
+        } else {
+          check(o);
+        }
       }
 
       /**

@@ -132,6 +132,14 @@ public final class Meter {
   static boolean counted = true;
   /** Whether bounded loops get an unchecked copy ({@link BoundedLoop}); off to compare with the loop alone. */
   static boolean bounded = true;
+  /**
+   * Whether a refuel grants every slice the counter needs at once, or fails without granting any, as PluginHost's
+   * meter does (else one slice per refuel: a refill that runs out part way leaves the slices it got in the global,
+   * where trap flushing's handler, which stores the function's local, would not see them).
+   */
+  static boolean wholeRefills = false;
+  /** Whether charges outside loops may skip their counter test ({@link FuelRewriter#DEFERRED_MAX}). */
+  static boolean deferred = true;
   /** When positive, metered modules are also split at this estimated size ({@link FunctionSplitter}). */
   static int splitLimit = 0;
   /**
@@ -160,7 +168,7 @@ public final class Meter {
       int maxPages) {
     Run run = new Run(metered, slice, budget);
     boolean flush = trapFlush && metered && compiled && model.accounting() == CostModel.Accounting.EXACT;
-    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned, counted, bounded, flush) : bytes;
+    byte[] code = metered ? FuelRewriter.rewrite(bytes, model, planned, counted, bounded, flush, deferred) : bytes;
     if (metered && splitLimit > 0) {
       code = FunctionSplitter.split(code, splitLimit, flush);
     }
@@ -180,12 +188,14 @@ public final class Meter {
                 fi.name(),
                 type,
                 (inst, args) -> {
-                  if (run.budget < run.slice) {
+                  // One slice, or (wholeRefills) as many as the counter needs, as PluginHost's FuelMeter draws.
+                  long slices = wholeRefills ? Math.max(1, Math.floorDiv(run.slice - 1 - args[0], run.slice)) : 1;
+                  if (run.budget < slices * run.slice) {
                     throw new OutOfFuel();
                   }
-                  run.budget -= run.slice;
-                  run.refuels++;
-                  return new long[] {args[0] + run.slice};
+                  run.budget -= slices * run.slice;
+                  run.refuels += slices;
+                  return new long[] {args[0] + slices * run.slice};
                 }));
       } else if (fi.module().equals("wasi_snapshot_preview1") && withWasi) {
         wasiNames.add(fi.name());

@@ -79,6 +79,19 @@ class MeteringDifferentialTest {
   }
 
   /**
+   * Deferred counter tests ({@link FuelRewriter#DEFERRED_MAX}) move no charge: every export of every random module
+   * gives the same outcome with a test per charge, and the same fuel, whether it returns or traps, under both
+   * engines.
+   */
+  @Test
+  void deferredTestsChangeNoCharge() throws Exception {
+    int[] r = compareWithAndWithout(on -> Meter.deferred = on);
+    System.out.printf("deferred tests: %d runs compared, %d calls returned with equal fuel, %d trapped%n", r[0], r[1], r[2]);
+    assertThat(r[3]).as("trapping calls charged more with deferred tests").isZero();
+    assertThat(r[2]).as("calls that trapped").isPositive();
+  }
+
+  /**
    * Runs every export of every random module with a way of charging turned on and off ({@code set}), under both
    * engines: returns {runs compared, calls that returned with equal fuel, calls that trapped, of which with more
    * fuel}. (Counted loops are compared the same way on random loops in {@link CountedLoopTest}: these modules

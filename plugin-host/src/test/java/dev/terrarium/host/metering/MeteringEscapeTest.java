@@ -302,7 +302,7 @@ class MeteringEscapeTest {
   void costModelKeyIsStable() {
     assertThat(CostModel.defaults().key())
         .isEqualTo(
-            "fuel-v3;control=1;call=1;variable=1;memory=1;numeric=1;reference=1;simd=1;page=1024;byte=1;element=1");
+            "fuel-v4;control=1;call=1;variable=1;memory=1;numeric=1;reference=1;simd=1;page=1024;byte=1;element=1");
     CostModel a = CostModel.builder().cost(InstructionClass.CALL, 10).perByte(2).build();
     CostModel b = CostModel.builder().perByte(2).cost(InstructionClass.CALL, 10).build();
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
