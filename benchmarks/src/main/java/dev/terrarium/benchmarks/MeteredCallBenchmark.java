@@ -91,6 +91,7 @@ public class MeteredCallBenchmark {
     noop();
     Setups.expect(hostCall()[0] == 2, "callFail(1) is not 2");
     Setups.expect(echo1k().equals(text), "echo does not echo");
+    Setups.expect(greetShort().equals("Hello, Ana!"), "greet does not greet");
     if (host.metersFuel()) {
       Setups.expect(hostCall.lastCallFuel() > 0, "the host call was not charged");
       Setups.expect(tenant.used() > 0, "the tenant was not charged");
@@ -118,6 +119,15 @@ public class MeteredCallBenchmark {
   @Benchmark
   public String echo1k() {
     return greeter.echo(text);
+  }
+
+  /**
+   * A typed call with a short string each way ({@code greet("Ana")}): its binding's {@code alloc} and {@code
+   * dealloc} calls weigh more here than in the 1 KiB echo.
+   */
+  @Benchmark
+  public String greetShort() {
+    return greeter.greet("Ana");
   }
 
   /**

@@ -37,6 +37,16 @@ final class InstanceExports implements GuestExports {
   }
 
   @Override
+  public boolean beginTypedCall(String function) {
+    return instance.beginTypedCall(function);
+  }
+
+  @Override
+  public void endTypedCall(boolean began, RuntimeException failure) {
+    instance.endTypedCall(began, failure);
+  }
+
+  @Override
   public AbiViolationException violated(AbiViolationException violation) {
     instance.broken(violation);
     return violation;

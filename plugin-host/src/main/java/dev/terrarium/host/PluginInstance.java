@@ -71,6 +71,16 @@ public final class PluginInstance implements AutoCloseable {
    * Returns the export {@code alloc} or {@code dealloc} as a typed binding calls it to pass values: its calls are
    * neither counted nor timed as the application's, and their fuel is told apart (see docs/metrics.md).
    */
+  /** See {@link EngineInstance#beginTypedCall}. */
+  boolean beginTypedCall(String function) {
+    return engine.beginTypedCall(function);
+  }
+
+  /** See {@link EngineInstance#endTypedCall}. */
+  void endTypedCall(boolean began, RuntimeException failure) {
+    engine.endTypedCall(began, failure);
+  }
+
   GuestFunction marshallingFunction(String name) {
     GuestFunction f = marshalling.get(name);
     if (f == null) {
@@ -159,8 +169,8 @@ public final class PluginInstance implements AutoCloseable {
 
   /**
    * Returns the fuel the last call (on a host that meters fuel) used, exactly as its tenant was charged; -1
-   * when no metered call ran. Every low-level call counts separately, including the {@code alloc} and
-   * {@code dealloc} calls a typed binding makes.
+   * when no metered call ran. A typed call (through {@link #exports}) counts as one call, the {@code alloc} and
+   * {@code dealloc} calls its binding makes included; every low-level call counts separately.
    */
   public long lastCallFuel() {
     return engine.lastCallFuel();

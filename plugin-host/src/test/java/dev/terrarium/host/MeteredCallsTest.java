@@ -376,6 +376,45 @@ class MeteredCallsTest {
     assertThat(t.balance()).isEqualTo(50_000_000 - t.used());
   }
 
+  /**
+   * A typed call is charged as one call: the export and the {@code alloc} and {@code dealloc} calls of its binding,
+   * settled once, for exactly what the tenant paid; also when the host refuses what the guest returned (an ABI
+   * violation after the export returned), and for a typed call without values in memory.
+   */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void aTypedCallIsChargedAsOneCall(ExecutionMode mode) {
+    host =
+        PluginHost.builder()
+            .executionMode(mode)
+            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new TypedBindingsTest.MemoryStore())
+            .meterFuel()
+            .build();
+    Tenant t = host.tenant("typed", budget(50_000_000));
+    for (String plugin : List.of("greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm")) {
+      try (PluginInstance i = host.load(Fixtures.bytes(plugin)).instantiate(t, InstanceOptions.defaults())) {
+        var greeter = i.exports(dev.terrarium.samples.abi.Greeter.class);
+        long before = t.used();
+        assertThat(greeter.echo("one call")).isEqualTo("one call");
+        long echo = i.lastCallFuel();
+        assertThat(echo).as(plugin + ": the typed echo, alloc and dealloc included").isEqualTo(t.used() - before);
+        before = t.used();
+        greeter.noop();
+        assertThat(i.lastCallFuel()).as(plugin + ": noop").isPositive().isEqualTo(t.used() - before);
+        assertThat(echo).as(plugin + ": the echo allocates, copies and frees").isGreaterThan(i.lastCallFuel() * 10);
+      }
+    }
+    Plugin hostile =
+        host.load(dev.terrarium.samples.SamplePlugins.bytes("fixtures/hostile-exports.wasm"), manifest("hostile"));
+    try (PluginInstance i = hostile.instantiate(t, InstanceOptions.defaults())) {
+      long before = t.used();
+      assertThatThrownBy(() -> i.exports(dev.terrarium.samples.abi.Hostile.class).badPointer())
+          .isInstanceOf(dev.terrarium.api.AbiViolationException.class);
+      assertThat(i.lastCallFuel()).isPositive().isEqualTo(t.used() - before);
+    }
+    assertThat(t.balance()).isEqualTo(50_000_000 - t.used());
+  }
+
   @Test
   void manyThreadsChargingOneTenantLoseNothing() throws Exception {
     PluginHost h = host(ExecutionMode.COMPILER);

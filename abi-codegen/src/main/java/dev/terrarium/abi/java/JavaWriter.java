@@ -467,6 +467,8 @@ public final class JavaWriter {
     String slot = names.newName("errorSlot");
     String results = names.newName("results");
     String result = names.newName("result");
+    String began = names.newName("typedCall");
+    String failure = names.newName("failure");
 
     MethodSpec.Builder m =
         MethodSpec.methodBuilder(f.javaName())
@@ -557,9 +559,10 @@ public final class JavaWriter {
     CodeBlock call = CodeBlock.of("$N.call($L)", handle, CodeBlock.join(args, ",$W"));
     boolean isVoid = f.result() instanceof AbiType.Void;
     boolean readerNeeded = f.fallible() || f.result().inMemory();
+    boolean typed = writerNeeded || readerNeeded;
     if (isVoid && !f.fallible()) {
       body.addStatement("$L", call);
-      return finishExport(m, body, c, sentWriter);
+      return finishExport(m, body, c, sentWriter, typed ? new TypedCall(began, failure, f.wasmName()) : null);
     }
     if (isVoid) {
       body.addStatement("$L", call);
@@ -573,7 +576,7 @@ public final class JavaWriter {
       body.addStatement("$N($N, $N, $S)", helper(Helper.Kind.CHECK_ERROR, null), reader, slot, f.wasmName());
     }
     if (isVoid) {
-      return finishExport(m, body, c, sentWriter);
+      return finishExport(m, body, c, sentWriter, typed ? new TypedCall(began, failure, f.wasmName()) : null);
     }
     CodeBlock decoded = decodeResult(f.result(), results, reader, "the result of " + f.wasmName(), c);
     if (f.result().inMemory()) {
@@ -583,16 +586,26 @@ public final class JavaWriter {
     } else {
       body.addStatement("return $L", decoded);
     }
-    return finishExport(m, body, c, sentWriter);
+    return finishExport(m, body, c, sentWriter, typed ? new TypedCall(began, failure, f.wasmName()) : null);
   }
 
   /**
    * Wraps an export method's body so that an ABI violation found while encoding or decoding marks the
    * instance broken (through {@link dev.terrarium.api.abi.GuestExports#violated}) before it propagates, and, when
    * the method writes arguments with {@code writer}, so that any other failure before the call (a {@code null}
-   * inside an argument) frees what was already written ({@link dev.terrarium.api.abi.AbiWriter#abandon}).
+   * inside an argument) frees what was already written ({@link dev.terrarium.api.abi.AbiWriter#abandon}). When
+   * the call passes values in memory ({@code typed}), the whole is bracketed by {@link
+   * dev.terrarium.api.abi.GuestExports#beginTypedCall} and {@code endTypedCall}, so that a metering host charges
+   * {@code alloc}, the call and {@code dealloc} as one call.
    */
-  private MethodSpec finishExport(MethodSpec.Builder m, CodeBlock.Builder body, Context c, String writer) {
+  private MethodSpec finishExport(
+      MethodSpec.Builder m, CodeBlock.Builder body, Context c, String writer, TypedCall typed) {
+    if (typed != null) {
+      // alloc, the call and dealloc are one call for fuel (GuestExports.beginTypedCall)
+      m.addStatement("boolean $N = $N.beginTypedCall($S)", typed.began(), c.guest(), typed.export());
+      m.addStatement("$T $N = null", RuntimeException.class, typed.failure());
+      m.beginControlFlow("try");
+    }
     m.beginControlFlow("try");
     m.addCode(body.build());
     m.nextControlFlow("catch ($T e)", dev.terrarium.api.AbiViolationException.class);
@@ -605,8 +618,19 @@ public final class JavaWriter {
       m.addStatement("throw e");
     }
     m.endControlFlow();
+    if (typed != null) {
+      m.nextControlFlow("catch ($T e)", RuntimeException.class);
+      m.addStatement("$N = e", typed.failure());
+      m.addStatement("throw e");
+      m.nextControlFlow("finally");
+      m.addStatement("$N.endTypedCall($N, $N)", c.guest(), typed.began(), typed.failure());
+      m.endControlFlow();
+    }
     return m.build();
   }
+
+  /** The local names of a typed call's bracket ({@code GuestExports.beginTypedCall}), and the export's name. */
+  private record TypedCall(String began, String failure, String export) {}
 
   /** The expression that decodes a guest export's result from {@code results[0]}. */
   private CodeBlock decodeResult(AbiType type, String results, String reader, String what, Context c) {

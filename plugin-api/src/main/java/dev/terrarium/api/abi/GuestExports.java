@@ -47,4 +47,21 @@ public interface GuestExports {
   default <E extends PluginCallException> E failed(E failure) {
     return failure;
   }
+
+  /**
+   * Called by a generated proxy before a typed call that passes values in memory (so calls {@code alloc} or {@code
+   * dealloc} as well as the export): a host that meters fuel charges the whole typed call as one call. Returns
+   * whether it began one; the proxy passes that to {@link #endTypedCall} when the typed call ends, however it ends.
+   *
+   * @param function the export's name, for messages
+   */
+  default boolean beginTypedCall(String function) {
+    return false;
+  }
+
+  /**
+   * Called by a generated proxy when a typed call that {@link #beginTypedCall} began ends: {@code failure} is the
+   * unchecked exception it ends with, or {@code null}.
+   */
+  default void endTypedCall(boolean began, RuntimeException failure) {}
 }

@@ -171,7 +171,10 @@ public final class Watchdog implements AutoCloseable {
       if (depth++ > 0) {
         return;
       }
-      runner = Thread.currentThread();
+      Thread t = Thread.currentThread();
+      if (runner != t) {
+        runner = t; // not on every call: a reference store costs a fence when both are old (G1's barrier)
+      }
       STATE.setRelease(this, (++calls << 2) | RUNNING);
     }
 

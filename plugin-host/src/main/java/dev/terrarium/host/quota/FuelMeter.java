@@ -63,7 +63,9 @@ public final class FuelMeter {
 
   /** Makes this (leasing) meter ready for the next call, which starts with {@code lease} already drawn. */
   void begin(String newFunction, long lease) {
-    function = newFunction;
+    if (function != newFunction) {
+      function = newFunction; // a reference store costs a fence when both are old (G1's barrier): not per call
+    }
     drawn = lease;
     counter = lease;
     undelivered = 0;
@@ -93,6 +95,11 @@ public final class FuelMeter {
    */
   public long used() {
     return settled ? used : drawn - undelivered - counter;
+  }
+
+  /** Returns what the call has used so far when the guest's counter is {@code counter} (not after settling). */
+  public long usedAt(long counter) {
+    return drawn - undelivered - counter;
   }
 
   /** Returns whether {@link #settle} has run. */
