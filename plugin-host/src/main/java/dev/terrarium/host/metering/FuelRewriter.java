@@ -1614,13 +1614,7 @@ public final class FuelRewriter {
       void test(Out o) {
         if (localCounter()) {
           getCounter(o);
-          o.write(0x42);
-          o.s64(0);
-          o.write(0x53); // i64.lt_s
-          o.write(0x04);
-          o.write(0x40);
-          refillLocal(o);
-          o.write(0x0B);
+          refillIfNegative(o);
         } else {
           check(o);
         }
@@ -1767,6 +1761,11 @@ public final class FuelRewriter {
       void localCheck(Out o) {
         o.write(0x22);
         o.u32(scratch + 1L);
+        refillIfNegative(o);
+      }
+
+      /** With the local counter on the stack: {@code i64.const 0; i64.lt_s; if} refuel through the local helper. */
+      void refillIfNegative(Out o) {
         o.write(0x42);
         o.s64(0);
         o.write(0x53); // i64.lt_s

@@ -25,10 +25,7 @@ class ChargePlanTest {
 
   /** The number of charges ({@code i64.sub} on the counter) in defined function {@code index} of a metered module. */
   private static long charges(byte[] metered, int index) {
-    WasmModule m = Parser.parse(metered);
-    return m.codeSection().getFunctionBody(index).instructions().stream()
-        .filter(i -> i.opcode() == OpCode.I64_SUB)
-        .count();
+    return Meter.count(metered, index, OpCode.I64_SUB);
   }
 
   private static long fuel(byte[] module, boolean planned, boolean compiled, String export, long... args) {

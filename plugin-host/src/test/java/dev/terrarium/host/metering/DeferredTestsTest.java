@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import run.endive.wasm.Parser;
-import run.endive.wasm.WasmModule;
 import run.endive.wasm.types.OpCode;
 
 /**
@@ -59,17 +58,11 @@ class DeferredTestsTest {
 
   /** The number of counter tests ({@code i64.lt_s}) in defined function {@code index} of a metered module. */
   private static long tests(byte[] metered, int index) {
-    WasmModule m = Parser.parse(metered);
-    return m.codeSection().getFunctionBody(index).instructions().stream()
-        .filter(i -> i.opcode() == OpCode.I64_LT_S)
-        .count();
+    return Meter.count(metered, index, OpCode.I64_LT_S);
   }
 
   private static long charges(byte[] metered, int index) {
-    WasmModule m = Parser.parse(metered);
-    return m.codeSection().getFunctionBody(index).instructions().stream()
-        .filter(i -> i.opcode() == OpCode.I64_SUB)
-        .count();
+    return Meter.count(metered, index, OpCode.I64_SUB);
   }
 
   @ParameterizedTest

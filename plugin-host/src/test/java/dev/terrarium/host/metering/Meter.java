@@ -252,6 +252,13 @@ public final class Meter {
     return run;
   }
 
+  /** How many {@code op} instructions defined function {@code index} of {@code module} has. */
+  static long count(byte[] module, int index, run.endive.wasm.types.OpCode op) {
+    return Parser.parse(module).codeSection().getFunctionBody(index).instructions().stream()
+        .filter(i -> i.opcode() == op)
+        .count();
+  }
+
   static long[] args(Object... xs) {
     return Arrays.stream(xs).mapToLong(x -> ((Number) Objects.requireNonNull(x)).longValue()).toArray();
   }
