@@ -67,10 +67,6 @@ public final class PluginInstance implements AutoCloseable {
     return f;
   }
 
-  /**
-   * Returns the export {@code alloc} or {@code dealloc} as a typed binding calls it to pass values: its calls are
-   * neither counted nor timed as the application's, and their fuel is told apart (see docs/metrics.md).
-   */
   /** See {@link EngineInstance#beginTypedCall}. */
   boolean beginTypedCall(String function) {
     return engine.beginTypedCall(function);
@@ -81,6 +77,10 @@ public final class PluginInstance implements AutoCloseable {
     engine.endTypedCall(began, failure);
   }
 
+  /**
+   * Returns the export {@code alloc} or {@code dealloc} as a typed binding calls it to pass values: its calls are
+   * neither counted nor timed as the application's, and their fuel is told apart (see docs/metrics.md).
+   */
   GuestFunction marshallingFunction(String name) {
     GuestFunction f = marshalling.get(name);
     if (f == null) {

@@ -415,6 +415,41 @@ class MeteredCallsTest {
     assertThat(t.balance()).isEqualTo(50_000_000 - t.used());
   }
 
+  /**
+   * A typed call that runs out of fuel part way (in its export or in the allocator) fails with the fuel error, its
+   * tenant pays what it ran, once, and the host and another tenant are unharmed.
+   */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void aTypedCallThatRunsOutOfFuel_isChargedOnce_andHarmsNoOne(ExecutionMode mode) {
+    host =
+        PluginHost.builder()
+            .executionMode(mode)
+            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new TypedBindingsTest.MemoryStore())
+            .meterFuel()
+            .build();
+    Tenant poor = host.tenant("poor", budget(20_000));
+    Tenant other = host.tenant("other", budget(50_000_000));
+    Plugin greeter = host.load(Fixtures.bytes("greeter-c.wasm"));
+    String big = "x".repeat(200_000);
+    try (PluginInstance i = greeter.instantiate(poor, InstanceOptions.defaults())) {
+      var g = i.exports(dev.terrarium.samples.abi.Greeter.class);
+      assertThatThrownBy(() -> g.echo(big))
+          .isInstanceOfSatisfying(
+              FuelExhaustedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CALL_FUEL_EXHAUSTED))
+          .hasMessageContaining("tenant 'poor' ran out of fuel");
+      assertThat(i.lastCallFuel()).as("charged once, for what it ran").isEqualTo(poor.used());
+      // At most an overrun past the budget: the untested charges before the stopping test, and the segment it paid.
+      assertThat(poor.used())
+          .isGreaterThanOrEqualTo(20_000)
+          .isLessThan(20_000 + dev.terrarium.host.metering.FuelRewriter.DEFERRED_MAX + 10_000);
+    }
+    try (PluginInstance j = greeter.instantiate(other, InstanceOptions.defaults())) {
+      assertThat(j.exports(dev.terrarium.samples.abi.Greeter.class).echo("still here")).isEqualTo("still here");
+      assertThat(j.lastCallFuel()).isPositive().isEqualTo(other.used());
+    }
+  }
+
   @Test
   void manyThreadsChargingOneTenantLoseNothing() throws Exception {
     PluginHost h = host(ExecutionMode.COMPILER);

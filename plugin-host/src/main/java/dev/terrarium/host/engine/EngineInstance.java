@@ -114,12 +114,20 @@ public final class EngineInstance implements AutoCloseable {
     /** Whether a metered call (or start function) is running, charged to {@link #current}. */
     boolean active;
 
-    /** Makes {@code meter} the running call's. */
+    /** Makes {@code meter} the running call's (or start function's). */
     void begin(FuelMeter meter) {
       if (current != meter) {
         current = meter;
       }
       active = true;
+    }
+
+    /** Begins a metered call of {@code function}: takes the instance's lease and puts it in the guest's counter. */
+    FuelMeter beginCall(String pluginId, String function) {
+      FuelMeter meter = account.beginCall(pluginId, function);
+      begin(meter);
+      counterValue(meter.counter());
+      return meter;
     }
 
     /** Whether {@link #current} was begun for a typed call ({@link #beginTypedCall}), and its marshalling fuel. */
@@ -322,7 +330,7 @@ public final class EngineInstance implements AutoCloseable {
               ? m.getPlain()
               : last[0] == null ? 0 : last[0].getValue();
       // The counter as last stored never exceeds what the meter handed out.
-      settle(spec, meter, Math.min(counter, meter.counter()), failure, false);
+      settle(spec, meter, Math.min(counter, meter.counter()), failure, 0);
     }
   }
 
@@ -842,9 +850,7 @@ public final class EngineInstance implements AutoCloseable {
         f.marshallingFuel += meter.usedAt(f.counterValue()) - before; // told apart when the typed call settles
       }
     }
-    FuelMeter meter = f.account.beginCall(pluginId, name);
-    f.begin(meter);
-    f.counterValue(meter.counter());
+    FuelMeter meter = f.beginCall(pluginId, name);
     RuntimeException failure = null;
     try {
       return invokeGuarded(machine, index, name, args, resolved, objects);
@@ -853,7 +859,7 @@ public final class EngineInstance implements AutoCloseable {
       throw e;
     } finally {
       f.active = false;
-      lastCallFuel = settle(spec, meter, f.counterValue(), failure, marshalling);
+      lastCallFuel = settle(spec, meter, f.counterValue(), failure, marshalling ? -1 : 0);
     }
   }
 
@@ -875,11 +881,9 @@ public final class EngineInstance implements AutoCloseable {
     if (f == null || f.active || !TYPED_CALL_METER) {
       return false;
     }
-    FuelMeter meter = f.account.beginCall(pluginId, function);
-    f.begin(meter);
+    f.beginCall(pluginId, function);
     f.typed = true;
     f.marshallingFuel = 0;
-    f.counterValue(meter.counter());
     return true;
   }
 
@@ -903,17 +907,11 @@ public final class EngineInstance implements AutoCloseable {
    * <p>Under FAST accounting a metered function keeps its counter in a local and stores it only at calls, returns
    * and refuels. A call that failed inside a host call (proc_exit, a host function, fuel running out) ended at
    * such a store, so the counter is exact; one that trapped, overflowed its stack or was stopped did not, and what
-   * it spent since its last store is unknown: it is charged all the fuel it drew, never less than it used.
-   */
-  private static long settle(
-      InstanceSpec spec, FuelMeter meter, long counter, RuntimeException failure, boolean marshalling) {
-    return settle(spec, meter, counter, failure, marshalling ? -1 : 0);
-  }
-
-  /**
-   * As {@link #settle(InstanceSpec, FuelMeter, long, RuntimeException, boolean)}; {@code marshallingFuel} is -1 for
-   * a marshalling call of its own, else the part of the call's fuel that went to a typed call's {@code alloc} and
-   * {@code dealloc}, which the listener hears of apart.
+   * it spent since its last store is unknown: it is charged all the fuel it drew (since tests are deferred, up to
+   * {@code FuelRewriter.DEFERRED_MAX} units less than it ran).
+   *
+   * <p>{@code marshallingFuel} is -1 for a typed binding's own {@code alloc} or {@code dealloc} call, else the part
+   * of the call's fuel that went to them inside a typed call: the listener hears of it apart.
    */
   private static long settle(
       InstanceSpec spec, FuelMeter meter, long counter, RuntimeException failure, long marshallingFuel) {

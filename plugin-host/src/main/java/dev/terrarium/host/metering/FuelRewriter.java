@@ -1582,8 +1582,9 @@ public final class FuelRewriter {
 
       /**
        * Whether the segment being flushed may charge {@code cost} without testing the counter: a positive charge
-       * outside loops, in a segment that neither calls, nor leaves the function, nor enters a loop, while what the
-       * function charges untested stays within {@link #DEFERRED_MAX}. The counter may then go below zero until the
+       * outside loops, in a segment that neither calls, nor leaves the function, nor enters a loop, while what any
+       * path has charged untested since its last test ({@link #debt}) stays within {@link #DEFERRED_MAX}. The
+       * counter may then go below zero until the
        * next test, which comes at the latest before the next call, loop or exit: a call that returns has paid what
        * it ran, as before, and one that runs out of fuel is stopped at most {@link #DEFERRED_MAX} units later than
        * with a test per charge (an overrun, docs/quotas.md).
@@ -1603,10 +1604,15 @@ public final class FuelRewriter {
 
       /** {@code counter -= cost}, without a test (see {@link #deferrable}). */
       void subtract(Out o, long cost) {
+        adjustCounter(o, cost, 0x7D); // i64.sub
+      }
+
+      /** {@code counter = counter op units}, with {@code op} i64.add or i64.sub. */
+      void adjustCounter(Out o, long units, int op) {
         getCounter(o);
         o.write(0x42);
-        o.s64(cost);
-        o.write(0x7D); // i64.sub
+        o.s64(units);
+        o.write(op);
         setCounter(o);
       }
 
@@ -1695,11 +1701,7 @@ public final class FuelRewriter {
        * edge that was not taken, see {@link ChargePlan}): the counter only grows, so there is nothing to check.
        */
       void refund(Out o, long units) {
-        getCounter(o);
-        o.write(0x42);
-        o.s64(units);
-        o.write(0x7C); // i64.add
-        setCounter(o);
+        adjustCounter(o, units, 0x7C); // i64.add
       }
 
       /** Pushes the counter: the function's local under FAST accounting, else the global. */

@@ -94,7 +94,7 @@ public final class FuelMeter {
    * saw (a slice drawn by {@link #takeSlice()} counts as unused until then).
    */
   public long used() {
-    return settled ? used : drawn - undelivered - counter;
+    return settled ? used : usedAt(counter);
   }
 
   /** Returns what the call has used so far when the guest's counter is {@code counter} (not after settling). */
