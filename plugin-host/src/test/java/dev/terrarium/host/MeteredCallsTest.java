@@ -376,6 +376,15 @@ class MeteredCallsTest {
     assertThat(t.balance()).isEqualTo(50_000_000 - t.used());
   }
 
+  /** A metering host for the greeters (their key-value host imports served in memory). */
+  private static PluginHost typedHost(ExecutionMode mode) {
+    return PluginHost.builder()
+        .executionMode(mode)
+        .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new TypedBindingsTest.MemoryStore())
+        .meterFuel()
+        .build();
+  }
+
   /**
    * A typed call is charged as one call: the export and the {@code alloc} and {@code dealloc} calls of its binding,
    * settled once, for exactly what the tenant paid; also when the host refuses what the guest returned (an ABI
@@ -384,12 +393,7 @@ class MeteredCallsTest {
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void aTypedCallIsChargedAsOneCall(ExecutionMode mode) {
-    host =
-        PluginHost.builder()
-            .executionMode(mode)
-            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new TypedBindingsTest.MemoryStore())
-            .meterFuel()
-            .build();
+    host = typedHost(mode);
     Tenant t = host.tenant("typed", budget(50_000_000));
     for (String plugin : List.of("greeter-c.wasm", "greeter-rust.wasm", "greeter-as.wasm")) {
       try (PluginInstance i = host.load(Fixtures.bytes(plugin)).instantiate(t, InstanceOptions.defaults())) {
@@ -422,12 +426,7 @@ class MeteredCallsTest {
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void aTypedCallThatRunsOutOfFuel_isChargedOnce_andHarmsNoOne(ExecutionMode mode) {
-    host =
-        PluginHost.builder()
-            .executionMode(mode)
-            .hostImports(dev.terrarium.samples.abi.KeyValueStore.class, new TypedBindingsTest.MemoryStore())
-            .meterFuel()
-            .build();
+    host = typedHost(mode);
     Tenant poor = host.tenant("poor", budget(20_000));
     Tenant other = host.tenant("other", budget(50_000_000));
     Plugin greeter = host.load(Fixtures.bytes("greeter-c.wasm"));
